@@ -1,0 +1,89 @@
+"""The event envelope, one model per event type, joined as a discriminated union."""
+
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    create_model,
+    model_validator,
+)
+
+from schemas.enums import CaseKind
+from schemas.event_types import EVENT_TYPES, EventType
+
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+class Envelope(BaseModel):
+    """Fields every event carries (events.md, "Envelope")."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    event_id: Annotated[str, Field(min_length=1, max_length=128)]
+    schema_version: Literal[1]
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime | None = None
+    case_id: Annotated[str, Field(min_length=1, max_length=64)]
+    case_kind: CaseKind
+    person_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    unit_id: Annotated[str, Field(min_length=1, max_length=32)]
+    officer_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
+    source: Annotated[str, Field(max_length=128)] | None = None
+
+    @model_validator(mode="after")
+    def _person_level_needs_person(self):
+        if self.person_id is None and not EVENT_TYPES[self.event_type].case_level:
+            raise ValueError(f"person_id is required for event_type {self.event_type}")
+        return self
+
+
+def _model_for(t: EventType) -> type[Envelope]:
+    details = (t.details, ...) if t.details_required else (t.details, t.details())
+    name = "".join(part.title() for part in t.name.split("_")) + "Event"
+    return create_model(
+        name,
+        __base__=Envelope,
+        __doc__=f"{t.name} — {t.label_zh}",
+        event_type=(Literal[t.name], ...),
+        details=details,
+    )
+
+
+EVENT_MODELS: dict[str, type[Envelope]] = {name: _model_for(t) for name, t in EVENT_TYPES.items()}
+
+Event = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="event_type")]  # noqa: UP007
+EVENT_ADAPTER: TypeAdapter = TypeAdapter(Event)
+
+
+class InvalidEvent(ValueError):
+    """Raised with the human-readable reasons an input is not a valid event."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def parse_event(raw: bytes | str) -> Envelope:
+    """Validate one JSON message against the contract, or raise InvalidEvent."""
+    size = len(raw.encode() if isinstance(raw, str) else raw)
+    if size > MAX_MESSAGE_BYTES:
+        raise InvalidEvent([f"message is {size} bytes, over the {MAX_MESSAGE_BYTES} byte limit"])
+    try:
+        return EVENT_ADAPTER.validate_json(raw)
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise InvalidEvent(_reasons(exc)) from None
+
+
+def _reasons(exc: ValueError) -> list[str]:
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return [str(exc)]
+    out = []
+    for err in errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "message"
+        out.append(f"{where}: {err['msg']}")
+    return out
