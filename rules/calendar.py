@@ -1,0 +1,54 @@
+"""Working days in mainland China: the official schedule, or a flagged fallback.
+
+Official holidays and adjusted working days come from the `chinese_calendar` package. For a
+year it does not cover yet, Saturdays and Sundays are holidays plus the dates configured in
+`calendar.toml`, and the year is recorded in `fallback_years` so callers can flag results.
+"""
+
+import tomllib
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import chinese_calendar
+
+DEFAULT_CONFIG = Path(__file__).with_name("calendar.toml")
+
+
+class WorkCalendar:
+    def __init__(self, extra_holidays=(), extra_workdays=()):
+        self._extra_holidays = frozenset(extra_holidays)
+        self._extra_workdays = frozenset(extra_workdays)
+        self.fallback_years: set[int] = set()
+        self.is_workday = lru_cache(maxsize=8192)(self._is_workday)
+
+    @classmethod
+    def from_file(cls, path: Path = DEFAULT_CONFIG) -> "WorkCalendar":
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            [date.fromisoformat(d) for d in data.get("extra_holidays", [])],
+            [date.fromisoformat(d) for d in data.get("extra_workdays", [])],
+        )
+
+    def covers(self, day: date) -> bool:
+        """True when the official schedule of `day`'s year is known to the package."""
+        try:
+            chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            return False
+        return True
+
+    def _is_workday(self, day: date) -> bool:
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            self.fallback_years.add(day.year)
+        if day in self._extra_workdays:
+            return True
+        return day.weekday() < 5 and day not in self._extra_holidays
+
+    def next_workday_from(self, day: date) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day

@@ -1,0 +1,134 @@
+"""Load and check the rule catalogue (`catalogue/*.toml`)."""
+
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from rules.catalogue_model import (
+    DeadlineRule,
+    Extension,
+    LegalBasis,
+    Match,
+    Requirement,
+    Suspension,
+    ViolationRule,
+)
+from rules.durations import parse_duration
+from schemas.event_types import EVENT_TYPES
+
+CATALOGUE_DIR = Path(__file__).with_name("catalogue")
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    deadlines: tuple[DeadlineRule, ...]
+    violations: tuple[ViolationRule, ...]
+
+    @cached_property
+    def by_id(self):
+        return {r.id: r for r in (*self.deadlines, *self.violations)}
+
+    @cached_property
+    def by_trigger(self) -> dict[str, tuple[DeadlineRule, ...]]:
+        out: dict[str, list[DeadlineRule]] = {}
+        for rule in self.deadlines:
+            out.setdefault(rule.trigger.event, []).append(rule)
+        return {k: tuple(v) for k, v in out.items()}
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
+    deadlines, violations = [], []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            rule = _deadline(data) if "trigger" in data else _violation(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CatalogueError(f"{path.name}: {exc!r}") from exc
+        if rule.id != path.stem:
+            raise CatalogueError(f"{path.name}: id {rule.id!r} differs from the file name")
+        (deadlines if isinstance(rule, DeadlineRule) else violations).append(rule)
+    catalogue = Catalogue(tuple(deadlines), tuple(violations))
+    _check_references(catalogue)
+    return catalogue
+
+
+def _match(data: dict) -> Match:
+    event = data["event"]
+    if event not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event!r}")
+    return Match(event, tuple(sorted(data.get("where", {}).items())))
+
+
+def _common(data: dict) -> dict:
+    if data["kind"] not in ("statutory", "policy"):
+        raise ValueError(f"kind must be statutory or policy, not {data['kind']!r}")
+    return dict(
+        id=data["id"],
+        kind=data["kind"],
+        title_zh=data["title_zh"],
+        title_en=data["title_en"],
+        basis=tuple(LegalBasis(b["ref"], b["text_zh"], b.get("law")) for b in data["basis"]),
+        message_zh=data["message"]["zh"],
+        message_en=data["message"]["en"],
+    )
+
+
+def _extension(data: dict) -> Extension:
+    req = data.get("requires")
+    return Extension(
+        match=_match(data),
+        period=parse_duration(data["period"]),
+        lead=parse_duration(data["lead"]) if "lead" in data else None,
+        step=data.get("step"),
+        requires=Requirement(req["trigger_field"], frozenset(req["any_of"])) if req else None,
+        unmet_violation=data.get("unmet_violation"),
+    )
+
+
+def _suspension(data: dict | None) -> Suspension | None:
+    if data is None:
+        return None
+    return Suspension(
+        exempted_by=_match(data["exempted_by"]),
+        resumed_by=_match(data["resumed_by"]),
+        lawful_reasons=frozenset(data["lawful_reasons"]),
+        resume_period=parse_duration(data["resume_period"]),
+        invalid_violation=data["invalid_violation"],
+    )
+
+
+def _deadline(data: dict) -> DeadlineRule:
+    return DeadlineRule(
+        **_common(data),
+        trigger=_match(data["trigger"]),
+        period=parse_duration(data["period"]),
+        lead=parse_duration(data["lead"]),
+        holiday_extends=bool(data["holiday_extends"]),
+        closed_by=tuple(_match(m) for m in data["closed_by"]),
+        extensions=tuple(_extension(e) for e in data.get("extensions", [])),
+        restarted_by=tuple(_match(m) for m in data.get("restarted_by", [])),
+        order_violation=data.get("order_violation"),
+        suspension=_suspension(data.get("suspension")),
+    )
+
+
+def _violation(data: dict) -> ViolationRule:
+    return ViolationRule(**_common(data), check=data.get("check", {}), raised_by=data.get("raised_by"))
+
+
+def _check_references(catalogue: Catalogue) -> None:
+    """Every violation a deadline rule may raise must exist as a violation entry."""
+    violation_ids = {v.id for v in catalogue.violations}
+    for rule in catalogue.deadlines:
+        named = {rule.order_violation, rule.suspension and rule.suspension.invalid_violation}
+        named |= {e.unmet_violation for e in rule.extensions}
+        missing = {n for n in named if n} - violation_ids
+        if missing:
+            raise CatalogueError(f"{rule.id}: unknown violation(s) {sorted(missing)}")
+    if "extension_after_expiry" not in violation_ids:
+        raise CatalogueError("the catalogue lacks extension_after_expiry")

@@ -1,0 +1,175 @@
+"""One deadline obligation: opened by a trigger, moved by later events, read at `now`.
+
+The obligation runs through phases: each extension, restart, suspension or resumption ends
+one phase and may start another with a new due. A phase reaches `approaching` at
+due - lead and `overdue` at due; the warning's level is the highest any phase reached.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from rules.catalogue_model import DeadlineRule
+from rules.durations import Duration
+from rules.periods import Due, PeriodCounter
+from schemas.enums import Level, Status
+from schemas.event import Envelope
+
+CASE_CLOSED = "case_closed"
+EXTENSION_AFTER_EXPIRY = "extension_after_expiry"
+
+
+def lead_delta(lead: Duration) -> timedelta:
+    if lead.unit == "months":
+        raise ValueError("a lead is counted in hours or days")
+    return timedelta(hours=lead.amount) if lead.unit == "hours" else timedelta(days=lead.amount)
+
+
+@dataclass(slots=True)
+class ViolationHit:
+    """A violation raised by an event while it moved an obligation."""
+
+    rule_id: str
+    event: Envelope
+    evidence: list[str]
+    due_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Obligation:
+    rule: DeadlineRule
+    trigger: Envelope
+    due: Due
+    level: Level | None = None
+    level_at: datetime | None = None
+    status: Status = Status.open
+    status_at: datetime | None = None
+    late: bool | None = None
+    resolved_at: datetime | None = None
+    evidence: list[str] = field(default_factory=list)
+    violations: list[ViolationHit] = field(default_factory=list)
+    next_at: datetime | None = None  # next instant its level changes, while open
+
+    @property
+    def raised(self) -> bool:
+        return self.level is not None
+
+    @property
+    def changed_at(self) -> datetime:
+        return max(t for t in (self.level_at, self.status_at) if t is not None)
+
+
+class _Run:
+    """The mutable walk of one obligation through the events after its trigger."""
+
+    def __init__(self, rule: DeadlineRule, trigger: Envelope, counter: PeriodCounter):
+        self.rule, self.trigger, self.counter = rule, trigger, counter
+        self.anchor = trigger.occurred_at
+        self.step = 0
+        self.lead = lead_delta(rule.lead)
+        self.phase_start = trigger.occurred_at
+        self.suspended_at: datetime | None = None
+        self.ob = Obligation(rule, trigger, self._count(rule.period), evidence=[trigger.event_id])
+
+    def _count(self, period: Duration) -> Due:
+        return self.counter.due(self.anchor, period, self.rule.holiday_extends)
+
+    def reach(self, until: datetime) -> None:
+        """Record the levels the running phase reached by `until` (inclusive)."""
+        if self.suspended_at is not None:
+            return
+        due = self.ob.due.at
+        for level, at in ((Level.approaching, due - self.lead), (Level.overdue, due)):
+            if at <= until and (self.ob.level is None or level == Level.overdue != self.ob.level):
+                self.ob.level, self.ob.level_at = level, max(at, self.phase_start)
+
+    def new_phase(self, event: Envelope, due: Due, lead: timedelta | None = None) -> None:
+        self.reach(event.occurred_at)
+        self.ob.due, self.phase_start = due, event.occurred_at
+        if lead is not None:
+            self.lead = lead
+        self.ob.evidence.append(event.event_id)
+
+    def violation(self, rule_id: str, event: Envelope) -> None:
+        evidence = [self.trigger.event_id, event.event_id]
+        self.ob.violations.append(ViolationHit(rule_id, event, evidence, self.ob.due.at))
+
+    def extend(self, event: Envelope) -> None:
+        ext = next((x for x in self.rule.extensions if x.match.matches(event)), None)
+        if ext is None or self.suspended_at is not None:
+            return
+        if event.occurred_at >= self.ob.due.at:
+            self.violation(EXTENSION_AFTER_EXPIRY, event)
+        elif ext.requires is not None and not ext.requires.met_by(self.trigger):
+            self.violation(ext.unmet_violation, event)
+        elif ext.step is not None and ext.step != self.step + 1:
+            self.violation(self.rule.order_violation, event)
+        else:
+            self.step = ext.step or self.step
+            lead = lead_delta(ext.lead or self.rule.lead)
+            self.new_phase(event, self._count(ext.period), lead)
+
+    def restart(self, event: Envelope) -> None:
+        self.anchor, self.step = event.occurred_at, 0
+        self.new_phase(event, self._count(self.rule.period), lead_delta(self.rule.lead))
+
+    def suspend_or_resume(self, event: Envelope) -> None:
+        susp = self.rule.suspension
+        if susp.exempted_by.matches(event):
+            if str(event.details.reason) not in susp.lawful_reasons:
+                self.violation(susp.invalid_violation, event)
+            elif self.suspended_at is None and event.occurred_at < self.ob.due.at:
+                self.reach(event.occurred_at)
+                self.suspended_at = event.occurred_at
+                self.ob.evidence.append(event.event_id)
+        elif susp.resumed_by.matches(event) and self.suspended_at is not None:
+            self.suspended_at = None
+            due = Due(event.occurred_at + lead_delta(susp.resume_period), False)
+            self.new_phase(event, due)
+
+    def end(self, event: Envelope, status: Status) -> None:
+        self.reach(event.occurred_at)
+        ob = self.ob
+        overdue = self.suspended_at is None and event.occurred_at >= ob.due.at
+        if status == Status.withdrawn and overdue:
+            status = Status.resolved  # a case closed after the due resolves it, late
+        ob.status, ob.status_at = status, event.occurred_at
+        if status == Status.resolved:
+            ob.late, ob.resolved_at = overdue, event.occurred_at
+        ob.evidence.append(event.event_id)
+
+    def still_open(self, now: datetime) -> None:
+        self.reach(now)
+        ob = self.ob
+        if self.suspended_at is not None:
+            # A lawful exemption stands in for the notice until it ends.
+            ob.status, ob.status_at = Status.resolved, self.suspended_at
+            ob.late, ob.resolved_at = False, self.suspended_at
+            return
+        upcoming = [t for t in (ob.due.at - self.lead, ob.due.at) if t > now]
+        ob.next_at = min(upcoming) if upcoming else None
+
+
+def evaluate_obligation(
+    rule: DeadlineRule,
+    trigger: Envelope,
+    later: list[Envelope],
+    now: datetime,
+    counter: PeriodCounter,
+) -> Obligation:
+    """`later`: the subject's events in force after the trigger, in order, none after `now`."""
+    run = _Run(rule, trigger, counter)
+    for event in later:
+        if event.event_type == CASE_CLOSED:
+            run.end(event, Status.withdrawn)
+            return run.ob
+        if any(m.matches(event) for m in rule.closed_by):
+            run.end(event, Status.resolved)
+            return run.ob
+        if any(m.matches(event) for m in rule.restarted_by):
+            run.restart(event)
+        elif rule.extensions:
+            run.extend(event)
+        if rule.suspension is not None:
+            run.suspend_or_resume(event)
+    run.still_open(now)
+    return run.ob

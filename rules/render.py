@@ -1,0 +1,105 @@
+"""Obligations and violations as `Warning` records, with messages in Chinese and English."""
+
+from datetime import datetime
+
+from rules.catalogue_model import Rule
+from rules.ids import warning_id
+from rules.obligations import Obligation, ViolationHit
+from schemas.enums import Level, Status
+from schemas.timefmt import CST
+from schemas.warning import LegalBasis, Warning
+
+_LEVEL_ZH = {Level.approaching: "临期", Level.overdue: "超期", Level.violation: "违规"}
+
+
+def _status_suffix(status: Status, late: bool | None) -> tuple[str, str]:
+    if status == Status.resolved:
+        return ("（已办结，逾期）", " (resolved late)") if late else ("（已办结）", " (resolved)")
+    if status == Status.withdrawn:
+        return "（已撤回）", " (withdrawn)"
+    return "", ""
+
+
+def _local(at: datetime | None) -> str:
+    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "-"
+
+
+def _messages(rule: Rule, level, status, late, case_id, person_id, due_at) -> tuple[str, str]:
+    zh_tail, en_tail = _status_suffix(status, late)
+    who_zh = f"案件 {case_id}" + (f" 人员 {person_id}" if person_id else "")
+    who_en = f"case {case_id}" + (f", person {person_id}" if person_id else "")
+    due = _local(due_at)
+    zh = f"【{_LEVEL_ZH[level]}】{who_zh}：{rule.message_zh.format(due_at=due)}{zh_tail}"
+    en = f"[{level.value}] {who_en}: {rule.message_en.format(due_at=due)}{en_tail}"
+    return zh, en
+
+
+def _basis(rule: Rule) -> list[LegalBasis]:
+    return [LegalBasis(ref=b.ref, text_zh=b.text_zh) for b in rule.basis]
+
+
+def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
+    t = ob.trigger
+    person = None if ob.rule.case_level else t.person_id
+    zh, en = _messages(ob.rule, ob.level, ob.status, ob.late, t.case_id, person, ob.due.at)
+    return Warning(
+        warning_id=warning_id(ob.rule.id, t.case_id, person, t.event_id),
+        rule_id=ob.rule.id,
+        rule_kind=ob.rule.kind,
+        level=ob.level,
+        status=ob.status,
+        late=ob.late,
+        case_id=t.case_id,
+        person_id=person,
+        unit_id=t.unit_id,
+        due_at=ob.due.at,
+        resolved_at=ob.resolved_at,
+        changed_at=ob.changed_at,
+        evidence=list(ob.evidence),
+        basis=_basis(ob.rule),
+        message_zh=zh,
+        message_en=en,
+        calendar_provisional=provisional,
+    )
+
+
+def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
+    e = hit.event
+    zh, en = _messages(rule, Level.violation, Status.open, None, e.case_id, e.person_id, hit.due_at)
+    return Warning(
+        warning_id=warning_id(rule.id, e.case_id, e.person_id, e.event_id),
+        rule_id=rule.id,
+        rule_kind=rule.kind,
+        level=Level.violation,
+        status=Status.open,
+        late=None,
+        case_id=e.case_id,
+        person_id=e.person_id,
+        unit_id=e.unit_id,
+        due_at=None,
+        resolved_at=None,
+        changed_at=e.occurred_at,
+        evidence=list(hit.evidence),
+        basis=_basis(rule),
+        message_zh=zh,
+        message_en=en,
+    )
+
+
+def withdrawn(warning: Warning, rule: Rule, retraction_id: str, at: datetime) -> Warning:
+    """The warning as it stood when a retraction took its ground away."""
+    zh, en = _messages(
+        rule, warning.level, Status.withdrawn, None, warning.case_id, warning.person_id,
+        warning.due_at,
+    )
+    return warning.model_copy(
+        update=dict(
+            status=Status.withdrawn,
+            late=None,
+            resolved_at=None,
+            changed_at=at,
+            evidence=[*warning.evidence, retraction_id],
+            message_zh=zh,
+            message_en=en,
+        )
+    )
