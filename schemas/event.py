@@ -84,6 +84,9 @@ def _reasons(exc: ValueError) -> list[str]:
         return [str(exc)]
     out = []
     for err in errors(include_url=False):
+        if err["type"] == "union_tag_invalid":
+            out.append(f"event_type: unknown event type {err['ctx']['tag']!r}")
+            continue
         where = ".".join(str(p) for p in err["loc"]) or "message"
         out.append(f"{where}: {err['msg']}")
     return out

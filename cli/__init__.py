@@ -1,0 +1,1 @@
+"""The `casewatch` command line."""

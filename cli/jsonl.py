@@ -1,0 +1,47 @@
+"""Reading event files: one JSON event per line, each validated and numbered."""
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.event import Envelope, InvalidEvent, parse_event
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+def open_lines(path: str):
+    """`-` is standard input. Raises OSError when the file cannot be read."""
+    if path == "-":
+        return sys.stdin.buffer
+    return Path(path).open("rb")
+
+
+def read_events(stream) -> Iterator[tuple[int, Envelope | Problem]]:
+    """Each non-blank line as an event, or as the problem that made it invalid.
+
+    A line repeating an earlier `event_id` with the same content is the same event and is
+    passed on again (consumers deduplicate); with other content it is a conflict.
+    """
+    first: dict[str, tuple[int, Envelope]] = {}
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            event = parse_event(raw.rstrip(b"\r\n"))
+        except InvalidEvent as exc:
+            yield number, Problem(number, "; ".join(exc.reasons))
+            continue
+        seen = first.setdefault(event.event_id, (number, event))
+        if seen[1] != event:
+            reason = f"event_id {event.event_id!r} conflicts with line {seen[0]}; the first stays"
+            yield number, Problem(number, reason)
+            continue
+        yield number, event

@@ -1,0 +1,35 @@
+"""Warnings as a table for a terminal, aligned for Chinese and Latin text."""
+
+import unicodedata
+
+from schemas.timefmt import format_cst
+from schemas.warning import Warning
+
+_LEVEL = {"approaching": "临期", "overdue": "超期", "violation": "违规"}
+_STATUS = {"open": "未办结", "resolved": "已办结", "withdrawn": "已撤回"}
+HEADERS = ("级别 level", "状态 status", "规则 rule", "案件 case", "人员 person", "期限 due (+08:00)",
+           "证据 evidence")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _row(w: Warning) -> tuple[str, ...]:
+    status = _STATUS[w.status] + (" 逾期" if w.late else "")
+    due = format_cst(w.due_at)[:16].replace("T", " ") if w.due_at else "-"
+    return (_LEVEL[w.level], status, w.rule_id, w.case_id, w.person_id or "-", due,
+            ",".join(w.evidence))
+
+
+def render_table(warnings: list[Warning]) -> str:
+    rows = [HEADERS, *(_row(w) for w in warnings)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(HEADERS))]
+    lines = ["  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"{len(warnings)} 条预警 warnings")
+    return "\n".join(lines) + "\n"
