@@ -1,0 +1,152 @@
+"""Pure mapping from the pipeline's models to ClickHouse rows. No I/O.
+
+Each `*_COLUMNS` tuple names a table's columns in the order its row tuples use; the
+migrations in sinks/migrations/ define the types. Timestamps become offset-aware datetimes
+cut to whole seconds (the columns are DateTime('Asia/Shanghai')); booleans become 0/1;
+a missing person_id becomes ''.
+"""
+
+from datetime import datetime
+
+from schemas.event import Envelope
+from schemas.measure_state import MeasureState
+from schemas.warning import Warning
+
+EVENTS = "events"
+WARNING_HISTORY = "warning_history"
+MEASURE_STATE = "measure_state"
+
+EVENT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "case_id",
+    "case_kind",
+    "person_id",
+    "unit_id",
+    "occurred_at",
+    "recorded_at",
+    "received_at",
+    "kafka_partition",
+    "kafka_offset",
+    "body",
+)
+
+WARNING_COLUMNS = (
+    "warning_id",
+    "rule_id",
+    "rule_kind",
+    "level",
+    "status",
+    "late",
+    "case_id",
+    "person_id",
+    "unit_id",
+    "due_at",
+    "resolved_at",
+    "changed_at",
+    "evidence",
+    "basis_refs",
+    "message_zh",
+    "message_en",
+    "calendar_provisional",
+    "emitted_at",
+)
+
+MEASURE_COLUMNS = (
+    "case_id",
+    "person_id",
+    "measure",
+    "unit_id",
+    "active",
+    "since",
+    "until",
+    "due_at",
+    "evidence",
+    "version",
+)
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    EVENTS: EVENT_COLUMNS,
+    WARNING_HISTORY: WARNING_COLUMNS,
+    MEASURE_STATE: MEASURE_COLUMNS,
+}
+
+
+def seconds(value: datetime) -> datetime:
+    """The same instant cut to whole seconds; a naive datetime is refused."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: every timestamp must carry an offset")
+    return value.replace(microsecond=0)
+
+
+def _seconds_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else seconds(value)
+
+
+def event_row(
+    event: Envelope,
+    *,
+    partition: int,
+    offset: int,
+    received_at: datetime,
+    body: bytes | str | None = None,
+) -> tuple:
+    """Row of `events`. `body` is the message as received; by default the model's JSON."""
+    if body is None:
+        body = event.model_dump_json()
+    elif isinstance(body, bytes):
+        body = body.decode("utf-8")
+    return (
+        event.event_id,
+        event.event_type,
+        event.case_id,
+        str(event.case_kind),
+        event.person_id or "",
+        event.unit_id,
+        seconds(event.occurred_at),
+        _seconds_or_none(event.recorded_at),
+        seconds(received_at),
+        partition,
+        offset,
+        body,
+    )
+
+
+def warning_row(warning: Warning, *, emitted_at: datetime) -> tuple:
+    """Row of `warning_history`; `emitted_at` is the wall-clock time of the write."""
+    return (
+        warning.warning_id,
+        warning.rule_id,
+        warning.rule_kind,
+        str(warning.level),
+        str(warning.status),
+        None if warning.late is None else int(warning.late),
+        warning.case_id,
+        warning.person_id or "",
+        warning.unit_id,
+        _seconds_or_none(warning.due_at),
+        _seconds_or_none(warning.resolved_at),
+        seconds(warning.changed_at),
+        list(warning.evidence),
+        [b.ref for b in warning.basis],
+        warning.message_zh,
+        warning.message_en,
+        int(warning.calendar_provisional),
+        seconds(emitted_at),
+    )
+
+
+def measure_row(state: MeasureState, version: int) -> tuple:
+    """Row of `measure_state`; `version` (the source offset) must grow per subject+measure."""
+    return (
+        state.case_id,
+        state.person_id,
+        state.measure,
+        state.unit_id,
+        int(state.active),
+        seconds(state.since),
+        _seconds_or_none(state.until),
+        _seconds_or_none(state.due_at),
+        list(state.evidence),
+        version,
+    )
