@@ -3,13 +3,13 @@
 import argparse
 import sys
 
-from cli import evaluate, schema_export
+from cli import evaluate, schema_export, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (evaluate, schema_export):
+    for module in (evaluate, schema_export, worker):
         module.add_parser(sub)
     return parser
 

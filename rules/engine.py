@@ -57,7 +57,7 @@ class Engine:
             for wid, w in self._pass(in_force(before, earlier), at).warnings.items():
                 if wid not in warnings:
                     rule = self.catalogue.by_id[w.rule_id]
-                    warnings[wid] = withdrawn(w, rule, r.event.event_id, at)
+                    warnings[wid] = withdrawn(w, rule, at, because=r.event.event_id)
         measures = [
             state
             for person, subject_events in final.subjects.items()

@@ -86,8 +86,8 @@ def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
     )
 
 
-def withdrawn(warning: Warning, rule: Rule, retraction_id: str, at: datetime) -> Warning:
-    """The warning as it stood when a retraction took its ground away."""
+def withdrawn(warning: Warning, rule: Rule, at: datetime, because: str | None = None) -> Warning:
+    """The warning as it stood when its ground went away (`because`: the event that did it)."""
     zh, en = _messages(
         rule, warning.level, Status.withdrawn, None, warning.case_id, warning.person_id,
         warning.due_at,
@@ -98,7 +98,7 @@ def withdrawn(warning: Warning, rule: Rule, retraction_id: str, at: datetime) ->
             late=None,
             resolved_at=None,
             changed_at=at,
-            evidence=[*warning.evidence, retraction_id],
+            evidence=[*warning.evidence, *([because] if because else [])],
             message_zh=zh,
             message_en=en,
         )

@@ -1,0 +1,22 @@
+"""`casewatch worker`: run the Faust worker with its metrics endpoint."""
+
+import logging
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("worker", help="run the stream worker (Kafka -> rules -> outputs)")
+    p.add_argument("--loglevel", default="info")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from faust import Worker
+    from prometheus_client import start_http_server
+
+    import streams.agents  # noqa: F401  (registers the agents)
+    from streams.app import app, settings
+
+    logging.basicConfig(level=args.loglevel.upper())
+    start_http_server(settings.metrics_port, addr="127.0.0.1")
+    Worker(app, loglevel=args.loglevel).execute_from_commandline()
+    return 0

@@ -1,0 +1,22 @@
+"""Dead-letter records: the original bytes, the reasons, and where the message came from."""
+
+import base64
+import json
+from datetime import UTC, datetime
+
+
+def dead_letter(raw: bytes | None, key: bytes | None, reasons: list[str], topic: str,
+                partition: int, offset: int) -> bytes:
+    """One JSON object; the original value is kept byte for byte (base64) and as text."""
+    value = raw or b""
+    record = {
+        "reasons": reasons,
+        "topic": topic,
+        "partition": partition,
+        "offset": offset,
+        "key": key.decode("utf-8", "replace") if key is not None else None,
+        "value_base64": base64.b64encode(value).decode(),
+        "value_text": value.decode("utf-8", "replace")[:4096],
+        "dead_lettered_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+    }
+    return json.dumps(record, ensure_ascii=False).encode()

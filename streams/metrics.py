@@ -1,0 +1,32 @@
+"""Prometheus metrics of the worker, served at /metrics on CASEWATCH_METRICS_PORT."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_IN = Counter(
+    "casewatch_events_in_total", "Messages read from the case-events topic", ["result"]
+)  # result: valid, invalid, duplicate, conflict
+WARNINGS = Counter(
+    "casewatch_warnings_total", "Warning state changes published", ["rule", "level", "status"]
+)
+DUE_INDEX_SIZE = Gauge("casewatch_due_index_size", "Cases waiting for a clock-driven change")
+OLDEST_DUE_DELAY = Gauge(
+    "casewatch_oldest_due_delay_seconds",
+    "How far behind its due the oldest pending timer is (0 when none is late)",
+)
+FIRE_DELAY = Histogram(
+    "casewatch_timer_fire_delay_seconds",
+    "From a case's due instant to its re-evaluation",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300),
+)
+SINK_BATCH_SECONDS = Histogram(
+    "casewatch_sink_batch_seconds", "Time to write one batch to ClickHouse"
+)
+SINK_ROWS = Counter("casewatch_sink_rows_total", "Rows written to ClickHouse", ["table"])
+SINK_FAILURES = Counter("casewatch_sink_failures_total", "Failed ClickHouse batch writes")
+CONSUMER_LAG = Gauge(
+    "casewatch_consumer_lag_messages", "Messages not yet processed", ["topic", "partition"]
+)
+CALENDAR_FALLBACK = Gauge(
+    "casewatch_calendar_fallback_years",
+    "Years counted with the weekend fallback calendar (official schedule not yet known)",
+)

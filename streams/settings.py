@@ -1,0 +1,40 @@
+"""Worker settings, from environment variables (documented in README, "Configuration")."""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from sinks.clickhouse import Settings as ClickHouseSettings
+
+ENV_PREFIX = "CASEWATCH_"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = "casewatch."
+    partitions: int = 4
+    app_id: str = "casewatch"
+    state_dir: Path = Path(".state/worker")
+    tz: str = "Asia/Shanghai"  # display time zone; rules always count in China Standard Time
+    metrics_port: int = 9464
+    web_port: int = 6066
+    tick_interval: float = 0.1  # seconds between looks at the due index
+    sink_batch_rows: int = 5000
+    sink_flush_seconds: float = 1.0
+    clickhouse: ClickHouseSettings = ClickHouseSettings()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        values = {
+            name: env[ENV_PREFIX + name.upper()]
+            for name in cls.model_fields
+            if name != "clickhouse" and ENV_PREFIX + name.upper() in env
+        }
+        return cls(**values, clickhouse=ClickHouseSettings.from_env(env))
+
+    def topic(self, name: str) -> str:
+        return self.topic_prefix + name

@@ -1,0 +1,31 @@
+"""Kafka records of the output topics as ClickHouse rows (table name, row tuple)."""
+
+import json
+from datetime import UTC, datetime
+
+from schemas.event import parse_event
+from schemas.measure_state import MeasureState
+from schemas.warning import Warning
+from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY, event_row, measure_row, warning_row
+
+
+def warning_record(value: bytes) -> tuple[str, tuple]:
+    return WARNING_HISTORY, warning_row(Warning.model_validate_json(value),
+                                        emitted_at=datetime.now(UTC))
+
+
+def case_row_record(value: bytes) -> tuple[str, tuple]:
+    record = json.loads(value)
+    if record["table"] == EVENTS:
+        raw = record["event"]
+        return EVENTS, event_row(
+            parse_event(raw),
+            partition=record["partition"],
+            offset=record["offset"],
+            received_at=datetime.fromisoformat(record["received_at"]),
+            body=raw,
+        )
+    if record["table"] == MEASURE_STATE:
+        return MEASURE_STATE, measure_row(MeasureState.model_validate(record["state"]),
+                                          record["version"])
+    raise ValueError(f"unknown row table {record['table']!r}")
