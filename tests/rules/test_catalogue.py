@@ -1,0 +1,311 @@
+"""The rule catalogue as data (rules/catalogue/*.toml) against the spec's tables (rules.md) and
+the law texts in shared/law; broken rule files are refused with CatalogueError."""
+
+import re
+import shutil
+import tomllib
+
+import pytest
+from rulekit import DEADLINE_RULE_IDS, LAW_DIR, VIOLATION_RULE_IDS
+
+from rules.catalogue import CATALOGUE_DIR, CatalogueError, load_catalogue
+from rules.checks import CHECKS
+from rules.durations import Duration
+
+CATALOGUE = load_catalogue()
+RULE_FILES = sorted(CATALOGUE_DIR.glob("*.toml"))
+
+
+def test_exactly_19_deadline_and_7_violation_rules():
+    assert {r.id for r in CATALOGUE.deadlines} == DEADLINE_RULE_IDS
+    assert {r.id for r in CATALOGUE.violations} == VIOLATION_RULE_IDS
+    assert (len(CATALOGUE.deadlines), len(CATALOGUE.violations)) == (19, 7)
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=[p.stem for p in RULE_FILES])
+def test_every_rule_file_loads_with_its_file_name_as_id(path):
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["id"] == path.stem
+    assert path.stem in CATALOGUE.by_id
+    assert len(RULE_FILES) == 26
+
+
+def mo(n): return Duration(n, "months")
+def dd(n): return Duration(n, "days")
+def hh(n): return Duration(n, "hours")
+
+
+# rules.md "Rules" table: kind, trigger, period, closed by (case_closed applies to every
+# obligation, see test_retraction_and_closing.py), lead, hol. (None where "–": hour periods).
+SPEC_TABLE = {
+    "det_transfer_to_jail": ("statutory", ("detained", ()), hh(24),
+                             {"sent_to_jail", "released"}, hh(4), None),
+    "det_family_notice": ("statutory", ("detained", ()), hh(24),
+                          {("family_notified", "detention")}, hh(4), None),
+    "det_first_interrogation": ("statutory", ("detained", ()), hh(24),
+                                {"interrogated", "released"}, hh(4), None),
+    "det_arrest_request": ("statutory", ("detained", ()), dd(3),
+                           {"arrest_requested", "released", "bail_started", "rs_started"},
+                           hh(24), False),
+    "arrest_decision_wait": ("statutory", ("arrest_requested", ()), dd(7),
+                             {"arrest_approved", "arrest_denied", "released"}, hh(48), False),
+    "release_on_denial": ("policy", ("arrest_denied", ()), hh(12),
+                          {"released", "bail_started", "rs_started"}, hh(4), None),
+    "arrest_execution": ("policy", ("arrest_approved", ()), hh(24),
+                         {"arrested", "released"}, hh(4), None),
+    "arrest_family_notice": ("statutory", ("arrested", ()), hh(24),
+                             {("family_notified", "arrest")}, hh(4), None),
+    "arrest_first_interrogation": ("statutory", ("arrested", ()), hh(24),
+                                   {"interrogated"}, hh(4), None),
+    "custody_limit": ("statutory", ("arrested", ()), mo(2),
+                      {"transferred_for_prosecution", "released", "bail_started", "rs_started"},
+                      dd(15), False),
+    "bail_limit": ("statutory", ("bail_started", ()), mo(12),
+                   {"bail_ended", "transferred_for_prosecution", "arrested", "rs_started"},
+                   dd(30), True),
+    "rs_limit": ("statutory", ("rs_started", ()), mo(6),
+                 {"rs_ended", "transferred_for_prosecution", "arrested", "bail_started"},
+                 dd(15), True),
+    "rs_designated_notice": ("statutory", ("rs_started", (("designated", True),)), hh(24),
+                             {("family_notified", "designated_rs")}, hh(4), None),
+    "supp_investigation": ("statutory", ("returned_for_supplementary_investigation", ()),
+                           mo(1), {"supplementary_investigation_completed"}, dd(7), True),
+    "summons_duration": ("statutory", ("summons_started", ()), hh(12),
+                         {"summons_ended", "detained", "arrested", "released"}, hh(2), None),
+    "measure_change_reply": ("statutory", ("measure_change_requested", ()), dd(3),
+                             {"measure_change_decided"}, hh(24), True),
+    "adm_questioning": ("statutory", ("admin_questioning_started", ()), hh(8),
+                        {"admin_questioning_ended"}, hh(2), None),
+    "adm_case_limit": ("statutory", ("admin_case_accepted", ()), dd(30),
+                       {"admin_case_decided"}, dd(5), True),
+    "adm_decision_delivery": ("statutory", ("admin_case_decided", ()), dd(2),
+                              {"admin_decision_served"}, hh(12), True),
+}
+
+
+def _closer(c):
+    return (c, ()) if isinstance(c, str) else (c[0], (("measure", c[1]),))
+
+
+@pytest.mark.parametrize("rule_id", sorted(SPEC_TABLE))
+def test_deadline_rule_matches_the_spec_table(rule_id):
+    kind, trigger, period, closers, lead, hol = SPEC_TABLE[rule_id]
+    rule = CATALOGUE.by_id[rule_id]
+    assert (rule.kind, (rule.trigger.event, rule.trigger.where)) == (kind, trigger)
+    assert (rule.period, rule.lead) == (period, lead)
+    listed = {(m.event, m.where) for m in rule.closed_by} - {("case_closed", ())}
+    assert listed == {_closer(c) for c in closers}
+    if hol is not None:
+        assert rule.holiday_extends is hol
+
+
+@pytest.mark.parametrize(
+    "rule_id, kind",
+    [("det_extension_unjustified", "statutory"), ("extension_after_expiry", "statutory"),
+     ("custody_extension_out_of_order", "statutory"), ("supp_investigation_limit", "statutory"),
+     ("notice_exemption_invalid", "statutory"), ("approval_insufficient", "policy"),
+     ("summons_consecutive", "policy")],
+)
+def test_violation_rule_kind(rule_id, kind):
+    assert CATALOGUE.by_id[rule_id].kind == kind
+
+
+EXTENSIONS = {
+    # rule: [(event, where, period, lead, step, requires any_of, unmet violation)]
+    "det_arrest_request": [
+        ("detention_period_extended", (("to_days", 7),), dd(7), hh(24), None, None, None),
+        ("detention_period_extended", (("to_days", 30),), dd(30), dd(5), None,
+         {"roving", "repeated", "group"}, "det_extension_unjustified"),
+    ],
+    "custody_limit": [
+        ("custody_extended", (("basis", "cpl_156"),), mo(3), None, 1, None, None),
+        ("custody_extended", (("basis", "cpl_158"),), mo(5), None, 2, None, None),
+        ("custody_extended", (("basis", "cpl_159"),), mo(7), None, 3, None, None),
+    ],
+    "summons_duration": [("summons_extended", (), hh(24), None, None, None, None)],
+    "adm_questioning": [("admin_questioning_extended", (), hh(24), None, None, None, None)],
+    "adm_case_limit": [("admin_case_extended", (), dd(60), None, None, None, None)],
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(DEADLINE_RULE_IDS))
+def test_extensions_match_the_spec(rule_id):
+    rule = CATALOGUE.by_id[rule_id]
+    found = [
+        (x.match.event, x.match.where, x.period, x.lead, x.step,
+         set(x.requires.any_of) if x.requires else None, x.unmet_violation)
+        for x in rule.extensions
+    ]
+    assert found == EXTENSIONS.get(rule_id, [])
+
+
+def test_custody_limit_order_and_recount():
+    rule = CATALOGUE.by_id["custody_limit"]
+    assert rule.order_violation == "custody_extension_out_of_order"
+    assert [(m.event, m.where) for m in rule.restarted_by] == [("custody_recounted", ())]
+
+
+@pytest.mark.parametrize(
+    "rule_id, measure, lawful",
+    [("det_family_notice", "detention", {"cannot_notify", "hinders_investigation"}),
+     ("arrest_family_notice", "arrest", {"cannot_notify"}),
+     ("rs_designated_notice", "designated_rs", {"cannot_notify"})],
+)
+def test_notice_suspensions(rule_id, measure, lawful):
+    s = CATALOGUE.by_id[rule_id].suspension
+    assert (s.exempted_by.event, s.exempted_by.where) == (
+        "family_notice_exempted", (("measure", measure),))
+    assert (s.resumed_by.event, s.resumed_by.where) == (
+        "notice_exemption_ended", (("measure", measure),))
+    assert (set(s.lawful_reasons), s.resume_period, s.invalid_violation) == (
+        lawful, hh(24), "notice_exemption_invalid")
+
+
+def test_only_the_three_notice_rules_are_suspendable():
+    assert {r.id for r in CATALOGUE.deadlines if r.suspension} == {
+        "det_family_notice", "arrest_family_notice", "rs_designated_notice"}
+
+
+@pytest.mark.parametrize(
+    "rule_id, check",
+    [("supp_investigation_limit",
+      {"type": "count", "event": "returned_for_supplementary_investigation", "max": 2}),
+     ("summons_consecutive",
+      {"type": "min_gap", "event": "summons_started", "after": "summons_ended",
+       "min_gap": "8h"}),
+     ("approval_insufficient",
+      {"type": "approvals", "events": ["bail_started", "rs_started"],
+       "special_flag_event": "case_flagged_special", "special_requires_role": "chief",
+       "min_distinct_approvers": 2})],
+)
+def test_standalone_violation_checks(rule_id, check):
+    rule = CATALOGUE.by_id[rule_id]
+    assert rule.check == check
+    assert rule.check["type"] in CHECKS
+
+
+# --- legal basis ---------------------------------------------------------------------------
+
+BASES = [(r.id, b) for r in (*CATALOGUE.deadlines, *CATALOGUE.violations) for b in r.basis]
+QUOTED = [(rid, b) for rid, b in BASES if b.law]
+
+
+def test_every_rule_cites_a_law_it_quotes():
+    quoting = {rid for rid, _ in QUOTED}
+    assert quoting == DEADLINE_RULE_IDS | VIOLATION_RULE_IDS
+
+
+@pytest.mark.parametrize("rule_id, basis", QUOTED, ids=[f"{r}-{b.ref}" for r, b in QUOTED])
+def test_basis_text_is_verbatim_in_the_law(rule_id, basis):
+    law = (LAW_DIR / basis.law).read_text(encoding="utf-8")
+    assert basis.text_zh in law
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _article_heading(n: int) -> str:
+    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
+    text = _DIGITS[hundreds] + "百" if hundreds else ""
+    if tens:
+        text += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        text += "零"
+    return f"第{text}{_DIGITS[ones] if ones else ''}条"
+
+
+@pytest.mark.parametrize("n, heading", [(9, "第九条"), (10, "第十条"), (85, "第八十五条"),
+                                        (105, "第一百零五条"), (119, "第一百一十九条"),
+                                        (160, "第一百六十条")])
+def test_article_heading_helper(n, heading):
+    assert _article_heading(n) == heading
+
+
+@pytest.mark.parametrize("rule_id, basis", QUOTED, ids=[f"{r}-{b.ref}" for r, b in QUOTED])
+def test_basis_text_is_in_the_article_its_ref_names(rule_id, basis):
+    law = (LAW_DIR / basis.law).read_text(encoding="utf-8")
+    number = int(re.search(r"\d+", basis.ref).group())
+    start = re.search(rf"^{_article_heading(number)}[ \u3000]", law, re.M)
+    assert start, f"{basis.ref} not found in {basis.law}"
+    rest = law[start.end():]
+    end = re.search(r"^第[零一二三四五六七八九十百]+条[ \u3000]", rest, re.M)
+    article = law[start.start(): start.end() + (end.start() if end else len(rest))]
+    assert basis.text_zh in article
+
+
+@pytest.mark.parametrize("rule_id", sorted(DEADLINE_RULE_IDS))
+def test_deadline_messages_carry_the_due(rule_id):
+    rule = CATALOGUE.by_id[rule_id]
+    assert "{due_at}" in rule.message_zh and "{due_at}" in rule.message_en
+
+
+# --- broken rule files ---------------------------------------------------------------------
+
+@pytest.fixture
+def catalogue_copy(tmp_path):
+    target = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE_DIR, target)
+    return target
+
+
+def test_an_unmodified_copy_loads(catalogue_copy):
+    copy = load_catalogue(catalogue_copy)
+    assert (len(copy.deadlines), len(copy.violations)) == (19, 7)
+
+
+def _break(directory, file, old, new):
+    path = directory / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+BROKEN = [
+    ("det_family_notice.toml", 'trigger = { event = "detained" }',
+     'trigger = { event = "detention" }'),
+    ("det_transfer_to_jail.toml", '{ event = "sent_to_jail" }', '{ event = "jailed" }'),
+    ("summons_duration.toml", 'event = "summons_extended"', 'event = "summons_prolonged"'),
+    ("det_arrest_request.toml", 'period = "3d"', 'period = "3x"'),
+    ("det_arrest_request.toml", 'lead = "24h"', 'lead = "3x"'),
+    ("det_arrest_request.toml", 'period = "3d"', 'period = "0d"'),
+    ("custody_limit.toml", 'id = "custody_limit"', 'id = "custody_limits"'),
+    ("bail_limit.toml", 'kind = "statutory"', 'kind = "mandatory"'),
+    ("rs_limit.toml", 'lead = "15d"', ''),
+    ("adm_case_limit.toml", 'id = "adm_case_limit"', 'id = "adm_case_limit'),
+    ("det_arrest_request.toml", 'unmet_violation = "det_extension_unjustified"',
+     'unmet_violation = "det_extension_unknown"'),
+    ("arrest_family_notice.toml", 'invalid_violation = "notice_exemption_invalid"',
+     'invalid_violation = "nope"'),
+]
+
+
+@pytest.mark.parametrize(
+    "file, old, new", BROKEN,
+    ids=["unknown-trigger-event", "unknown-closing-event", "unknown-extension-event",
+         "bad-period-3x", "bad-lead-3x", "zero-period", "id-differs-from-file-name",
+         "bad-kind", "missing-lead", "bad-toml", "unknown-unmet-violation",
+         "unknown-invalid-violation"],
+)
+def test_broken_rule_file_raises_catalogue_error(catalogue_copy, file, old, new):
+    _break(catalogue_copy, file, old, new)
+    with pytest.raises(CatalogueError):
+        load_catalogue(catalogue_copy)
+
+
+@pytest.mark.parametrize("file, old, new", BROKEN[:8])
+def test_catalogue_error_names_the_file(catalogue_copy, file, old, new):
+    _break(catalogue_copy, file, old, new)
+    with pytest.raises(CatalogueError, match=re.escape(file)):
+        load_catalogue(catalogue_copy)
+
+
+def test_copied_file_under_another_name_is_refused(catalogue_copy):
+    shutil.copy(catalogue_copy / "det_family_notice.toml", catalogue_copy / "det_notice.toml")
+    with pytest.raises(CatalogueError, match="det_notice.toml"):
+        load_catalogue(catalogue_copy)
+
+
+def test_catalogue_without_extension_after_expiry_is_refused(catalogue_copy):
+    (catalogue_copy / "extension_after_expiry.toml").unlink()
+    with pytest.raises(CatalogueError):
+        load_catalogue(catalogue_copy)
