@@ -11,7 +11,7 @@ from datetime import datetime
 from rules.calendar import WorkCalendar
 from rules.catalogue import Catalogue, load_catalogue
 from rules.checks import CHECKS
-from rules.history import effective_retractions, in_force, ordered_unique
+from rules.history import effective_retractions, in_force, order_key, ordered_unique
 from rules.measures import load_measures, measure_states
 from rules.obligations import Obligation, ViolationHit, evaluate_obligation
 from rules.periods import PeriodCounter
@@ -52,7 +52,7 @@ class Engine:
         warnings = dict(final.warnings)
         for r in retractions:
             at = r.event.occurred_at
-            before = [e for e in ordered if e.occurred_at <= at and e is not r.event]
+            before = [e for e in ordered if order_key(e) < order_key(r.event)]
             earlier, _ = effective_retractions(before)
             for wid, w in self._pass(in_force(before, earlier), at).warnings.items():
                 if wid not in warnings:
@@ -83,8 +83,7 @@ class Engine:
             for rule in by_trigger.get(trigger.event_type, ()):
                 if rule.case_level != (person is None) or not rule.trigger.matches(trigger):
                     continue
-                later = _after(events, i)
-                ob = evaluate_obligation(rule, trigger, later, now, self.counter)
+                ob = evaluate_obligation(rule, trigger, events[i + 1 :], now, self.counter)
                 out.obligations[(rule.id, trigger.event_id)] = ob
                 for hit in ob.violations:
                     self._add_violation(hit, out)
@@ -111,12 +110,3 @@ def _by_subject(events: list[Envelope]) -> dict[str | None, list[Envelope]]:
         else:
             subjects[e.person_id].append(e)
     return subjects
-
-
-def _after(events: list[Envelope], i: int) -> list[Envelope]:
-    """Events after the i-th in order, and those of the same instant before it."""
-    t = events[i].occurred_at
-    j = i
-    while j > 0 and events[j - 1].occurred_at == t:
-        j -= 1
-    return events[j:i] + events[i + 1 :]

@@ -73,17 +73,22 @@ class _Run:
     def _count(self, period: Duration) -> Due:
         return self.counter.due(self.anchor, period, self.rule.holiday_extends)
 
-    def reach(self, until: datetime) -> None:
-        """Record the levels the running phase reached by `until` (inclusive)."""
+    def reach(self, until: datetime, inclusive: bool) -> None:
+        """Record the levels the running phase reached by `until`.
+
+        A phase still running at `now` has reached an instant equal to `now`; a phase ended
+        by an event at `until` was unsatisfied only before it, so `until` itself is excluded.
+        """
         if self.suspended_at is not None:
             return
         due = self.ob.due.at
         for level, at in ((Level.approaching, due - self.lead), (Level.overdue, due)):
-            if at <= until and (self.ob.level is None or level == Level.overdue != self.ob.level):
+            reached = at <= until if inclusive else at < until
+            if reached and self.ob.level != Level.overdue and self.ob.level != level:
                 self.ob.level, self.ob.level_at = level, max(at, self.phase_start)
 
     def new_phase(self, event: Envelope, due: Due, lead: timedelta | None = None) -> None:
-        self.reach(event.occurred_at)
+        self.reach(event.occurred_at, inclusive=False)
         self.ob.due, self.phase_start = due, event.occurred_at
         if lead is not None:
             self.lead = lead
@@ -97,7 +102,7 @@ class _Run:
         ext = next((x for x in self.rule.extensions if x.match.matches(event)), None)
         if ext is None or self.suspended_at is not None:
             return
-        if event.occurred_at >= self.ob.due.at:
+        if event.occurred_at > self.ob.due.at:
             self.violation(EXTENSION_AFTER_EXPIRY, event)
         elif ext.requires is not None and not ext.requires.met_by(self.trigger):
             self.violation(ext.unmet_violation, event)
@@ -117,19 +122,20 @@ class _Run:
         if susp.exempted_by.matches(event):
             if str(event.details.reason) not in susp.lawful_reasons:
                 self.violation(susp.invalid_violation, event)
-            elif self.suspended_at is None and event.occurred_at < self.ob.due.at:
-                self.reach(event.occurred_at)
+            elif self.suspended_at is None and event.occurred_at <= self.ob.due.at:
+                self.reach(event.occurred_at, inclusive=False)
                 self.suspended_at = event.occurred_at
                 self.ob.evidence.append(event.event_id)
         elif susp.resumed_by.matches(event) and self.suspended_at is not None:
-            self.suspended_at = None
-            due = Due(event.occurred_at + lead_delta(susp.resume_period), False)
-            self.new_phase(event, due)
+            self.suspended_at = None  # nothing ran while suspended: start afresh
+            self.ob.due = Due(event.occurred_at + lead_delta(susp.resume_period), False)
+            self.phase_start = event.occurred_at
+            self.ob.evidence.append(event.event_id)
 
     def end(self, event: Envelope, status: Status) -> None:
-        self.reach(event.occurred_at)
+        self.reach(event.occurred_at, inclusive=False)
         ob = self.ob
-        overdue = self.suspended_at is None and event.occurred_at >= ob.due.at
+        overdue = self.suspended_at is None and event.occurred_at > ob.due.at
         if status == Status.withdrawn and overdue:
             status = Status.resolved  # a case closed after the due resolves it, late
         ob.status, ob.status_at = status, event.occurred_at
@@ -138,7 +144,7 @@ class _Run:
         ob.evidence.append(event.event_id)
 
     def still_open(self, now: datetime) -> None:
-        self.reach(now)
+        self.reach(now, inclusive=True)
         ob = self.ob
         if self.suspended_at is not None:
             # A lawful exemption stands in for the notice until it ends.

@@ -224,13 +224,6 @@ def test_two_persons_each_get_their_own_obligation():
     assert found == {"P1": ("overdue", "open"), "P2": ("approaching", "resolved")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: engine._after() hands an obligation the events of the trigger's instant "
-    "that come BEFORE the trigger in order of legal effect (occurred_at, then event_id), so an "
-    "interrogation ordered before the arrest closes arrest_first_interrogation; rules.md: "
-    "closing events must 'occur after the trigger' ('`interrogated` after the arrest')",
-)
 def test_closing_event_at_the_same_instant_but_ordered_before_the_trigger_does_not_close():
     case = Case()
     case.add("interrogated", MON, event_id="a-interrogated")  # detention-phase interrogation
@@ -260,12 +253,6 @@ def test_warning_carries_basis_messages_and_due(rc: RuleCase):
     assert w.rule_kind == rule.kind
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug (boundary): obligations._Run.end counts a closing event at exactly "
-    "due_at as late (>=); rules.md: '`late` tells if after due_at' (and CPL '二十四小时以内' "
-    "includes the 24th hour)",
-)
 @pytest.mark.parametrize("rule_id", ["det_family_notice", "measure_change_reply"])
 def test_closing_event_at_exactly_the_due_is_not_late(rule_id):
     rc = RULES[rule_id]

@@ -180,13 +180,6 @@ def test_retracted_trigger_of_a_resolved_warning_is_withdrawn():
     assert "（已撤回）" in w.message_zh and "(withdrawn)" in w.message_en
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: Engine.evaluate_case rebuilds the state before a retraction from every "
-    "event at or before its instant, including a second retraction of the same event at the "
-    "same instant, so the raised warnings vanish instead of staying listed withdrawn "
-    "(rules.md: 'a warning already raised before then ... stays listed, withdrawn')",
-)
 def test_two_retractions_of_one_trigger_at_one_instant_keep_it_listed_withdrawn():
     case = Case()
     case.add("detained", MON, event_id="trg")

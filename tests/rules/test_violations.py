@@ -101,12 +101,6 @@ def test_extension_just_before_the_due_is_not_after_expiry(
     assert case.warning(rule, LATER).due_at > t(due)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug (boundary): obligations._Run.extend treats an extension at exactly the "
-    "due as after expiry (>=); rules.md raises extension_after_expiry only for an extension "
-    "that 'occurs after the due it would extend'",
-)
 def test_extension_at_exactly_the_due_is_not_after_expiry():
     case = Case()
     case.add("detained", MON, event_id="trg")
@@ -277,12 +271,6 @@ def test_exemption_for_another_measure_suspends_nothing():
     assert (w.level, w.status) == ("overdue", "open")
 
 
-ENGINE_BUG_REARM = pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: notice_exemption_ended re-arms after the original due, and "
-    "obligations._Run.new_phase calls reach() with the OLD due, so the fresh 24 h obligation "
-    "is overdue at once (rules.md: 're-arms it with a fresh 24 h from its own occurred_at')",
-)
 ENDED = "2026-05-14T10:00:00+08:00"  # 72 h after MON, long after the original due
 FRESH_DUE = "2026-05-15T10:00:00+08:00"
 
@@ -304,14 +292,12 @@ def test_exemption_ended_re_arms_a_fresh_24h_never_met(measure):
     assert w.evidence == ["trg", "ex", "end"]
 
 
-@ENGINE_BUG_REARM
 @pytest.mark.parametrize("measure", list(MEASURES))
 def test_exemption_ended_re_arms_nothing_due_yet(measure):
     case, rule = _rearmed(measure)
     assert case.warning(rule, t(ENDED) + h(1)) is None
 
 
-@ENGINE_BUG_REARM
 @pytest.mark.parametrize("measure", list(MEASURES))
 def test_exemption_ended_re_arms_approaching_at_the_fresh_lead(measure):
     case, rule = _rearmed(measure)
@@ -319,7 +305,6 @@ def test_exemption_ended_re_arms_approaching_at_the_fresh_lead(measure):
     assert (w.level, w.status, cst(w.due_at)) == ("approaching", "open", FRESH_DUE)
 
 
-@ENGINE_BUG_REARM
 @pytest.mark.parametrize("measure", list(MEASURES))
 def test_exemption_ended_then_notified_within_the_fresh_24h_raises_nothing(measure):
     case, rule = _rearmed(measure)
@@ -327,7 +312,6 @@ def test_exemption_ended_then_notified_within_the_fresh_24h_raises_nothing(measu
     assert case.warning(rule, LATER) is None
 
 
-@ENGINE_BUG_REARM
 @pytest.mark.parametrize("measure", list(MEASURES))
 def test_exemption_ended_then_notified_after_the_fresh_lead_is_on_time(measure):
     case, rule = _rearmed(measure)
