@@ -15,8 +15,12 @@ def run(args) -> int:
 
     import streams.agents  # noqa: F401  (registers the agents)
     from streams.app import app, settings
+    from streams.topics import ensure_topics
 
     logging.basicConfig(level=args.loglevel.upper())
+    created = ensure_topics(settings)
+    if created:
+        logging.getLogger(__name__).info("created topics %s", created)
     start_http_server(settings.metrics_port, addr="127.0.0.1")
     Worker(app, loglevel=args.loglevel).execute_from_commandline()
     return 0

@@ -18,12 +18,13 @@ app = faust.App(
     topic_allow_declare=True,
     consumer_auto_offset_reset="earliest",
     broker_commit_interval=0.5,
+    broker_session_timeout=10.0,
+    broker_heartbeat_interval=1.0,
     web_enabled=False,
     autodiscover=False,
 )
 
 RAW = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-RAW_SCHEMA = faust.Schema(**RAW)
 
 case_events = app.topic(settings.topic("case-events"), **RAW)
 case_ticks = app.topic(settings.topic("case-ticks"), **RAW)
@@ -34,9 +35,11 @@ dead_letters = app.topic(settings.topic("case-events.dlq"), **RAW)
 case_rows = app.topic(settings.topic("case-rows"), **RAW)
 
 #: case_id -> CaseState JSON (events in force, what was published, next timer)
-cases = app.Table("cases", default=None, partitions=settings.partitions, schema=RAW_SCHEMA)
+cases = app.Table("cases", default=None, partitions=settings.partitions, key_type=bytes,
+                  value_type=bytes)
 #: case_id -> [next_at, partition]: the small table the due index is rebuilt from
-dues = app.Table("dues", default=None, partitions=settings.partitions, schema=RAW_SCHEMA)
+dues = app.Table("dues", default=None, partitions=settings.partitions, key_type=bytes,
+                  value_type=bytes)
 
 engine = Engine()
 due_index = DueIndex()

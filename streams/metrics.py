@@ -4,7 +4,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_IN = Counter(
     "casewatch_events_in_total", "Messages read from the case-events topic", ["result"]
-)  # result: valid, invalid, duplicate, conflict
+)  # result: valid, invalid, duplicate, conflict, error
 WARNINGS = Counter(
     "casewatch_warnings_total", "Warning state changes published", ["rule", "level", "status"]
 )

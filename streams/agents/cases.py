@@ -30,10 +30,14 @@ log = logging.getLogger(__name__)
 @app.agent(case_inputs, concurrency=1)
 async def process_cases(stream):
     async for event in stream.events():
-        if event.message.topic == case_ticks.get_topic_name():
-            await on_tick(event)
-        else:
-            await on_case_event(event)
+        try:
+            if event.message.topic == case_ticks.get_topic_name():
+                await on_tick(event)
+            else:
+                await on_case_event(event)
+        except Exception as exc:  # a bug must neither stop the worker nor lose the message
+            log.exception("processing failed")
+            await reject(event, [f"processing failed: {type(exc).__name__}: {exc}"], "error")
 
 
 async def on_case_event(event) -> None:

@@ -1,0 +1,84 @@
+"""`casewatch console`: live warnings for monitoring staff, and their acknowledgements.
+
+Reads the warnings topic from the start, keeps each warning's latest state and redraws
+the open ones (overdue and violations first). Typing a warning id (or its first 6+
+characters) and Enter acknowledges it: the acknowledgement goes to the `acks` topic with
+the operator id from CASEWATCH_OPERATOR.
+"""
+
+import json
+import os
+import select
+import sys
+import time
+from datetime import UTC, datetime
+
+from cli.table import render_table
+from schemas.warning import Warning
+
+_ORDER = {"violation": 0, "overdue": 1, "approaching": 2}
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("console", help="live warnings for monitoring staff (终端控制台)")
+    p.add_argument("--once", action="store_true", help="print the open warnings and exit")
+    p.add_argument("--limit", type=int, default=40, help="rows to show")
+    p.set_defaults(func=run)
+
+
+def open_warnings(latest: dict[str, Warning], acked: set[str]) -> list[Warning]:
+    rows = [w for w in latest.values() if w.status == "open" and w.warning_id not in acked]
+    return sorted(rows, key=lambda w: (_ORDER[w.level], w.due_at or w.changed_at, w.warning_id))
+
+
+def acknowledge(prefix: str, latest: dict[str, Warning]) -> Warning | None:
+    prefix = prefix.strip()
+    matches = [w for wid, w in latest.items() if len(prefix) >= 6 and wid.startswith(prefix)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def run(args) -> int:
+    from kafka import KafkaConsumer, KafkaProducer
+
+    from streams.settings import Settings
+
+    settings = Settings.from_env()
+    operator = os.environ.get("CASEWATCH_OPERATOR", "operator")
+    consumer = KafkaConsumer(settings.topic("warnings"), settings.topic("acks"),
+                             bootstrap_servers=settings.kafka_bootstrap,
+                             auto_offset_reset="earliest", group_id=None)
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    latest: dict[str, Warning] = {}
+    acked: set[str] = set()
+    try:
+        while True:
+            for records in consumer.poll(timeout_ms=500).values():
+                for m in records:
+                    if m.topic == settings.topic("acks"):
+                        acked.add(json.loads(m.value)["warning_id"])
+                    else:
+                        w = Warning.model_validate_json(m.value)
+                        latest[w.warning_id] = w
+            rows = open_warnings(latest, acked)
+            if args.once:
+                sys.stdout.write(render_table(rows[: args.limit]))
+                return 0
+            sys.stdout.write("\x1b[2J\x1b[H执法监督时限预警 casewatch — 未确认预警 open, unacknowledged "
+                             f"({len(rows)})  {datetime.now().strftime('%H:%M:%S')}\n")
+            sys.stdout.write(render_table(rows[: args.limit]))
+            sys.stdout.write("输入预警编号确认 type a warning id (6+ chars) + Enter to acknowledge: ")
+            sys.stdout.flush()
+            if select.select([sys.stdin], [], [], 1.0)[0]:
+                w = acknowledge(sys.stdin.readline(), latest)
+                if w is not None:
+                    ack = {"warning_id": w.warning_id, "case_id": w.case_id, "operator": operator,
+                           "acknowledged_at": datetime.now(UTC).isoformat()}
+                    producer.send(settings.topic("acks"), key=w.case_id.encode(),
+                                  value=json.dumps(ack).encode())
+                    producer.flush()
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        consumer.close()
+        producer.close()

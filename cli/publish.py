@@ -1,0 +1,45 @@
+"""`casewatch publish FILE.jsonl`: validate, then publish each valid event keyed by case_id."""
+
+import sys
+
+from cli.jsonl import Problem, open_lines, read_events
+
+EXIT_OK, EXIT_BAD_ARGS, EXIT_INVALID_LINES = 0, 2, 3
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("publish", help="validate events (jsonl) and publish them to Kafka")
+    p.add_argument("events", help="EVENTS.jsonl, or - for standard input")
+    p.add_argument("--bootstrap", help="Kafka bootstrap servers (default: settings)")
+    p.add_argument("--topic", help="topic (default: <prefix>case-events)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from kafka import KafkaProducer
+
+    from streams.settings import Settings
+
+    settings = Settings.from_env()
+    try:
+        stream = open_lines(args.events)
+    except OSError as exc:
+        print(f"casewatch publish: cannot read {args.events}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap or settings.kafka_bootstrap,
+                             acks="all", linger_ms=20)
+    topic = args.topic or settings.topic("case-events")
+    sent = invalid = 0
+    with stream:
+        for _, item in read_events(stream):
+            if isinstance(item, Problem):
+                print(item, file=sys.stderr)
+                invalid += 1
+                continue
+            producer.send(topic, key=item.case_id.encode(), value=item.model_dump_json().encode())
+            sent += 1
+    producer.flush()
+    producer.close()
+    print(f"published {sent} events to {topic}; {invalid} invalid lines not sent",
+          file=sys.stderr)
+    return EXIT_INVALID_LINES if invalid else EXIT_OK

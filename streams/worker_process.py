@@ -1,0 +1,62 @@
+"""Run `casewatch worker` as a child process: for integration tests, benches and demos."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+VENV_BIN = Path(sys.executable).parent
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.env = {**os.environ, **env}
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.metrics_url = f"http://127.0.0.1:{self.env.get('CASEWATCH_METRICS_PORT', '9464')}/metrics"
+
+    def start(self, ready_timeout: float = 90.0) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "casewatch"), "worker"], env=self.env, stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.wait_ready(ready_timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Ready once the worker logs that its due index was rebuilt (recovery done)."""
+        deadline = time.monotonic() + timeout
+        start_size = self.log_path.stat().st_size if self.log_path.exists() else 0
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited {self.proc.returncode}; see {self.log_path}")
+            with self.log_path.open("rb") as f:
+                f.seek(max(0, start_size - 1))
+                if b"Worker]: Ready" in f.read():
+                    return
+            time.sleep(0.2)
+        raise TimeoutError(f"worker not ready in {timeout} s; see {self.log_path}")
+
+    def metric(self, name: str) -> float:
+        with urllib.request.urlopen(self.metrics_url, timeout=5) as resp:
+            for line in resp.read().decode().splitlines():
+                if line.startswith(name + " ") or line.startswith(name + "{"):
+                    return float(line.rsplit(" ", 1)[1])
+        raise KeyError(name)
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, nothing flushed or committed."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.kill()

@@ -1,0 +1,241 @@
+"""The worker on the real local Kafka and ClickHouse: warnings, timers, dead letters."""
+
+import json
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from clickhouse_driver import Client
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient
+
+from schemas.timefmt import format_cst
+from streams.settings import Settings
+from streams.topics import ensure_topics
+from streams.worker_process import WorkerProcess
+
+CST = timezone(timedelta(hours=8))
+
+
+class Collector:
+    """Reads a topic from the start in a thread, stamping each record with its arrival."""
+
+    def __init__(self, bootstrap: str, topic: str):
+        self.records: list[tuple[float, bytes | None, bytes]] = []
+        self._stop = threading.Event()
+        self._consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap,
+                                       auto_offset_reset="earliest", group_id=None,
+                                       consumer_timeout_ms=200)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            for m in self._consumer:
+                self.records.append((time.time(), m.key, m.value))
+
+    def wait_for(self, predicate, timeout: float = 60.0):
+        """Arrival time and JSON of the first record matching, waiting up to `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for arrived, _, value in list(self.records):
+                record = json.loads(value)
+                if predicate(record):
+                    return arrived, record
+            time.sleep(0.05)
+        raise AssertionError("no matching record within the timeout")
+
+    def json(self) -> list[dict]:
+        return [json.loads(v) for _, _, v in list(self.records)]
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+        self._consumer.close()
+
+
+class Pipeline:
+    def __init__(self, stack, tmp_path):
+        tag = uuid.uuid4().hex[:8]
+        self.env = {
+            "CASEWATCH_TOPIC_PREFIX": f"it{tag}.",
+            "CASEWATCH_APP_ID": f"it{tag}",
+            "CASEWATCH_STATE_DIR": str(tmp_path / "state"),
+            "CASEWATCH_CLICKHOUSE_DATABASE": f"it_{tag}",
+            "CASEWATCH_METRICS_PORT": "19464",
+            "CASEWATCH_SINK_FLUSH_SECONDS": "0.5",
+        }
+        self.settings = Settings.from_env(self.env)
+        ensure_topics(self.settings)
+        self.stack = stack
+        self.db = self.settings.clickhouse.database
+        self.worker = WorkerProcess(self.env, tmp_path / "worker.log")
+        self.producer = KafkaProducer(bootstrap_servers=stack.bootstrap)
+        self.warnings = Collector(stack.bootstrap, self.settings.topic("warnings"))
+        self.dead_letters = Collector(stack.bootstrap, self.settings.topic("case-events.dlq"))
+
+    def publish(self, event: dict | bytes, key: str | None = None) -> float:
+        value = event if isinstance(event, bytes) else json.dumps(event).encode()
+        key = key if key is not None else (event["case_id"] if isinstance(event, dict) else "x")
+        self.producer.send(self.settings.topic("case-events"), key=key.encode(), value=value)
+        self.producer.flush()
+        return time.time()
+
+    def query(self, sql: str):
+        return Client(self.stack.clickhouse_host, port=self.stack.clickhouse_port).execute(
+            sql.format(db=self.db))
+
+    def wait_rows(self, sql: str, expected, timeout: float = 60.0):
+        deadline = time.monotonic() + timeout
+        got = None
+        while time.monotonic() < deadline:
+            try:
+                got = self.query(sql)
+            except Exception:  # ClickHouse restarting, or tables not migrated yet
+                got = None
+            if got == expected:
+                return got
+            time.sleep(0.3)
+        raise AssertionError(f"{sql}: expected {expected}, last saw {got}")
+
+    def close(self):
+        self.worker.stop()
+        self.warnings.close()
+        self.dead_letters.close()
+        self.producer.close()
+        try:
+            self.query("DROP DATABASE IF EXISTS {db}")
+        except Exception:
+            pass
+        admin = KafkaAdminClient(bootstrap_servers=self.stack.bootstrap)
+        prefix = self.env["CASEWATCH_TOPIC_PREFIX"]
+        app_id = self.env["CASEWATCH_APP_ID"]
+        mine = [t for t in admin.list_topics() if t.startswith(prefix) or t.startswith(app_id)]
+        admin.delete_topics(mine)
+        admin.close()
+
+
+@pytest.fixture
+def pipeline(stack, tmp_path):
+    p = Pipeline(stack, tmp_path)
+    p.worker.start()
+    yield p
+    p.close()
+
+
+def event(case_id: str, n: int, event_type: str, occurred_at: datetime, person="P1",
+          **details) -> dict:
+    return dict(event_id=f"{case_id}-{n}", schema_version=1, event_type=event_type,
+                occurred_at=occurred_at.isoformat(), case_id=case_id, case_kind="criminal",
+                person_id=person, unit_id="U3301", details=details)
+
+
+def test_detention_without_notice_is_overdue_on_the_topic_and_in_clickhouse(pipeline):
+    detained = event("CA", 1, "detained", datetime.now(CST) - timedelta(hours=25))
+    sent = pipeline.publish(detained)
+    arrived, warning = pipeline.warnings.wait_for(
+        lambda w: w["case_id"] == "CA" and w["rule_id"] == "det_family_notice")
+    assert (warning["level"], warning["status"]) == ("overdue", "open")
+    assert warning["evidence"] == ["CA-1"]
+    assert arrived - sent <= 2.0, f"warning took {arrived - sent:.2f} s"
+    pipeline.wait_rows(
+        "SELECT level, status FROM {db}.warning_history FINAL "
+        f"WHERE warning_id = '{warning['warning_id']}'",
+        [("overdue", "open")])
+
+
+def test_a_deadline_fires_within_a_second_while_the_topic_is_quiet(pipeline):
+    due = datetime.now(CST) + timedelta(seconds=6)
+    pipeline.publish(event("CB", 1, "summons_started", due - timedelta(hours=12),
+                           kind="summons"))
+    _, approaching = pipeline.warnings.wait_for(
+        lambda w: w["case_id"] == "CB" and w["level"] == "approaching")
+    assert approaching["due_at"] == format_cst(due)
+    arrived, overdue = pipeline.warnings.wait_for(
+        lambda w: w["case_id"] == "CB" and w["level"] == "overdue", timeout=30)
+    assert overdue["warning_id"] == approaching["warning_id"]
+    delay = arrived - due.timestamp()
+    assert 0 <= delay <= 1.0, f"fired {delay:.3f} s after its due"
+
+
+def test_malformed_inputs_go_to_the_dead_letter_topic_and_the_rest_flows(pipeline):
+    t = datetime.now(CST) - timedelta(hours=30)
+    first = event("CC", 1, "detained", t)
+    conflicting = {**first, "unit_id": "U9999"}
+    no_offset = {**event("CC", 2, "interrogated", t), "occurred_at": "2026-05-01T10:00:00"}
+    unknown = {**event("CC", 3, "interrogated", t), "event_type": "teleported"}
+    too_big = {**event("CC", 4, "interrogated", t), "details": {"pad": "x" * 70_000}}
+    pipeline.publish(first)
+    for bad in (b"{not json", no_offset, unknown, too_big, conflicting):
+        pipeline.publish(bad, key="CC")
+    pipeline.publish(event("CC", 5, "detained", t, person="P2"))
+
+    expected_reasons = ["Invalid JSON", "timezone", "unknown event type", "65536 byte limit",
+                        "different body"]
+    for needle in expected_reasons:
+        _, record = pipeline.dead_letters.wait_for(
+            lambda r, needle=needle: any(needle in reason for reason in r["reasons"]))
+        assert record["topic"] == pipeline.settings.topic("case-events")
+        assert isinstance(record["offset"], int) and record["value_base64"]
+    assert len(pipeline.dead_letters.records) == len(expected_reasons)
+    for person in ("P1", "P2"):
+        pipeline.warnings.wait_for(lambda w, person=person: w["case_id"] == "CC"
+                                   and w["person_id"] == person
+                                   and w["rule_id"] == "det_family_notice")
+    pipeline.wait_rows("SELECT count() FROM {db}.events FINAL WHERE case_id = 'CC'", [(2,)])
+
+
+def detentions(prefix: str, n: int, hours_ago: float = 25) -> list[dict]:
+    t = datetime.now(CST) - timedelta(hours=hours_ago)
+    return [event(f"{prefix}{i:04d}", 1, "detained", t) for i in range(n)]
+
+
+EXPECTED_PER_DETENTION = 3  # transfer to jail, family notice, first interrogation: overdue
+
+
+def assert_each_warning_once(pipeline, prefix: str, cases: int):
+    expected = cases * EXPECTED_PER_DETENTION
+    pipeline.wait_rows(
+        "SELECT uniqExact(warning_id), count() FROM {db}.warning_history FINAL "
+        f"WHERE case_id LIKE '{prefix}%' AND level = 'overdue'",
+        [(expected, expected)], timeout=120)
+
+
+def test_worker_killed_mid_stream_recovers_without_losing_or_duplicating(pipeline):
+    batch = detentions("K", 400)
+    for e in batch[:200]:
+        pipeline.publish(e)
+    pipeline.warnings.wait_for(lambda w: w["case_id"].startswith("K"))
+    pipeline.worker.kill()
+    for e in batch[200:]:
+        pipeline.publish(e)
+    pipeline.worker.start()
+    pipeline.warnings.wait_for(lambda w: w["case_id"] == "K0399", timeout=120)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ids = {w["warning_id"] for w in pipeline.warnings.json() if w["case_id"].startswith("K")}
+        if len(ids) >= 400 * EXPECTED_PER_DETENTION:
+            break
+        time.sleep(0.5)
+    assert len(ids) == 400 * EXPECTED_PER_DETENTION
+    assert_each_warning_once(pipeline, "K", 400)
+    rows = pipeline.query("SELECT count() FROM {db}.events FINAL WHERE case_id LIKE 'K%'")
+    assert rows == [(400,)]
+
+
+def test_clickhouse_down_for_30_s_loses_nothing(pipeline):
+    pipeline.stack.stop("clickhouse")
+    try:
+        started = time.monotonic()
+        batch = detentions("D", 300)
+        for i, e in enumerate(batch):
+            pipeline.publish(e)
+            time.sleep(max(0.0, started + 30 * (i + 1) / len(batch) - time.monotonic()))
+        pipeline.warnings.wait_for(lambda w: w["case_id"] == "D0299")
+    finally:
+        pipeline.stack.start("clickhouse")
+    assert_each_warning_once(pipeline, "D", 300)
+    pipeline.wait_rows("SELECT count(), uniqExact(event_id) FROM {db}.events "
+                       "WHERE case_id LIKE 'D%'", [(300, 300)], timeout=60)
