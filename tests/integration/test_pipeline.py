@@ -26,15 +26,15 @@ class Collector:
         self.records: list[tuple[float, bytes | None, bytes]] = []
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap,
-                                       auto_offset_reset="earliest", group_id=None,
-                                       consumer_timeout_ms=200)
+                                       auto_offset_reset="earliest", group_id=None)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self):
         while not self._stop.is_set():
-            for m in self._consumer:
-                self.records.append((time.time(), m.key, m.value))
+            for batch in self._consumer.poll(timeout_ms=100).values():
+                arrived = time.time()
+                self.records.extend((arrived, m.key, m.value) for m in batch)
 
     def wait_for(self, predicate, timeout: float = 60.0):
         """Arrival time and JSON of the first record matching, waiting up to `timeout`."""
