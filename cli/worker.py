@@ -21,6 +21,6 @@ def run(args) -> int:
     created = ensure_topics(settings)
     if created:
         logging.getLogger(__name__).info("created topics %s", created)
-    start_http_server(settings.metrics_port, addr="127.0.0.1")
+    start_http_server(settings.metrics_port, addr=settings.metrics_host)
     Worker(app, loglevel=args.loglevel).execute_from_commandline()
     return 0

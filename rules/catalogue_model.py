@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rules.durations import Duration
+from schemas.event_types import CASE_LEVEL_TYPES
 
 RuleKind = Literal["statutory", "policy"]
 
@@ -85,8 +86,6 @@ class DeadlineRule(Rule):
 
     @property
     def case_level(self) -> bool:
-        from schemas.event_types import CASE_LEVEL_TYPES
-
         return self.trigger.event in CASE_LEVEL_TYPES
 
 

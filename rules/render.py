@@ -1,6 +1,7 @@
 """Obligations and violations as `Warning` records, with messages in Chinese and English."""
 
 from datetime import datetime
+from functools import cache
 
 from rules.catalogue_model import Rule
 from rules.ids import warning_id
@@ -35,14 +36,19 @@ def _messages(rule: Rule, level, status, late, case_id, person_id, due_at) -> tu
 
 
 def _basis(rule: Rule) -> list[LegalBasis]:
-    return [LegalBasis(ref=b.ref, text_zh=b.text_zh) for b in rule.basis]
+    return _basis_models(rule.basis)
+
+
+@cache
+def _basis_models(basis: tuple) -> list[LegalBasis]:
+    return [LegalBasis(ref=b.ref, text_zh=b.text_zh) for b in basis]
 
 
 def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
     t = ob.trigger
     person = None if ob.rule.case_level else t.person_id
     zh, en = _messages(ob.rule, ob.level, ob.status, ob.late, t.case_id, person, ob.due.at)
-    return Warning(
+    return Warning.model_construct(
         warning_id=warning_id(ob.rule.id, t.case_id, person, t.event_id),
         rule_id=ob.rule.id,
         rule_kind=ob.rule.kind,
@@ -66,7 +72,7 @@ def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
 def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
     e = hit.event
     zh, en = _messages(rule, Level.violation, Status.open, None, e.case_id, e.person_id, hit.due_at)
-    return Warning(
+    return Warning.model_construct(
         warning_id=warning_id(rule.id, e.case_id, e.person_id, e.event_id),
         rule_id=rule.id,
         rule_kind=rule.kind,

@@ -3,6 +3,7 @@ its next timer. Serialized as JSON into the Faust table; no Faust here."""
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from schemas.event import EVENT_ADAPTER, Envelope
 
@@ -10,14 +11,16 @@ from schemas.event import EVENT_ADAPTER, Envelope
 @dataclass
 class CaseState:
     events: dict[str, str] = field(default_factory=dict)  # event_id -> canonical JSON
-    published: dict[str, str] = field(default_factory=dict)  # record key -> its JSON
+    published: dict[str, str] = field(default_factory=dict)  # record key -> its signature
+    warnings: dict[str, str] = field(default_factory=dict)  # warning key -> last JSON sent
     next_at: float | None = None  # epoch seconds of the next clock-driven change
     offsets: dict[str, int] = field(default_factory=dict)  # source topic -> last offset seen
     version: int = 0  # grows with every publication of measure states
 
     def to_json(self) -> bytes:
         return json.dumps(
-            {"events": self.events, "published": self.published, "next_at": self.next_at,
+            {"events": self.events, "published": self.published, "warnings": self.warnings,
+             "next_at": self.next_at,
              "offsets": self.offsets, "version": self.version},
             separators=(",", ":"),
             ensure_ascii=False,
@@ -28,14 +31,20 @@ class CaseState:
         if not raw:
             return cls()
         data = json.loads(raw)
-        return cls(data["events"], data["published"], data["next_at"], data["offsets"],
-                   data["version"])
+        return cls(data["events"], data["published"], data["warnings"], data["next_at"],
+                   data["offsets"], data["version"])
 
     def parsed_events(self) -> list[Envelope]:
-        return [EVENT_ADAPTER.validate_json(raw) for raw in self.events.values()]
+        return [_parse(raw) for raw in self.events.values()]
 
     def seen_before(self, topic: str, offset: int) -> bool:
         """True when this source message was processed already (a replay after a crash)."""
         last = self.offsets.get(topic)
         self.offsets[topic] = max(offset, last if last is not None else -1)
         return last is not None and offset <= last
+
+
+@lru_cache(maxsize=200_000)
+def _parse(canonical: str) -> Envelope:
+    """Parsed events by their canonical JSON: a case's history is re-read on every message."""
+    return EVENT_ADAPTER.validate_json(canonical)

@@ -52,8 +52,8 @@ def evaluate(state: CaseState, now: datetime, engine: Engine, republish: bool = 
     result = engine.evaluate_case(events, now)
     outcome = Outcome()
     current = {f"w:{w.warning_id}": w for w in result.warnings}
-    for key in [k for k in state.published if k.startswith("w:") and k not in current]:
-        old = Warning.model_validate_json(state.published[key])
+    for key in [k for k in state.warnings if k not in current]:
+        old = Warning.model_validate_json(state.warnings[key])
         if old.status == "withdrawn":
             current[key] = old
             continue
@@ -63,6 +63,7 @@ def evaluate(state: CaseState, now: datetime, engine: Engine, republish: bool = 
     for key, w in current.items():
         if _changed(state, key, w, republish):
             outcome.warnings.append(w)
+            state.warnings[key] = w.model_dump_json()
     for m in result.measures:
         if _changed(state, f"m:{m.person_id}:{m.measure}", m, republish):
             outcome.measures.append(m)
@@ -73,8 +74,22 @@ def evaluate(state: CaseState, now: datetime, engine: Engine, republish: bool = 
 
 
 def _changed(state: CaseState, key: str, record, republish: bool) -> bool:
-    new = record.model_dump_json()
+    new = _signature(record)
     if state.published.get(key) == new and not republish:
         return False
     state.published[key] = new
     return True
+
+
+def _ts(at: datetime | None) -> str:
+    return "" if at is None else str(int(at.timestamp()))
+
+
+def _signature(record: Warning | MeasureState) -> str:
+    """What a published record's state depends on; its texts are derived from these."""
+    if isinstance(record, Warning):
+        fields = (record.level, record.status, record.late, _ts(record.due_at),
+                  _ts(record.resolved_at), _ts(record.changed_at), record.calendar_provisional)
+    else:
+        fields = (record.active, _ts(record.since), _ts(record.until), _ts(record.due_at))
+    return "|".join(map(str, fields)) + "|" + ",".join(record.evidence)

@@ -20,6 +20,7 @@ class Settings(BaseModel):
     app_id: str = "casewatch"
     state_dir: Path = Path(".state/worker")
     tz: str = "Asia/Shanghai"  # display time zone; rules always count in China Standard Time
+    metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
     web_port: int = 6066
     tick_interval: float = 0.1  # seconds between looks at the due index

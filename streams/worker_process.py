@@ -40,12 +40,22 @@ class WorkerProcess:
             time.sleep(0.2)
         raise TimeoutError(f"worker not ready in {timeout} s; see {self.log_path}")
 
-    def metric(self, name: str) -> float:
+    def metric_values(self, name: str) -> dict[str, float]:
+        """Every sample of a metric, keyed by its label set ("" when it has none)."""
         with urllib.request.urlopen(self.metrics_url, timeout=5) as resp:
-            for line in resp.read().decode().splitlines():
-                if line.startswith(name + " ") or line.startswith(name + "{"):
-                    return float(line.rsplit(" ", 1)[1])
-        raise KeyError(name)
+            lines = resp.read().decode().splitlines()
+        out = {}
+        for line in lines:
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                labels, _, value = line[len(name):].rpartition(" ")
+                out[labels] = float(value)
+        return out
+
+    def metric(self, name: str) -> float:
+        values = self.metric_values(name)
+        if not values:
+            raise KeyError(name)
+        return sum(values.values())
 
     def kill(self) -> None:
         """SIGKILL: a crash, nothing flushed or committed."""
