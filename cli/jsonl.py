@@ -40,7 +40,7 @@ def read_events(stream) -> Iterator[tuple[int, Envelope | Problem]]:
             yield number, Problem(number, "; ".join(exc.reasons))
             continue
         seen = first.setdefault(event.event_id, (number, event))
-        if seen[1] != event:
+        if seen[1] is not event and seen[1] != event:
             reason = f"event_id {event.event_id!r} conflicts with line {seen[0]}; the first stays"
             yield number, Problem(number, reason)
             continue

@@ -90,7 +90,7 @@ class _Case:
         self.case_id = f"{prefix}{self.unit_id[1:]}{year}{case_no:08d}"
         self.source = rng.choice(SOURCES) if kind == "administrative" else SOURCES[0]
         self.utc = self.source == "xz-legacy"  # an old system that reports in UTC
-        self.officers = [f"O{self.unit_id[1:]}{rng.randrange(1, 400):03d}" for _ in range(3)]
+        self.officers = [f"O{self.unit_id[1:]}{n:03d}" for n in rng.sample(range(1, 400), 3)]
         self.special = False
         self.events: list[dict] = []
         self._seq = 0

@@ -279,3 +279,20 @@ def test_the_installed_command_end_to_end(tmp_path, capsys):
                           " at line 1 column 2\n"
     _, in_process, _ = run(capsys, str(path), "--at", AT)
     assert proc.stdout == in_process and len(warnings_of(proc.stdout)) == 6
+
+
+def test_parallel_jobs_give_the_same_output_as_one(tmp_path, capsys):
+    from cli.lifecycles import generate_events
+
+    path = write(tmp_path, [line(e) for e in generate_events(3_000, seed=8)] + ["{not json"])
+    one = run(capsys, str(path), "--at", "2026-03-01T00:00:00+08:00", "--jobs", "1")
+    two = run(capsys, str(path), "--at", "2026-03-01T00:00:00+08:00", "--jobs", "3")
+    assert one == two and one[0] == 3 and len(warnings_of(one[1])) > 50
+
+
+def test_negative_jobs_exit_2_and_the_collector_is_left_as_found(tmp_path, capsys):
+    import gc
+
+    assert run(capsys, str(write(tmp_path, [line(VALID_1)])), "--jobs", "-1")[0] == 2
+    assert run(capsys, str(write(tmp_path, [line(VALID_1)])), "--at", AT)[0] == 0
+    assert gc.isenabled()
