@@ -17,7 +17,6 @@ In one run it
 import argparse
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -28,11 +27,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.report import write_section  # noqa: E402
 from cli.generate import generate_lines  # noqa: E402
 from schemas.event import InvalidEvent, parse_event  # noqa: E402
 
 OUT = REPO / "bench" / "out"
-DOC = REPO / "docs" / "benchmarks.md"
 CASEWATCH = REPO / ".venv" / "bin" / "casewatch"
 DEFAULT_AT = "2027-06-30T00:00:00+08:00"
 TARGET_SECONDS = 60.0
@@ -87,19 +86,6 @@ def machine() -> str:
     nproc = len(os.sched_getaffinity(0))
     return (f"nproc {nproc} ({cpu}), {mem:.1f} GiB RAM, Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")
-
-
-def write_section(n_events: int, body: str) -> None:
-    heading = f"## evaluate over {n_events:,} events"
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    section = f"{heading}\n\n{body.rstrip()}\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, encoding="utf-8")
 
 
 def main() -> int:
@@ -174,8 +160,8 @@ is shared: the load average above shows what else was running.
 """
     print(body)
     if not args.no_doc:
-        write_section(args.events, body)
-        print(f"updated {DOC.relative_to(REPO)}")
+        write_section(f"evaluate over {args.events:,} events", body)
+        print("updated docs/benchmarks.md")
     return 0
 
 
