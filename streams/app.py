@@ -4,6 +4,7 @@ import faust
 
 from rules.engine import Engine
 from streams.due_index import DueIndex
+from streams.gaps import GapTracker
 from streams.settings import Settings
 
 settings = Settings.from_env()
@@ -43,3 +44,4 @@ dues = app.Table("dues", default=None, partitions=settings.partitions, key_type=
 
 engine = Engine()
 due_index = DueIndex()
+gaps = GapTracker()

@@ -30,3 +30,7 @@ CALENDAR_FALLBACK = Gauge(
     "casewatch_calendar_fallback_years",
     "Years counted with the weekend fallback calendar (official schedule not yet known)",
 )
+SKIPPED_REPUBLISHED = Counter(
+    "casewatch_skipped_records_republished_total",
+    "Source records the consumer skipped after a rebalance, read back and sent again",
+)

@@ -18,9 +18,11 @@ from streams.app import (
     due_index,
     dues,
     engine,
+    gaps,
     warnings_topic,
 )
 from streams.case_state import CaseState
+from streams.agents.healer import republish
 from streams.dead_letter import dead_letter
 from streams.processor import Outcome, apply_event, evaluate
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 @app.agent(case_inputs, concurrency=1)
 async def process_cases(stream):
     async for event in stream.events():
+        watch_for_skips(event.message)
         try:
             if event.message.topic == case_ticks.get_topic_name():
                 await on_tick(event)
@@ -38,6 +41,13 @@ async def process_cases(stream):
         except Exception as exc:  # a bug must neither stop the worker nor lose the message
             log.exception("processing failed")
             await reject(event, [f"processing failed: {type(exc).__name__}: {exc}"], "error")
+
+
+def watch_for_skips(msg) -> None:
+    committed = app.consumer._committed_offset.get(msg.tp)  # Faust keeps no public accessor
+    skipped = gaps.observe(msg.tp, msg.offset, committed)
+    if skipped is not None:
+        app.add_future(republish(msg.topic, msg.partition, *skipped))
 
 
 async def on_case_event(event) -> None:

@@ -5,7 +5,7 @@ import logging
 import time
 
 from streams import metrics
-from streams.app import app, case_events, case_ticks, due_index, dues, engine, settings
+from streams.app import app, case_events, case_ticks, due_index, dues, engine, gaps, settings
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,9 @@ async def fire_due() -> None:
 
 @dues.on_recover
 async def rebuild_due_index() -> None:
-    """After (re)assignment: rebuild the index from the `dues` table of owned partitions."""
+    """After (re)assignment: rebuild the index from the `dues` table of owned partitions,
+    and let the skip watch start again from the committed offsets."""
+    gaps.reset()
     topic = case_events.get_topic_name()
     owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
     entries: dict[int, list[tuple[str, float]]] = {p: [] for p in owned}
