@@ -6,6 +6,7 @@
     warnings = case.evaluate(hours=48)
 """
 
+import json
 from datetime import datetime, timedelta
 from itertools import count
 
@@ -46,7 +47,7 @@ class CaseTimeline:
             event_id=event_id or f"{self.case_id}-e{next(self._ids)}",
             schema_version=1,
             event_type=event_type,
-            occurred_at=when,
+            occurred_at=when.isoformat(),
             case_id=self.case_id,
             case_kind=self.case_kind,
             unit_id=self.unit_id,
@@ -54,7 +55,7 @@ class CaseTimeline:
         )
         if not EVENT_TYPES[event_type].case_level or person_id:
             raw["person_id"] = person_id or self.person_id
-        event = EVENT_ADAPTER.validate_python(raw)
+        event = EVENT_ADAPTER.validate_json(json.dumps(raw))  # as it would arrive
         self.events.append(event)
         return event
 

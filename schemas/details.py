@@ -20,7 +20,7 @@ Id = Annotated[str, Field(min_length=1, max_length=64)]
 class Details(BaseModel):
     """Base of every payload: extra keys are allowed and kept."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
 
 class Approved(Details):
@@ -66,7 +66,7 @@ class CustodyRecounted(Details):
 
 
 class Approval(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
     approver_id: Id
     role: ApproverRole
 

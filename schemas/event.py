@@ -9,47 +9,47 @@ from pydantic import (
     Field,
     TypeAdapter,
     create_model,
-    model_validator,
 )
 
 from schemas.enums import CaseKind
 from schemas.event_types import EVENT_TYPES, EventType
 
 MAX_MESSAGE_BYTES = 64 * 1024
+#: RFC 3339 with an offset; stated in the JSON Schema, where `format` alone is advisory.
+RFC3339_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+Timestamp = Annotated[AwareDatetime, Field(json_schema_extra={"pattern": RFC3339_WITH_OFFSET})]
+PersonId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class Envelope(BaseModel):
     """Fields every event carries (events.md, "Envelope")."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
     event_id: Annotated[str, Field(min_length=1, max_length=128)]
     schema_version: Literal[1]
-    occurred_at: AwareDatetime
-    recorded_at: AwareDatetime | None = None
+    occurred_at: Timestamp
+    recorded_at: Timestamp | None = None
     case_id: Annotated[str, Field(min_length=1, max_length=64)]
     case_kind: CaseKind
-    person_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    person_id: PersonId | None = None
     unit_id: Annotated[str, Field(min_length=1, max_length=32)]
     officer_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
     source: Annotated[str, Field(max_length=128)] | None = None
 
-    @model_validator(mode="after")
-    def _person_level_needs_person(self):
-        if self.person_id is None and not EVENT_TYPES[self.event_type].case_level:
-            raise ValueError(f"person_id is required for event_type {self.event_type}")
-        return self
 
 
 def _model_for(t: EventType) -> type[Envelope]:
     details = (t.details, ...) if t.details_required else (t.details, t.details())
     name = "".join(part.title() for part in t.name.split("_")) + "Event"
+    person = {} if t.case_level else {"person_id": (PersonId, ...)}  # person-level: required
     return create_model(
         name,
         __base__=Envelope,
         __doc__=f"{t.name} — {t.label_zh}",
         event_type=(Literal[t.name], ...),
         details=details,
+        **person,
     )
 
 
@@ -86,6 +86,9 @@ def _reasons(exc: ValueError) -> list[str]:
     for err in errors(include_url=False):
         if err["type"] == "union_tag_invalid":
             out.append(f"event_type: unknown event type {err['ctx']['tag']!r}")
+            continue
+        if err["type"] == "missing" and err["loc"][1:] == ("person_id",):
+            out.append(f"person_id is required for event_type {err['loc'][0]}")
             continue
         where = ".".join(str(p) for p in err["loc"]) or "message"
         out.append(f"{where}: {err['msg']}")

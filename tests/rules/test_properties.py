@@ -92,7 +92,7 @@ def arbitrary_cases(draw) -> list[Envelope]:
         if not EVENT_TYPES[event_type].case_level:
             event["person_id"] = draw(st.sampled_from(["P1", "P2"]))
         raw.append(event)
-    return [EVENT_ADAPTER.validate_python(e) for e in raw]
+    return [EVENT_ADAPTER.validate_json(json.dumps(e, default=str)) for e in raw]
 
 
 CASES = st.one_of(lifecycle_cases(), arbitrary_cases())
