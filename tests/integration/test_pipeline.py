@@ -1,8 +1,11 @@
 """The worker on the real local Kafka and ClickHouse: warnings, timers, dead letters."""
 
 import json
+import subprocess
 import threading
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -239,3 +242,48 @@ def test_clickhouse_down_for_30_s_loses_nothing(pipeline):
     assert_each_warning_once(pipeline, "D", 300)
     pipeline.wait_rows("SELECT count(), uniqExact(event_id) FROM {db}.events "
                        "WHERE case_id LIKE 'D%'", [(300, 300)], timeout=60)
+
+
+def test_prometheus_scrapes_the_worker_metrics(pipeline, tmp_path):
+    pipeline.publish(event("CM", 1, "detained", datetime.now(CST) - timedelta(hours=25)))
+    pipeline.publish(b"not json", key="CM")
+    pipeline.warnings.wait_for(lambda w: w["case_id"] == "CM")
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global: {scrape_interval: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: casewatch\n"
+        "    static_configs: [{targets: ['127.0.0.1:19464']}]\n")
+    prometheus = subprocess.Popen(
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+         "--web.listen-address=127.0.0.1:19090"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wanted = {
+            'casewatch_events_in_total{result="valid"}': 1,
+            'casewatch_events_in_total{result="invalid"}': 1,
+            'casewatch_warnings_total{rule="det_family_notice",level="overdue"}': 1,
+            "casewatch_due_index_size": 1,
+            "casewatch_oldest_due_delay_seconds": 0,
+            "casewatch_sink_batch_seconds_count": 1,
+            "casewatch_sink_failures_total": 0,
+            "casewatch_consumer_lag_messages": 0,
+        }
+        deadline = time.monotonic() + 60
+        missing = dict(wanted)
+        while missing and time.monotonic() < deadline:
+            for query, at_least in list(missing.items()):
+                url = "http://127.0.0.1:19090/api/v1/query?" + urllib.parse.urlencode(
+                    {"query": f"sum({query})"})
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as resp:
+                        result = json.load(resp)["data"]["result"]
+                except OSError:
+                    break
+                if result and float(result[0]["value"][1]) >= at_least:
+                    del missing[query]
+            time.sleep(1)
+        assert not missing, f"not scraped: {sorted(missing)}"
+    finally:
+        prometheus.terminate()
+        prometheus.wait(30)
