@@ -12,6 +12,7 @@ import select
 import sys
 import time
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from cli.table import render_table
 from schemas.warning import Warning
@@ -44,6 +45,7 @@ def run(args) -> int:
 
     settings = Settings.from_env()
     operator = os.environ.get("CASEWATCH_OPERATOR", "operator")
+    local = ZoneInfo(settings.tz)
     consumer = KafkaConsumer(settings.topic("warnings"), settings.topic("acks"),
                              bootstrap_servers=settings.kafka_bootstrap,
                              auto_offset_reset="earliest", group_id=None)
@@ -63,10 +65,12 @@ def run(args) -> int:
             if args.once:
                 sys.stdout.write(render_table(rows[: args.limit]))
                 return 0
-            sys.stdout.write("\x1b[2J\x1b[H执法监督时限预警 casewatch — 未确认预警 open, unacknowledged "
-                             f"({len(rows)})  {datetime.now().strftime('%H:%M:%S')}\n")
+            clock = datetime.now(local).strftime("%H:%M:%S")
+            sys.stdout.write("\x1b[2J\x1b[H执法监督时限预警 casewatch — 未确认预警 open, "
+                             f"unacknowledged ({len(rows)})  {clock}\n")
             sys.stdout.write(render_table(rows[: args.limit]))
-            sys.stdout.write("输入预警编号确认 type a warning id (6+ chars) + Enter to acknowledge: ")
+            sys.stdout.write("输入预警编号确认 type a warning id (6+ chars) + Enter "
+                             "to acknowledge: ")
             sys.stdout.flush()
             if select.select([sys.stdin], [], [], 1.0)[0]:
                 w = acknowledge(sys.stdin.readline(), latest)

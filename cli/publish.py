@@ -17,6 +17,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from kafka import KafkaProducer
+    from kafka.errors import KafkaError
 
     from streams.settings import Settings
 
@@ -26,9 +27,15 @@ def run(args) -> int:
     except OSError as exc:
         print(f"casewatch publish: cannot read {args.events}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_ARGS
-    producer = KafkaProducer(bootstrap_servers=args.bootstrap or settings.kafka_bootstrap,
-                             acks="all", linger_ms=20)
     topic = args.topic or settings.topic("case-events")
+    try:
+        producer = KafkaProducer(bootstrap_servers=args.bootstrap or settings.kafka_bootstrap,
+                                 acks="all", linger_ms=20, max_block_ms=10_000)
+        if not producer.partitions_for(topic):
+            raise KafkaError(f"topic {topic} has no partitions")
+    except KafkaError as exc:
+        print(f"casewatch publish: cannot publish to {topic}: {exc}", file=sys.stderr)
+        return EXIT_BAD_ARGS
     sent = invalid = 0
     with stream:
         for _, item in read_events(stream):

@@ -7,8 +7,8 @@ from schemas.warning import Warning
 
 _LEVEL = {"approaching": "临期", "overdue": "超期", "violation": "违规"}
 _STATUS = {"open": "未办结", "resolved": "已办结", "withdrawn": "已撤回"}
-HEADERS = ("编号 id", "级别 level", "状态 status", "规则 rule", "案件 case", "人员 person", "期限 due (+08:00)",
-           "证据 evidence")
+HEADERS = ("编号 id", "级别 level", "状态 status", "规则 rule", "案件 case", "人员 person",
+           "期限 due (+08:00)", "证据 evidence")
 
 
 def _width(text: str) -> int:
@@ -22,8 +22,8 @@ def _pad(text: str, width: int) -> str:
 def _row(w: Warning) -> tuple[str, ...]:
     status = _STATUS[w.status] + (" 逾期" if w.late else "")
     due = format_cst(w.due_at)[:16].replace("T", " ") if w.due_at else "-"
-    return (w.warning_id[:8], _LEVEL[w.level], status, w.rule_id, w.case_id, w.person_id or "-", due,
-            ",".join(w.evidence))
+    return (w.warning_id[:8], _LEVEL[w.level], status, w.rule_id, w.case_id,
+            w.person_id or "-", due, ",".join(w.evidence))
 
 
 def render_table(warnings: list[Warning]) -> str:

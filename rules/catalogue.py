@@ -118,7 +118,9 @@ def _deadline(data: dict) -> DeadlineRule:
 
 
 def _violation(data: dict) -> ViolationRule:
-    return ViolationRule(**_common(data), check=data.get("check", {}), raised_by=data.get("raised_by"))
+    return ViolationRule(
+        **_common(data), check=data.get("check", {}), raised_by=data.get("raised_by")
+    )
 
 
 def _check_references(catalogue: Catalogue) -> None:

@@ -16,7 +16,8 @@ class WorkerProcess:
         self.env = {**os.environ, **env}
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
-        self.metrics_url = f"http://127.0.0.1:{self.env.get('CASEWATCH_METRICS_PORT', '9464')}/metrics"
+        port = self.env.get("CASEWATCH_METRICS_PORT", "9464")
+        self.metrics_url = f"http://127.0.0.1:{port}/metrics"
 
     def start(self, ready_timeout: float = 90.0) -> None:
         log = self.log_path.open("ab")
