@@ -1,0 +1,168 @@
+"""streams.settings.Settings: defaults, CASEWATCH_* overrides, validation, hidden password."""
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from streams.settings import Settings
+
+DEFAULTS = {
+    "kafka_bootstrap": "127.0.0.1:9092",
+    "topic_prefix": "casewatch.",
+    "partitions": 4,
+    "app_id": "casewatch",
+    "state_dir": Path(".state/worker"),
+    "tz": "Asia/Shanghai",
+    "metrics_host": "127.0.0.1",
+    "metrics_port": 9464,
+    "web_port": 6066,
+    "tick_interval": 0.1,
+    "sink_batch_rows": 5000,
+    "sink_flush_seconds": 1.0,
+}
+CLICKHOUSE_DEFAULTS = {
+    "host": "127.0.0.1",
+    "port": 9000,
+    "user": "default",
+    "database": "casewatch",
+    "connect_timeout": 5.0,
+    "send_receive_timeout": 30.0,
+}
+
+
+@pytest.mark.parametrize("settings", [Settings(), Settings.from_env({})], ids=["init", "env"])
+def test_defaults(settings):
+    assert {name: getattr(settings, name) for name in DEFAULTS} == DEFAULTS
+    ch = settings.clickhouse
+    assert {name: getattr(ch, name) for name in CLICKHOUSE_DEFAULTS} == CLICKHOUSE_DEFAULTS
+    assert ch.password.get_secret_value() == ""
+
+
+def test_every_field_is_covered():
+    assert set(Settings.model_fields) == set(DEFAULTS) | {"clickhouse"}
+
+
+@pytest.mark.parametrize(
+    "var,value,field,expected",
+    [
+        ("CASEWATCH_KAFKA_BOOTSTRAP", "kafka:29092", "kafka_bootstrap", "kafka:29092"),
+        ("CASEWATCH_TOPIC_PREFIX", "test-1.", "topic_prefix", "test-1."),
+        ("CASEWATCH_PARTITIONS", "12", "partitions", 12),
+        ("CASEWATCH_APP_ID", "cw-test", "app_id", "cw-test"),
+        ("CASEWATCH_STATE_DIR", "/tmp/cw state", "state_dir", Path("/tmp/cw state")),
+        ("CASEWATCH_TZ", "UTC", "tz", "UTC"),
+        ("CASEWATCH_METRICS_HOST", "0.0.0.0", "metrics_host", "0.0.0.0"),
+        ("CASEWATCH_METRICS_PORT", "19464", "metrics_port", 19464),
+        ("CASEWATCH_WEB_PORT", "16066", "web_port", 16066),
+        ("CASEWATCH_TICK_INTERVAL", "0.25", "tick_interval", 0.25),
+        ("CASEWATCH_SINK_BATCH_ROWS", "100", "sink_batch_rows", 100),
+        ("CASEWATCH_SINK_FLUSH_SECONDS", "2.5", "sink_flush_seconds", 2.5),
+    ],
+)
+def test_env_override(var, value, field, expected):
+    settings = Settings.from_env({var: value})
+    assert getattr(settings, field) == expected
+    others = {k: v for k, v in DEFAULTS.items() if k != field}
+    assert {name: getattr(settings, name) for name in others} == others
+
+
+@pytest.mark.parametrize(
+    "var,value,field,expected",
+    [
+        ("CASEWATCH_CLICKHOUSE_HOST", "ch.local", "host", "ch.local"),
+        ("CASEWATCH_CLICKHOUSE_PORT", "19000", "port", 19000),
+        ("CASEWATCH_CLICKHOUSE_USER", "writer", "user", "writer"),
+        ("CASEWATCH_CLICKHOUSE_DATABASE", "cw_test", "database", "cw_test"),
+        ("CASEWATCH_CLICKHOUSE_CONNECT_TIMEOUT", "1.5", "connect_timeout", 1.5),
+        ("CASEWATCH_CLICKHOUSE_SEND_RECEIVE_TIMEOUT", "60", "send_receive_timeout", 60.0),
+    ],
+)
+def test_clickhouse_env_override(var, value, field, expected):
+    settings = Settings.from_env({var: value})
+    assert getattr(settings.clickhouse, field) == expected
+    assert {name: getattr(settings, name) for name in DEFAULTS} == DEFAULTS
+
+
+def test_clickhouse_password_from_env():
+    settings = Settings.from_env({"CASEWATCH_CLICKHOUSE_PASSWORD": "pw-Secret-123"})
+    assert settings.clickhouse.password.get_secret_value() == "pw-Secret-123"
+
+
+def test_unrelated_and_unprefixed_variables_are_ignored():
+    settings = Settings.from_env({"PARTITIONS": "9", "CASEWATCH_NOPE": "1",
+                                  "CASEWATCH_CLICKHOUSE": "x", "casewatch_partitions": "9"})
+    assert {name: getattr(settings, name) for name in DEFAULTS} == DEFAULTS
+
+
+def test_several_overrides_at_once():
+    settings = Settings.from_env({
+        "CASEWATCH_PARTITIONS": "2",
+        "CASEWATCH_TOPIC_PREFIX": "t.",
+        "CASEWATCH_CLICKHOUSE_HOST": "db",
+        "CASEWATCH_CLICKHOUSE_PORT": "9440",
+    })
+    assert (settings.partitions, settings.topic_prefix) == (2, "t.")
+    assert (settings.clickhouse.host, settings.clickhouse.port) == ("db", 9440)
+
+
+def test_from_env_reads_os_environ_by_default(monkeypatch):
+    monkeypatch.setenv("CASEWATCH_PARTITIONS", "7")
+    monkeypatch.setenv("CASEWATCH_CLICKHOUSE_USER", "env-user")
+    settings = Settings.from_env()
+    assert settings.partitions == 7
+    assert settings.clickhouse.user == "env-user"
+
+
+@pytest.mark.parametrize(
+    "var,value,loc",
+    [
+        ("CASEWATCH_PARTITIONS", "abc", ("partitions",)),
+        ("CASEWATCH_PARTITIONS", "", ("partitions",)),
+        ("CASEWATCH_PARTITIONS", "2.5", ("partitions",)),
+        ("CASEWATCH_METRICS_PORT", "http", ("metrics_port",)),
+        ("CASEWATCH_TICK_INTERVAL", "fast", ("tick_interval",)),
+        ("CASEWATCH_SINK_BATCH_ROWS", "1e3x", ("sink_batch_rows",)),
+        ("CASEWATCH_CLICKHOUSE_PORT", "abc", ("port",)),
+        ("CASEWATCH_CLICKHOUSE_CONNECT_TIMEOUT", "soon", ("connect_timeout",)),
+    ],
+)
+def test_bad_values_raise_validation_error(var, value, loc):
+    env = {var: value, "CASEWATCH_CLICKHOUSE_PASSWORD": "pw-Secret-123"}
+    with pytest.raises(ValidationError) as info:
+        Settings.from_env(env)
+    errors = info.value.errors()
+    assert len(errors) == 1
+    assert errors[0]["loc"] == loc
+    assert errors[0]["input"] == value
+    assert loc[0] in str(info.value)
+    assert "pw-Secret-123" not in str(info.value)
+
+
+def test_settings_are_frozen():
+    settings = Settings()
+    with pytest.raises(ValidationError):
+        settings.partitions = 8
+
+
+def test_password_never_shown():
+    secret = "pw-Secret-123"
+    settings = Settings.from_env({"CASEWATCH_CLICKHOUSE_PASSWORD": secret,
+                                  "CASEWATCH_CLICKHOUSE_HOST": "ch.local"})
+    shown = [repr(settings), str(settings), repr(settings.clickhouse), str(settings.clickhouse),
+             settings.model_dump_json(), str(settings.model_dump()), f"{settings}", f"{settings!r}"]
+    for text in shown:
+        assert secret not in text
+    assert "ch.local" in repr(settings)  # the rest is shown
+
+
+@pytest.mark.parametrize(
+    "prefix,name,expected",
+    [
+        ("casewatch.", "case-events", "casewatch.case-events"),
+        ("", "warnings", "warnings"),
+        ("t1.", "case-events.dlq", "t1.case-events.dlq"),
+    ],
+)
+def test_topic_name(prefix, name, expected):
+    assert Settings(topic_prefix=prefix).topic(name) == expected

@@ -1,0 +1,183 @@
+"""streams.sink_rows: output-topic records become rows of the right ClickHouse tables."""
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from rules.testing import CaseTimeline
+from schemas.event import InvalidEvent
+from sinks.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
+from streams.sink_rows import case_row_record, warning_record
+
+CST = timezone(timedelta(hours=8))
+
+
+@pytest.fixture(scope="module")
+def case():
+    case = CaseTimeline(start="2026-05-11T10:00:00+08:00", case_id="C-77", person_id="P-3")
+    case.add("detained", event_id="ev-1")
+    case.add("arrested", hours=30, event_id="ev-2")
+    return case
+
+
+@pytest.fixture(scope="module")
+def warning(case):
+    return next(w for w in case.evaluate(hours=21) if w.rule_id == "det_family_notice")
+
+
+@pytest.fixture(scope="module")
+def measures(case):
+    return {m.measure: m for m in case.result(hours=31).measures}
+
+
+def event_record(raw: str, **extra) -> bytes:
+    record = {"table": "events", "event": raw, "partition": 3, "offset": 42,
+              "received_at": "2026-05-11T02:00:05+00:00", **extra}
+    return json.dumps(record, ensure_ascii=False).encode()
+
+
+def measure_record(state, version=5) -> bytes:
+    record = {"table": "measure_state", "state": state.model_dump(mode="json"),
+              "version": version}
+    return json.dumps(record, ensure_ascii=False).encode()
+
+
+def test_warning_record(warning):
+    before = datetime.now(UTC).replace(microsecond=0)
+    table, row = warning_record(warning.model_dump_json().encode())
+    after = datetime.now(UTC)
+    assert table == WARNING_HISTORY
+    assert len(row) == len(COLUMNS[WARNING_HISTORY])
+    cols = dict(zip(COLUMNS[WARNING_HISTORY], row, strict=True))
+    assert cols["warning_id"] == warning.warning_id
+    assert (cols["rule_id"], cols["level"], cols["status"]) == (
+        "det_family_notice", "approaching", "open")
+    assert (cols["case_id"], cols["person_id"], cols["unit_id"]) == ("C-77", "P-3", "U1")
+    assert cols["due_at"] == datetime(2026, 5, 12, 10, 0, tzinfo=CST)
+    assert cols["changed_at"] == datetime(2026, 5, 12, 6, 0, tzinfo=CST)
+    assert cols["evidence"] == ["ev-1"]
+    assert cols["calendar_provisional"] == 0
+    assert before <= cols["emitted_at"] <= after
+    assert cols["emitted_at"].microsecond == 0
+
+
+def test_warning_record_accepts_str_too(warning):
+    table, row = warning_record(warning.model_dump_json())
+    assert table == WARNING_HISTORY and row[0] == warning.warning_id
+
+
+def test_event_record(case):
+    raw = case.events[0].model_dump_json()
+    table, row = case_row_record(event_record(raw))
+    assert table == EVENTS
+    assert len(row) == len(COLUMNS[EVENTS])
+    cols = dict(zip(COLUMNS[EVENTS], row, strict=True))
+    assert (cols["event_id"], cols["event_type"], cols["case_id"], cols["person_id"]) == (
+        "ev-1", "detained", "C-77", "P-3")
+    assert (cols["kafka_partition"], cols["kafka_offset"]) == (3, 42)
+    assert cols["received_at"] == datetime(2026, 5, 11, 2, 0, 5, tzinfo=UTC)
+    assert cols["occurred_at"] == datetime(2026, 5, 11, 10, 0, tzinfo=CST)
+    assert cols["recorded_at"] is None
+    assert cols["body"] == raw  # the message as received, byte for byte
+
+
+def test_event_record_keeps_the_received_body_verbatim():
+    raw = ('{ "event_id":"ev-9", "schema_version":1, "event_type":"case_closed",'
+           ' "occurred_at":"2026-05-11T10:00:00+08:00", "case_id":"案-1",'
+           ' "case_kind":"administrative", "unit_id":"U1", "details":{"reason":"结案"} }')
+    table, row = case_row_record(event_record(raw))
+    cols = dict(zip(COLUMNS[EVENTS], row, strict=True))
+    assert table == EVENTS
+    assert cols["body"] == raw
+    assert (cols["case_id"], cols["person_id"], cols["case_kind"]) == ("案-1", "", "administrative")
+
+
+@pytest.mark.parametrize("measure,active", [("detention", 0), ("arrest", 1)])
+def test_measure_record(measures, measure, active):
+    state = measures[measure]
+    table, row = case_row_record(measure_record(state, version=9))
+    assert table == MEASURE_STATE
+    assert len(row) == len(COLUMNS[MEASURE_STATE])
+    cols = dict(zip(COLUMNS[MEASURE_STATE], row, strict=True))
+    assert (cols["case_id"], cols["person_id"], cols["measure"]) == ("C-77", "P-3", measure)
+    assert cols["active"] == active
+    assert cols["since"] == state.since
+    assert cols["until"] == state.until
+    assert cols["due_at"] == state.due_at
+    assert cols["evidence"] == list(state.evidence)
+    assert cols["version"] == 9
+
+
+def test_detention_ended_by_the_arrest(measures):
+    _, row = case_row_record(measure_record(measures["detention"]))
+    cols = dict(zip(COLUMNS[MEASURE_STATE], row, strict=True))
+    assert cols["until"] == datetime(2026, 5, 12, 16, 0, tzinfo=CST)
+    assert cols["evidence"] == ["ev-1", "ev-2"]
+
+
+BAD_CASE_ROWS = {
+    "not json": (b"not json", json.JSONDecodeError, None),
+    "truncated json": (b'{"table": "events"', json.JSONDecodeError, None),
+    "unknown table": (b'{"table": "nope"}', ValueError, "unknown row table 'nope'"),
+    "no table key": (b'{"event": "{}"}', KeyError, "table"),
+    "event: invalid body": (
+        event_record('{"event_id": "e1"}'), InvalidEvent, "event_type"),
+    "event: unknown type": (
+        event_record('{"event_id": "e1", "event_type": "teleported"}'), InvalidEvent,
+        "unknown event type 'teleported'"),
+    "event: body not json": (event_record("garbage"), InvalidEvent, None),
+    "event: missing event": (b'{"table": "events", "partition": 0, "offset": 1, '
+                             b'"received_at": "2026-05-11T02:00:05+00:00"}', KeyError, "event"),
+    "measure: missing state": (b'{"table": "measure_state", "version": 1}', KeyError, "state"),
+    "measure: invalid state": (
+        b'{"table": "measure_state", "state": {"case_id": "C"}, "version": 1}',
+        ValidationError, "person_id"),
+}
+
+
+@pytest.mark.parametrize("value,error,text", BAD_CASE_ROWS.values(), ids=BAD_CASE_ROWS.keys())
+def test_malformed_case_rows_raise(value, error, text):
+    with pytest.raises(error) as info:
+        case_row_record(value)
+    if text is not None:
+        assert text in str(info.value)
+
+
+@pytest.mark.parametrize("missing", ["partition", "offset", "received_at"])
+def test_event_record_missing_key_raises(case, missing):
+    record = json.loads(event_record(case.events[0].model_dump_json()))
+    del record[missing]
+    with pytest.raises(KeyError, match=missing):
+        case_row_record(json.dumps(record).encode())
+
+
+def test_measure_record_missing_version_raises(measures):
+    record = json.loads(measure_record(measures["arrest"]))
+    del record["version"]
+    with pytest.raises(KeyError, match="version"):
+        case_row_record(json.dumps(record).encode())
+
+
+def test_event_record_bad_received_at_raises(case):
+    value = event_record(case.events[0].model_dump_json(), received_at="yesterday")
+    with pytest.raises(ValueError, match="yesterday"):
+        case_row_record(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"not json", b"{}", b'{"warning_id": "w1"}', b"[]"],
+    ids=["not json", "empty object", "missing fields", "array"],
+)
+def test_malformed_warning_records_raise(value):
+    with pytest.raises(ValidationError):
+        warning_record(value)
+
+
+def test_warning_record_missing_one_field_names_it(warning):
+    data = json.loads(warning.model_dump_json())
+    del data["changed_at"]
+    with pytest.raises(ValidationError, match="changed_at"):
+        warning_record(json.dumps(data).encode())

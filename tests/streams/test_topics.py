@@ -1,0 +1,98 @@
+"""streams.topics.ensure_topics: which topics it creates, with a fake Kafka admin client."""
+
+import pytest
+from kafka.errors import TopicAlreadyExistsError
+
+import streams.topics as topics
+from streams.settings import Settings
+
+ALL = ["case-events", "case-ticks", "warnings", "case-events.dlq", "case-rows", "acks"]
+
+
+class FakeAdmin:
+    """Records what ensure_topics asks of KafkaAdminClient."""
+
+    instances: list["FakeAdmin"] = []
+    existing: list[str] = []
+    fail_with: Exception | None = None
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        self.created: list[list] = []
+        self.closed = False
+        FakeAdmin.instances.append(self)
+
+    def list_topics(self):
+        return list(FakeAdmin.existing)
+
+    def create_topics(self, new_topics):
+        self.created.append(list(new_topics))
+        if FakeAdmin.fail_with is not None:
+            raise FakeAdmin.fail_with
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def admin(monkeypatch):
+    FakeAdmin.instances, FakeAdmin.existing, FakeAdmin.fail_with = [], [], None
+    monkeypatch.setattr(topics, "KafkaAdminClient", FakeAdmin)
+    return FakeAdmin
+
+
+def described(new_topics):
+    return [(t.name, t.num_partitions, t.replication_factor) for t in new_topics]
+
+
+def test_topic_list():
+    assert list(topics.TOPICS) == ALL
+
+
+@pytest.mark.parametrize(
+    "prefix,partitions,existing,created",
+    [
+        ("casewatch.", 4, [], [f"casewatch.{n}" for n in ALL]),
+        ("t1.", 2, [], [f"t1.{n}" for n in ALL]),
+        ("", 1, [], ALL),
+        ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
+         ["casewatch.case-events", "casewatch.case-ticks", "casewatch.case-events.dlq",
+          "casewatch.case-rows"]),
+        # a topic of another prefix does not count
+        ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
+    ],
+)
+def test_creates_the_missing_topics(admin, prefix, partitions, existing, created):
+    admin.existing = existing
+    settings = Settings(topic_prefix=prefix, partitions=partitions,
+                        kafka_bootstrap="kafka:1234", app_id="cw-x")
+    assert topics.ensure_topics(settings) == created
+    (client,) = admin.instances
+    assert client.kwargs == {"bootstrap_servers": "kafka:1234", "client_id": "cw-x-admin"}
+    assert [described(call) for call in client.created] == [
+        [(name, partitions, 1) for name in created]]
+    assert client.closed
+
+
+def test_nothing_missing_creates_nothing(admin):
+    admin.existing = [f"casewatch.{n}" for n in ALL]
+    assert topics.ensure_topics(Settings()) == []
+    (client,) = admin.instances
+    assert client.created == []
+    assert client.closed
+
+
+def test_created_meanwhile_by_another_worker(admin):
+    admin.fail_with = TopicAlreadyExistsError()
+    assert topics.ensure_topics(Settings(topic_prefix="p.")) == [f"p.{n}" for n in ALL]
+    (client,) = admin.instances
+    assert len(client.created) == 1
+    assert client.closed
+
+
+def test_other_errors_propagate_and_close_the_client(admin):
+    admin.fail_with = RuntimeError("broker down")
+    with pytest.raises(RuntimeError, match="broker down"):
+        topics.ensure_topics(Settings())
+    (client,) = admin.instances
+    assert client.closed
