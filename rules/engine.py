@@ -25,7 +25,8 @@ from schemas.warning import Warning
 @dataclass(frozen=True, slots=True)
 class CaseResult:
     warnings: list[Warning]  # every warning raised by `now`, whatever its status
-    next_at: datetime | None  # the next instant a warning of the case changes by the clock
+    next_at: datetime | None  # the next instant the case changes by the clock (a due, a
+    # lead opening, or an event dated ahead of `now` taking effect)
     measures: list[MeasureState]
 
 
@@ -46,7 +47,9 @@ class Engine:
 
     def evaluate_case(self, events: Iterable[Envelope], now: datetime) -> CaseResult:
         """All events must belong to one case. Events after `now` are ignored."""
-        ordered = [e for e in ordered_unique(events) if e.occurred_at <= now]
+        everything = ordered_unique(events)
+        ordered = [e for e in everything if e.occurred_at <= now]
+        future = everything[len(ordered)].occurred_at if len(everything) > len(ordered) else None
         retracted, retractions = effective_retractions(ordered)
         final = self._pass(in_force(ordered, retracted), now)
         warnings = dict(final.warnings)
@@ -64,7 +67,8 @@ class Engine:
             if person is not None
             for state in measure_states(self.measures, person, subject_events, final.obligations)
         ]
-        return CaseResult(list(warnings.values()), final.next_at, measures)
+        next_at = min((t for t in (final.next_at, future) if t is not None), default=None)
+        return CaseResult(list(warnings.values()), next_at, measures)
 
     def _pass(self, events: list[Envelope], now: datetime) -> _Pass:
         subjects = _by_subject(events)

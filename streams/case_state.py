@@ -13,6 +13,7 @@ class CaseState:
     events: dict[str, str] = field(default_factory=dict)  # event_id -> canonical JSON
     published: dict[str, str] = field(default_factory=dict)  # record key -> its signature
     warnings: dict[str, str] = field(default_factory=dict)  # warning key -> last JSON sent
+    measures: dict[str, str] = field(default_factory=dict)  # measure key -> last JSON sent
     next_at: float | None = None  # epoch seconds of the next clock-driven change
     offsets: dict[str, int] = field(default_factory=dict)  # source topic -> last offset seen
     version: int = 0  # grows with every publication of measure states
@@ -20,6 +21,7 @@ class CaseState:
     def to_json(self) -> bytes:
         return json.dumps(
             {"events": self.events, "published": self.published, "warnings": self.warnings,
+             "measures": self.measures,
              "next_at": self.next_at,
              "offsets": self.offsets, "version": self.version},
             separators=(",", ":"),
@@ -31,8 +33,12 @@ class CaseState:
         if not raw:
             return cls()
         data = json.loads(raw)
-        return cls(data["events"], data["published"], data["warnings"], data["next_at"],
-                   data["offsets"], data["version"])
+        return cls(data["events"], data["published"], data["warnings"], data["measures"],
+                   data["next_at"], data["offsets"], data["version"])
+
+    def event(self, event_id: str) -> Envelope | None:
+        raw = self.events.get(event_id)
+        return None if raw is None else _parse(raw)
 
     def parsed_events(self) -> list[Envelope]:
         return [_parse(raw) for raw in self.events.values()]

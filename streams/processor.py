@@ -4,7 +4,8 @@ On every event or timer tick the case is re-evaluated from its full history at `
 what changed since the last publication (warnings, measure states) is published again.
 A replayed source message (a crash came before its offset was committed) publishes the
 case's whole current state once more: outputs are idempotent, so nothing is lost.
-A published warning that a late event proved never due is published as withdrawn.
+A published warning that a late event proved never due is published as withdrawn, and a
+published measure whose start was retracted as ended.
 """
 
 from dataclasses import dataclass, field
@@ -33,13 +34,13 @@ def conflict_reason(event_id: str) -> str:
 
 def apply_event(state: CaseState, event: Envelope, now: datetime, engine: Engine,
                 replay: bool = False) -> Outcome:
-    canonical = event.model_dump_json()
-    known = state.events.get(event.event_id)
-    if known is not None and known != canonical:
+    known = state.event(event.event_id)
+    if known is not None and known != event:
         return Outcome(conflict=conflict_reason(event.event_id))
     if known is not None and not replay:
         return Outcome(duplicate=True)
-    state.events[event.event_id] = canonical
+    if known is None:
+        state.events[event.event_id] = event.model_dump_json()
     outcome = evaluate(state, now, engine, republish=replay)
     outcome.archived = event
     outcome.duplicate = known is not None
@@ -64,9 +65,16 @@ def evaluate(state: CaseState, now: datetime, engine: Engine, republish: bool = 
         if _changed(state, key, w, republish):
             outcome.warnings.append(w)
             state.warnings[key] = w.model_dump_json()
-    for m in result.measures:
-        if _changed(state, f"m:{m.person_id}:{m.measure}", m, republish):
+    measures = {f"m:{m.person_id}:{m.measure}": m for m in result.measures}
+    for key in [k for k in state.measures if k not in measures]:
+        old = MeasureState.model_validate_json(state.measures[key])
+        latest = max((e.occurred_at for e in events), default=old.since)
+        measures[key] = old if not old.active else old.model_copy(
+            update=dict(active=False, until=max(latest, old.since), due_at=None))
+    for key, m in measures.items():
+        if _changed(state, key, m, republish):
             outcome.measures.append(m)
+            state.measures[key] = m.model_dump_json()
     if outcome.measures:
         state.version += 1
     state.next_at = result.next_at.timestamp() if result.next_at else None

@@ -4,7 +4,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sinks.clickhouse import Settings as ClickHouseSettings
 
@@ -16,7 +16,7 @@ class Settings(BaseModel):
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = "casewatch."
-    partitions: int = 4
+    partitions: int = Field(4, ge=1)
     app_id: str = "casewatch"
     state_dir: Path = Path(".state/worker")
     tz: str = "Asia/Shanghai"  # display time zone; rules always count in China Standard Time

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from schemas.event import InvalidEvent, parse_event
 from sinks.rows import seconds
 from streams import metrics
+from streams.agents.healer import republish
 from streams.app import (
     app,
     case_inputs,
@@ -22,7 +23,6 @@ from streams.app import (
     warnings_topic,
 )
 from streams.case_state import CaseState
-from streams.agents.healer import republish
 from streams.dead_letter import dead_letter
 from streams.processor import Outcome, apply_event, evaluate
 

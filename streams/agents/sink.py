@@ -16,7 +16,8 @@ from sinks.batch import Batch
 from sinks.clickhouse import ClickHouse
 from sinks.migrate import migrate
 from streams import metrics
-from streams.app import app, case_rows, settings, warnings_topic
+from streams.app import app, case_rows, dead_letters, settings, warnings_topic
+from streams.dead_letter import dead_letter
 from streams.sink_rows import case_row_record, warning_record
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,24 @@ async def run_sink() -> None:
             records = await consumer.getmany(timeout_ms=200, max_records=settings.sink_batch_rows)
             for tp, messages in records.items():
                 for m in messages:
-                    table, row = decoders[tp.topic](m.value)
+                    try:
+                        table, row = decoders[tp.topic](m.value)
+                    except Exception as exc:  # a bad record must not stop the sink
+                        await _dead_letter(m, exc)
+                        continue
                     batch.add(table, row, (tp.topic, tp.partition), m.offset)
             if len(batch) and (batch.should_flush() or not records):
                 await _flush_and_commit(consumer, batch)
     finally:
         await consumer.stop()
+
+
+async def _dead_letter(m, exc: Exception) -> None:
+    metrics.SINK_FAILURES.inc()
+    log.error("unreadable record %s[%d]@%d dead-lettered: %s", m.topic, m.partition, m.offset, exc)
+    value = dead_letter(m.value, m.key, [f"sink cannot read the record: {exc}"], m.topic,
+                        m.partition, m.offset)
+    await dead_letters.send(key=m.key, value=value)
 
 
 async def _flush_and_commit(consumer: AIOKafkaConsumer, batch: Batch) -> None:

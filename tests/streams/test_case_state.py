@@ -37,7 +37,8 @@ def test_json_round_trip(state):
 def test_to_json_layout():
     state = full_state()
     data = json.loads(state.to_json())
-    assert set(data) == {"events", "published", "warnings", "next_at", "offsets", "version"}
+    assert set(data) == {"events", "published", "warnings", "measures", "next_at", "offsets",
+                         "version"}
     assert data["next_at"] == 1778536800.5
     assert data["version"] == 7
     assert data["offsets"] == {"casewatch.case-events": 41, "casewatch.case-ticks": 0}
