@@ -10,8 +10,8 @@ from schemas.enums import (
     ExemptionReason,
     Measure,
     RecountReason,
-    SuspectFlag,
     SummonsKind,
+    SuspectFlag,
 )
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
