@@ -50,6 +50,12 @@ def watch_for_skips(msg) -> None:
         app.add_future(republish(msg.topic, msg.partition, *skipped))
 
 
+def is_replay(event) -> bool:
+    headers = event.headers or {}
+    marks = headers.items() if isinstance(headers, dict) else headers
+    return any(k == "casewatch-replay" for k, _ in marks)
+
+
 async def on_case_event(event) -> None:
     msg = event.message
     try:
@@ -63,7 +69,7 @@ async def on_case_event(event) -> None:
                              f"{parsed.case_id!r}"])
         return
     state = CaseState.from_json(cases.get(parsed.case_id))
-    replay = state.seen_before(msg.topic, msg.offset)
+    replay = state.seen_before(msg.topic, msg.offset) or is_replay(event)
     outcome = apply_event(state, parsed, datetime.now(UTC), engine, replay)
     if outcome.conflict:
         await reject(event, [outcome.conflict], result="conflict")
@@ -81,7 +87,7 @@ async def on_tick(event) -> None:
         return
     metrics.FIRE_DELAY.observe(max(0.0, time.time() - tick["at"]))
     state = CaseState.from_json(raw_state)
-    replay = state.seen_before(event.message.topic, event.message.offset)
+    replay = state.seen_before(event.message.topic, event.message.offset) or is_replay(event)
     outcome = evaluate(state, datetime.now(UTC), engine, republish=replay)
     await publish(case_id, outcome, state, event.message)
     save(case_id, state, event.message.partition)

@@ -1,8 +1,8 @@
 """Re-publish records the case agent skipped (see streams/gaps.py), so nothing is lost.
 
 The skipped records are read back from Kafka and sent again, byte for byte and with the
-same key, to the same topic: the agent then processes them like any late or repeated
-message, which the rule core handles idempotently.
+same key, to the same topic, marked as replays: the agent processes them as a replay
+after a crash (republishing the case's current state), which is idempotent downstream.
 """
 
 import logging
@@ -13,6 +13,9 @@ from streams import metrics
 from streams.app import app, settings
 
 log = logging.getLogger(__name__)
+#: Marks a re-published record: its case's outputs may never have been flushed by the worker
+#: that first processed it, so the agent republishes them as for any replay.
+REPLAY_HEADER = {"casewatch-replay": b"1"}
 
 
 async def republish(topic: str, partition: int, start: int, end: int) -> int:
@@ -30,7 +33,7 @@ async def republish(topic: str, partition: int, start: int, end: int) -> int:
             records = (await consumer.getmany(tp, timeout_ms=1000)).get(tp, [])
             for r in records:
                 if r.offset < end:
-                    await app.send(topic, key=r.key, value=r.value,
+                    await app.send(topic, key=r.key, value=r.value, headers=REPLAY_HEADER,
                                    key_serializer="raw", value_serializer="raw")
                     sent += 1
     finally:

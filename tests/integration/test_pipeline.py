@@ -287,3 +287,20 @@ def test_prometheus_scrapes_the_worker_metrics(pipeline, tmp_path):
     finally:
         prometheus.terminate()
         prometheus.wait(30)
+
+
+def test_a_deadline_due_while_the_worker_is_down_fires_on_restart(pipeline):
+    due = datetime.now(CST) + timedelta(seconds=8)
+    pipeline.publish(event("CR", 1, "summons_started", due - timedelta(hours=12),
+                           kind="summons"))
+    pipeline.warnings.wait_for(lambda w: w["case_id"] == "CR" and w["level"] == "approaching")
+    pipeline.worker.stop()
+    time.sleep(max(0.0, due.timestamp() - time.time()) + 3)
+    assert not [w for w in pipeline.warnings.json()
+                if w["case_id"] == "CR" and w["level"] == "overdue"]
+    pipeline.worker.start()
+    restarted = time.time()
+    arrived, overdue = pipeline.warnings.wait_for(
+        lambda w: w["case_id"] == "CR" and w["level"] == "overdue", timeout=30)
+    assert overdue["due_at"] == format_cst(due)
+    assert arrived - restarted <= 2.0, f"fired {arrived - restarted:.2f} s after restart"
