@@ -33,7 +33,8 @@ async def republish(topic: str, partition: int, start: int, end: int) -> int:
             records = (await consumer.getmany(tp, timeout_ms=1000)).get(tp, [])
             for r in records:
                 if r.offset < end:
-                    await app.send(topic, key=r.key, value=r.value, headers=REPLAY_HEADER,
+                    await app.send(topic, key=r.key, value=r.value, partition=partition,
+                                   headers=REPLAY_HEADER,
                                    key_serializer="raw", value_serializer="raw")
                     sent += 1
     finally:
