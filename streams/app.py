@@ -2,6 +2,7 @@
 
 import faust
 
+from rules.clock import WallClock
 from rules.engine import Engine
 from streams.due_index import DueIndex
 from streams.gaps import GapTracker
@@ -43,5 +44,6 @@ dues = app.Table("dues", default=None, partitions=settings.partitions, key_type=
                   value_type=bytes)
 
 engine = Engine()
+clock = WallClock()  # the engine's 'now' live; `casewatch evaluate --at` uses a FixedClock
 due_index = DueIndex()
 gaps = GapTracker()

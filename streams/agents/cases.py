@@ -15,6 +15,7 @@ from streams.app import (
     case_rows,
     case_ticks,
     cases,
+    clock,
     dead_letters,
     due_index,
     dues,
@@ -70,7 +71,7 @@ async def on_case_event(event) -> None:
         return
     state = CaseState.from_json(cases.get(parsed.case_id))
     replay = state.seen_before(msg.topic, msg.offset) or is_replay(event)
-    outcome = apply_event(state, parsed, datetime.now(UTC), engine, replay)
+    outcome = apply_event(state, parsed, clock.now(), engine, replay)
     if outcome.conflict:
         await reject(event, [outcome.conflict], result="conflict")
         return
@@ -88,7 +89,7 @@ async def on_tick(event) -> None:
     metrics.FIRE_DELAY.observe(max(0.0, time.time() - tick["at"]))
     state = CaseState.from_json(raw_state)
     replay = state.seen_before(event.message.topic, event.message.offset) or is_replay(event)
-    outcome = evaluate(state, datetime.now(UTC), engine, republish=replay)
+    outcome = evaluate(state, clock.now(), engine, republish=replay)
     await publish(case_id, outcome, state, event.message)
     save(case_id, state, event.message.partition)
 
