@@ -14,8 +14,21 @@ def warning_record(value: bytes) -> tuple[str, tuple]:
                                         emitted_at=datetime.now(UTC))
 
 
+def warning_message(value: bytes) -> list[tuple[str, tuple]]:
+    """One message of the warnings topic: one warning state."""
+    return [warning_record(value)]
+
+
+def case_rows_message(value: bytes) -> list[tuple[str, tuple]]:
+    """One message of the case-rows topic: `{"rows": [record, ...]}`, one per processed event."""
+    return [case_row(record) for record in json.loads(value)["rows"]]
+
+
 def case_row_record(value: bytes) -> tuple[str, tuple]:
-    record = json.loads(value)
+    return case_row(json.loads(value))
+
+
+def case_row(record: dict) -> tuple[str, tuple]:
     if record["table"] == EVENTS:
         raw = record["event"]
         return EVENTS, event_row(

@@ -115,8 +115,9 @@ async def publish(case_id: str, outcome: Outcome, state: CaseState, msg, raw=Non
     for m in outcome.measures:
         rows.append({"table": "measure_state", "state": m.model_dump(mode="json"),
                      "version": state.version})
-    for row in rows:
-        await case_rows.send(key=key, value=json.dumps(row, ensure_ascii=False).encode())
+    if rows:  # one message per processed event
+        value = json.dumps({"rows": rows}, ensure_ascii=False).encode()
+        await case_rows.send(key=key, value=value)
 
 
 def save(case_id: str, state: CaseState, partition: int) -> None:

@@ -18,7 +18,7 @@ from sinks.migrate import migrate
 from streams import metrics
 from streams.app import app, case_rows, dead_letters, settings, warnings_topic
 from streams.dead_letter import dead_letter
-from streams.sink_rows import case_row_record, warning_record
+from streams.sink_rows import case_rows_message, warning_message
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 5.0
@@ -29,8 +29,8 @@ async def run_sink() -> None:
     ch = ClickHouse(settings.clickhouse)
     await _until_done(lambda: migrate(ch.execute, settings.clickhouse.database), "migrations")
     decoders = {
-        warnings_topic.get_topic_name(): warning_record,
-        case_rows.get_topic_name(): case_row_record,
+        warnings_topic.get_topic_name(): warning_message,
+        case_rows.get_topic_name(): case_rows_message,
     }
     consumer = AIOKafkaConsumer(
         *decoders,
@@ -48,11 +48,12 @@ async def run_sink() -> None:
             for tp, messages in records.items():
                 for m in messages:
                     try:
-                        table, row = decoders[tp.topic](m.value)
+                        rows = decoders[tp.topic](m.value)
                     except Exception as exc:  # a bad record must not stop the sink
                         await _dead_letter(m, exc)
                         continue
-                    batch.add(table, row, (tp.topic, tp.partition), m.offset)
+                    for table, row in rows:
+                        batch.add(table, row, (tp.topic, tp.partition), m.offset)
             if len(batch) and (batch.should_flush() or not records):
                 await _flush_and_commit(consumer, batch)
     finally:

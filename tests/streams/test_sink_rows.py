@@ -9,7 +9,12 @@ from pydantic import ValidationError
 from rules.testing import CaseTimeline
 from schemas.event import InvalidEvent
 from sinks.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
-from streams.sink_rows import case_row_record, warning_record
+from streams.sink_rows import (
+    case_row_record,
+    case_rows_message,
+    warning_message,
+    warning_record,
+)
 
 CST = timezone(timedelta(hours=8))
 
@@ -181,3 +186,23 @@ def test_warning_record_missing_one_field_names_it(warning):
     del data["changed_at"]
     with pytest.raises(ValidationError, match="changed_at"):
         warning_record(json.dumps(data).encode())
+
+
+def test_one_case_rows_message_carries_every_row_of_an_event(case, measures):
+    records = [json.loads(event_record(case.events[0].model_dump_json())),
+               json.loads(measure_record(measures["detention"], version=2))]
+    rows = case_rows_message(json.dumps({"rows": records}).encode())
+    assert [table for table, _ in rows] == [EVENTS, MEASURE_STATE]
+    assert rows[1][1] == case_row_record(measure_record(measures["detention"], version=2))[1]
+
+
+@pytest.mark.parametrize("value", [b"{}", b'{"rows": [{"table": "nope"}]}', b"[]", b"x"],
+                         ids=["no rows", "unknown table", "array", "not json"])
+def test_malformed_case_rows_messages_raise(value):
+    with pytest.raises((KeyError, ValueError, TypeError)):
+        case_rows_message(value)
+
+
+def test_warning_message_is_one_row(warning):
+    rows = warning_message(warning.model_dump_json().encode())
+    assert [(table, row[0]) for table, row in rows] == [(WARNING_HISTORY, warning.warning_id)]
