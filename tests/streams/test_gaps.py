@@ -10,6 +10,7 @@ TP = ("casewatch.case-events", 0)
 SEQUENCES = {
     "contiguous from the committed offset": [(5, 5, None), (6, 5, None), (7, 6, None)],
     "contiguous with nothing committed yet": [(0, None, None), (1, None, None), (2, 0, None)],
+    "first offset past 0 with nothing committed yet": [(4, None, (0, 4)), (5, None, None)],
     "first offset past the committed one": [(8, 5, (5, 8)), (9, 5, None)],
     "first offset one past the committed one": [(6, 5, (5, 6))],
     "first offset below the committed one (a re-read)": [(3, 5, None), (4, 5, None)],
@@ -74,7 +75,8 @@ def test_reset_then_nothing_committed():
     assert tracker.observe(TP, 0, None) is None
     assert tracker.observe(TP, 4, None) == (1, 4)
     tracker.reset()
-    assert tracker.observe(TP, 9, None) is None  # no position and no commit: nothing known
+    # no position and no commit: a new group starts at the partition's beginning
+    assert tracker.observe(TP, 9, None) == (0, 9)
     assert tracker.observe(TP, 10, None) is None
 
 
