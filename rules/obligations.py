@@ -87,11 +87,9 @@ class _Run:
             if reached and self.ob.level != Level.overdue and self.ob.level != level:
                 self.ob.level, self.ob.level_at = level, max(at, self.phase_start)
 
-    def new_phase(self, event: Envelope, due: Due, lead: timedelta | None = None) -> None:
+    def new_phase(self, event: Envelope, due: Due, lead: timedelta) -> None:
         self.reach(event.occurred_at, inclusive=False)
-        self.ob.due, self.phase_start = due, event.occurred_at
-        if lead is not None:
-            self.lead = lead
+        self.ob.due, self.phase_start, self.lead = due, event.occurred_at, lead
         self.ob.evidence.append(event.event_id)
 
     def violation(self, rule_id: str, event: Envelope) -> None:
@@ -128,7 +126,8 @@ class _Run:
                 self.ob.evidence.append(event.event_id)
         elif susp.resumed_by.matches(event) and self.suspended_at is not None:
             self.suspended_at = None  # nothing ran while suspended: start afresh
-            self.ob.due = Due(event.occurred_at + lead_delta(susp.resume_period), False)
+            self.ob.due = self.counter.due(event.occurred_at, susp.resume_period,
+                                          self.rule.holiday_extends)
             self.phase_start = event.occurred_at
             self.ob.evidence.append(event.event_id)
 

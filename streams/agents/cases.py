@@ -51,6 +51,11 @@ def watch_for_skips(msg) -> None:
         app.add_future(republish(msg.topic, msg.partition, *skipped))
 
 
+def replayed(state: CaseState, event) -> bool:
+    """Seen before by this case (a redelivery after a crash), or re-published as a replay."""
+    return state.seen_before(event.message.topic, event.message.offset) or is_replay(event)
+
+
 def is_replay(event) -> bool:
     headers = event.headers or {}
     marks = headers.items() if isinstance(headers, dict) else headers
@@ -70,8 +75,7 @@ async def on_case_event(event) -> None:
                              f"{parsed.case_id!r}"])
         return
     state = CaseState.from_json(cases.get(parsed.case_id))
-    replay = state.seen_before(msg.topic, msg.offset) or is_replay(event)
-    outcome = apply_event(state, parsed, clock.now(), engine, replay)
+    outcome = apply_event(state, parsed, clock.now(), engine, replayed(state, event))
     if outcome.conflict:
         await reject(event, [outcome.conflict], result="conflict")
         return
@@ -88,8 +92,7 @@ async def on_tick(event) -> None:
         return
     metrics.FIRE_DELAY.observe(max(0.0, time.time() - tick["at"]))
     state = CaseState.from_json(raw_state)
-    replay = state.seen_before(event.message.topic, event.message.offset) or is_replay(event)
-    outcome = evaluate(state, clock.now(), engine, republish=replay)
+    outcome = evaluate(state, clock.now(), engine, republish=replayed(state, event))
     await publish(case_id, outcome, state, event.message)
     save(case_id, state, event.message.partition)
 
