@@ -76,7 +76,8 @@ class CaseLogic:
     """A case's events, what was published of it, and its per-subject results."""
 
     __slots__ = ("case_id", "engine", "events", "published", "offset", "version",
-                 "_by_subject", "_results", "_next", "_owners", "_dirty", "_loaded_due")
+                 "_by_subject", "_subject_list", "_results", "_next", "_owners", "_dirty",
+                 "_loaded_due")
 
     def __init__(self, case_id: str, engine: Engine):
         self.case_id = case_id
@@ -86,6 +87,7 @@ class CaseLogic:
         self.offset = -1  # highest source offset applied
         self.version = 0  # grows with every publication of measure states
         self._by_subject: dict[str | None, list[Envelope]] = {}  # None: case-level events
+        self._subject_list: list[str | None] = [CASE_SUBJECT]  # in `_subjects` order
         # per-subject results, in memory only (evaluated again after a load):
         self._results: dict[str | None, dict[str, Record]] = {}
         self._next: dict[str | None, datetime | None] = {}
@@ -140,11 +142,14 @@ class CaseLogic:
 
     def _add(self, event: Envelope) -> None:
         self.events[event.event_id] = event
-        self._by_subject.setdefault(subject_of(event), []).append(event)
+        subject = subject_of(event)
+        if subject not in self._by_subject and subject is not CASE_SUBJECT:
+            self._subject_list = sorted([*self._subject_list, subject], key=_subject_order)
+        self._by_subject.setdefault(subject, []).append(event)
 
     def _subjects(self) -> list[str | None]:
         """Persons in order, then the case: the order `rules.engine.merge` reads them in."""
-        return [*sorted(s for s in self._by_subject if s is not CASE_SUBJECT), CASE_SUBJECT]
+        return self._subject_list
 
     def _events_of(self, subject: str | None) -> list[Envelope]:
         case_level = self._by_subject.get(CASE_SUBJECT, [])
@@ -181,14 +186,14 @@ class CaseLogic:
         publish what changed."""
         subjects = subjects | {s for s in self._subjects() if s not in self._results}
         self._dirty.add(META_ITEM)  # the next due moves with every evaluation
-        keys: set[str] = set(self.published) if republish else set()
+        # a case loaded from its store has no results yet: any published record may change
+        keys: set[str] = set(self.published) if republish or not self._results else set()
         for s in sorted(subjects, key=_subject_order):
-            before = self._results.get(s)
-            # not evaluated since the case was loaded: any published record may be its
-            keys.update(self.published if before is None else before)
+            keys.update(self._results.get(s, ()))
             self._evaluate(s, now)
             keys.update(self._results[s])
-        ordered = [k for s in self._subjects() for k in self._results.get(s, ()) if k in keys]
+        ordered = [k for s in sorted(subjects, key=_subject_order) for k in self._results[s]
+                   if k in keys]
         for key in dict.fromkeys([*ordered, *sorted(keys)]):
             record = self._current(key) or self._gone(key)
             if record is None:
@@ -210,15 +215,13 @@ class CaseLogic:
         if held is None:
             return None
         old = held[1]
+        if _withdrawn(old) or (isinstance(old, MeasureState) and not old.active):
+            return old
         latest = max((e.occurred_at for e in self._events_of(old.person_id)),
                      default=old.changed_at if isinstance(old, Warning) else old.since)
         if isinstance(old, Warning):
-            if _withdrawn(old):
-                return old
             rule = self.engine.catalogue.by_id[old.rule_id]
             return withdrawn(old, rule, max(latest, old.changed_at))
-        if not old.active:
-            return old
         return old.model_copy(update=dict(active=False, until=max(latest, old.since),
                                           due_at=None))
 
