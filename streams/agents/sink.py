@@ -27,7 +27,8 @@ MAX_BACKOFF = 5.0
 @app.task
 async def run_sink() -> None:
     ch = ClickHouse(settings.clickhouse)
-    await _until_done(lambda: migrate(ch.execute, settings.clickhouse.database), "migrations")
+    await _until_done(lambda: migrate(ch.execute, settings.clickhouse.database,
+                                      cluster=settings.clickhouse.cluster), "migrations")
     decoders = {
         warnings_topic.get_topic_name(): warning_message,
         case_rows.get_topic_name(): case_rows_message,
