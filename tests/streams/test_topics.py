@@ -42,7 +42,8 @@ def admin(monkeypatch):
 
 
 def described(new_topics):
-    return [(t.name, t.num_partitions, t.replication_factor) for t in new_topics]
+    return [(t.name, t.num_partitions, t.replication_factor, t.topic_configs)
+            for t in new_topics]
 
 
 def test_topic_list():
@@ -70,8 +71,17 @@ def test_creates_the_missing_topics(admin, prefix, partitions, existing, created
     (client,) = admin.instances
     assert client.kwargs == {"bootstrap_servers": "kafka:1234", "client_id": "cw-x-admin"}
     assert [described(call) for call in client.created] == [
-        [(name, partitions, 1) for name in created]]
+        [(name, partitions, 1, {"min.insync.replicas": "1"}) for name in created]]
     assert client.closed
+
+
+@pytest.mark.parametrize("replicas, insync", [(3, 2), (2, 2), (5, 3)])
+def test_topics_get_the_cluster_replication(admin, replicas, insync):
+    settings = Settings(replication_factor=replicas, min_insync_replicas=insync, partitions=12)
+    topics.ensure_topics(settings)
+    (client,) = admin.instances
+    assert [described(call) for call in client.created] == [
+        [(f"casewatch.{n}", 12, replicas, {"min.insync.replicas": str(insync)}) for n in ALL]]
 
 
 def test_nothing_missing_creates_nothing(admin):
