@@ -5,8 +5,6 @@ Exit status 0 when every check passes, 1 otherwise."""
 
 import sys
 
-from cli.doctor_clickhouse import check_clickhouse
-from cli.doctor_kafka import check_kafka
 from cli.findings import summary
 
 EXIT_HEALTHY, EXIT_PROBLEMS = 0, 1
@@ -20,6 +18,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from cli.doctor_clickhouse import check_clickhouse
+    from cli.doctor_kafka import check_kafka
     from streams.settings import Settings
 
     settings = Settings.from_env()
