@@ -38,9 +38,14 @@ def check_kafka(settings: Settings, max_lag: int) -> list[Finding]:
         partitions = {d["name"]: [p["partition_index"] for p in d["partitions"]]
                       for d in described if d["error_code"] == 0}
         for suffix, names in GROUPS.items():
-            findings.append(group_finding(admin, settings.app_id + suffix,
-                                          [settings.topic(n) for n in names], partitions,
-                                          max_lag))
+            group = settings.app_id + suffix
+            try:
+                findings.append(group_finding(admin, group, [settings.topic(n) for n in names],
+                                              partitions, max_lag))
+            except KafkaError as exc:  # e.g. no group coordinator yet on a new cluster
+                findings.append(Finding(
+                    False, f"无法读取消费组 {group}：{first_line(exc)}。",
+                    f"Consumer group {group} cannot be read: {first_line(exc)}."))
         return findings
     except KafkaError as exc:
         return [*findings, Finding(False, f"读取 Kafka 元数据失败：{first_line(exc)}。",
