@@ -11,6 +11,8 @@ DEFAULTS = {
     "kafka_bootstrap": "127.0.0.1:9092",
     "topic_prefix": "casewatch.",
     "partitions": 4,
+    "replication_factor": 1,
+    "min_insync_replicas": 1,
     "app_id": "casewatch",
     "state_dir": Path(".state/worker"),
     "tz": "Asia/Shanghai",
@@ -55,6 +57,8 @@ def test_every_field_is_covered():
         ("CASEWATCH_KAFKA_BOOTSTRAP", "kafka:29092", "kafka_bootstrap", "kafka:29092"),
         ("CASEWATCH_TOPIC_PREFIX", "test-1.", "topic_prefix", "test-1."),
         ("CASEWATCH_PARTITIONS", "12", "partitions", 12),
+        ("CASEWATCH_REPLICATION_FACTOR", "1", "replication_factor", 1),
+        ("CASEWATCH_MIN_INSYNC_REPLICAS", "1", "min_insync_replicas", 1),
         ("CASEWATCH_APP_ID", "cw-test", "app_id", "cw-test"),
         ("CASEWATCH_STATE_DIR", "/tmp/cw state", "state_dir", Path("/tmp/cw state")),
         ("CASEWATCH_TZ", "UTC", "tz", "UTC"),
@@ -148,6 +152,25 @@ def test_bad_values_raise_validation_error(var, value, loc):
     assert errors[0]["input"] == value
     assert loc[0] in str(info.value)
     assert "pw-Secret-123" not in str(info.value)
+
+
+def test_cluster_replication_from_env():
+    settings = Settings.from_env({"CASEWATCH_REPLICATION_FACTOR": "3",
+                                  "CASEWATCH_MIN_INSYNC_REPLICAS": "2"})
+    assert (settings.replication_factor, settings.min_insync_replicas) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [({"CASEWATCH_MIN_INSYNC_REPLICAS": "2"}, "min_insync_replicas \\(2\\) exceeds"),
+     ({"CASEWATCH_REPLICATION_FACTOR": "0"}, "replication_factor"),
+     ({"CASEWATCH_REPLICATION_FACTOR": "three"}, "replication_factor"),
+     ({"CASEWATCH_REPLICATION_FACTOR": "3", "CASEWATCH_MIN_INSYNC_REPLICAS": "0"},
+      "min_insync_replicas")],
+)
+def test_bad_replication_settings_are_refused(env, message):
+    with pytest.raises(ValidationError, match=message):
+        Settings.from_env(env)
 
 
 def test_settings_are_frozen():
