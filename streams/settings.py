@@ -3,6 +3,7 @@
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,8 @@ class Settings(BaseModel):
     tick_interval: float = 0.1  # seconds between looks at the due index
     sink_batch_rows: int = 5000
     sink_flush_seconds: float = 1.0
+    sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
+    sink_metrics_port: int = 9465
     clickhouse: ClickHouseSettings = ClickHouseSettings()
 
     @classmethod

@@ -12,13 +12,13 @@ import time
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from sinks import metrics
 from sinks.batch import Batch
 from sinks.clickhouse import ClickHouse
+from sinks.decode import case_rows_message, warning_message
 from sinks.migrate import migrate
-from streams import metrics
 from streams.app import app, case_rows, dead_letters, settings, warnings_topic
 from streams.dead_letter import dead_letter
-from streams.sink_rows import case_rows_message, warning_message
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 5.0
@@ -52,8 +52,7 @@ async def run_sink() -> None:
                     except Exception as exc:  # a bad record must not stop the sink
                         await _dead_letter(m, exc)
                         continue
-                    for table, row in rows:
-                        batch.add(table, row, (tp.topic, tp.partition), m.offset)
+                    batch.add(tp.topic, tp.partition, m.offset, rows)
             if len(batch) and (batch.should_flush() or not records):
                 await _flush_and_commit(consumer, batch)
     finally:
