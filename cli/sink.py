@@ -10,7 +10,6 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable
 
 log = logging.getLogger("casewatch.sink")
 MAX_BACKOFF = 5.0
@@ -27,6 +26,8 @@ def run(args) -> int:
 
     logging.basicConfig(level=args.loglevel.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # its traceback on every refused connection would bury our one line per failed write
+    logging.getLogger("clickhouse_driver.connection").setLevel(logging.ERROR)
     asyncio.run(serve(Settings.from_env()))
     return 0
 
@@ -40,7 +41,7 @@ async def serve(settings) -> None:
     from sinks.clickhouse import ClickHouse
     from sinks.consumer import SinkConsumer
     from sinks.decode import DECODERS
-    from sinks.migrate import migrate
+    from sinks.migrate import MigratingWriter
     from streams.topics import ensure_topics
 
     stopping = asyncio.Event()
@@ -54,8 +55,11 @@ async def serve(settings) -> None:
         log.error("cannot serve metrics on port %d: %s", settings.sink_metrics_port, exc)
     ch = ClickHouse(settings.clickhouse)
     db = settings.clickhouse.database
-    if not await _until_done(lambda: migrate(ch.execute, db), "migrations", stopping):
-        return
+    writer = MigratingWriter(ch, ch.execute, db)
+    try:
+        await asyncio.to_thread(writer.migrate)
+    except Exception as exc:  # ClickHouse down: retried with the first write, which holds
+        log.warning("migrations failed, retried before the first write: %s", exc)
     await asyncio.to_thread(ensure_topics, settings)
     client_id = f"{settings.app_id}-sink"
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
@@ -67,7 +71,7 @@ async def serve(settings) -> None:
     try:
         await consumer.start()
         try:
-            batch = Batch(ch, db=db, max_rows=settings.sink_batch_rows,
+            batch = Batch(writer, db=db, max_rows=settings.sink_batch_rows,
                           max_age=settings.sink_flush_seconds,
                           on_written=lambda table, n: metrics.SINK_ROWS.labels(table).inc(n))
             dead_letters = DeadLetters(producer, settings.topic("case-events.dlq"))
@@ -110,23 +114,6 @@ class DeadLetters:
                 log.warning("dead letter not sent, retrying in %.1f s: %s", delay, exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF)
-
-
-async def _until_done(call: Callable[[], object], what: str, stopping: asyncio.Event) -> bool:
-    """Run a blocking call in a thread until it succeeds (True) or we are stopped (False)."""
-    delay = 0.2
-    while not stopping.is_set():
-        try:
-            await asyncio.to_thread(call)
-            return True
-        except Exception as exc:  # ClickHouse not up yet: wait for it
-            log.warning("%s failed, retrying in %.1f s: %s", what, delay, exc)
-        try:
-            await asyncio.wait_for(stopping.wait(), delay)
-        except TimeoutError:
-            pass
-        delay = min(delay * 2, MAX_BACKOFF)
-    return False
 
 
 async def _watch_parent(stopping: asyncio.Event) -> None:
