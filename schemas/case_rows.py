@@ -23,8 +23,8 @@ class EventRow(BaseModel):
 
     table: Literal["events"] = "events"
     event: str
-    partition: int = Field(ge=0)
-    offset: int = Field(ge=0)
+    partition: int = Field(ge=0, lt=2**31)  # Kafka's int32, stored as UInt32
+    offset: int = Field(ge=0, lt=2**63)
     received_at: AwareDatetime
 
     @field_serializer("received_at")
@@ -37,7 +37,7 @@ class MeasureStateRow(BaseModel):
 
     table: Literal["measure_state"] = "measure_state"
     state: MeasureState
-    version: int = Field(ge=0)
+    version: int = Field(ge=0, lt=2**63)  # stored as UInt64
 
 
 CaseRow = Annotated[EventRow | MeasureStateRow, Field(discriminator="table")]

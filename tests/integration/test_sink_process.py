@@ -207,9 +207,12 @@ def test_warnings_and_case_rows_are_written_once_each_and_committed(rig):
 
 def test_unreadable_records_are_dead_lettered_and_the_rest_written(rig):
     rig.start_sink()
-    bad = {"warnings": b'{"warning_id": "W1"', "case-rows": b'{"rows": [{"table": "nope"}]}'}
+    too_late = json.loads(warning(0))
+    too_late["changed_at"] = "2200-01-01T00:00:00+08:00"  # valid, but no DateTime holds it
+    bad = [("warnings", b'{"warning_id": "W1"'), ("warnings", json.dumps(too_late).encode()),
+           ("case-rows", b'{"rows": [{"table": "nope"}]}')]
     rig.send_inputs(range(0, 20))
-    for name, value in bad.items():
+    for name, value in bad:
         rig.send(name, [value])
     rig.send_inputs(range(20, 40))
     rig.wait_committed()
@@ -220,7 +223,7 @@ def test_unreadable_records_are_dead_lettered_and_the_rest_written(rig):
     letters = [json.loads(m.value) for m in consumer]
     consumer.close()
     assert sorted((d["topic"], d["value_text"]) for d in letters) == sorted(
-        (rig.settings.topic(name), value.decode()) for name, value in bad.items())
+        (rig.settings.topic(name), value.decode()) for name, value in bad)
     assert all("sink cannot read the record" in d["reasons"][0] for d in letters)
 
 
