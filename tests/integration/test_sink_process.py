@@ -6,6 +6,7 @@ table holds exactly one row per distinct key, and the group's committed offsets 
 end offsets. CASEWATCH_TEST_CLICKHOUSE_OUTAGE sets the outage length (default 60 s).
 """
 
+import asyncio
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ from schemas.measure_state import MeasureState
 from schemas.timefmt import CST
 from schemas.warning import LegalBasis, Warning
 from streams.settings import Settings
+from streams.sink_process import SinkProcess
 from streams.topics import ensure_topics
 
 REPO = Path(__file__).resolve().parents[2]
@@ -203,6 +205,20 @@ def test_warnings_and_case_rows_are_written_once_each_and_committed(rig):
     assert rig.metric(port, "casewatch_sink_rows_total") == {
         '{table="events"}': 400.0, '{table="measure_state"}': 400.0,
         '{table="warning_history"}': 400.0}
+
+
+def test_the_supervised_sink_writes_and_stops_cleanly_on_sigterm(rig):
+    async def scenario():
+        sink = SinkProcess(env={**rig.env, "CASEWATCH_SINK_METRICS_PORT": str(next(PORTS))})
+        sink.start()
+        await asyncio.to_thread(rig.send_inputs, range(50))
+        await asyncio.to_thread(rig.wait_committed)
+        await sink.stop()
+        return sink
+
+    sink = asyncio.run(scenario())
+    assert (sink.starts, sink.process.returncode) == (1, 0)
+    rig.assert_exactly_once(expected(50))
 
 
 def test_unreadable_records_are_dead_lettered_and_the_rest_written(rig):
