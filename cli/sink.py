@@ -74,7 +74,8 @@ async def serve(settings) -> None:
             batch = Batch(writer, db=db, max_rows=settings.sink_batch_rows,
                           max_age=settings.sink_flush_seconds,
                           on_written=lambda table, n: metrics.SINK_ROWS.labels(table).inc(n))
-            dead_letters = DeadLetters(producer, settings.topic("case-events.dlq"))
+            dead_letters = DeadLetters(producer, settings.topic("case-events.dlq"),
+                                       settings.dead_letter_value_limit)
             decoders = {settings.topic(name): decode for name, decode in DECODERS.items()}
             sink = SinkConsumer(consumer, batch, decoders, dead_letters.send,
                                 max_records=settings.sink_batch_rows)
@@ -90,9 +91,10 @@ async def serve(settings) -> None:
 class DeadLetters:
     """Sends what the sink cannot read to the dead-letter topic, retrying while Kafka is away."""
 
-    def __init__(self, producer, topic: str):
+    def __init__(self, producer, topic: str, value_limit: int):
         self.producer = producer
         self.topic = topic
+        self.value_limit = value_limit
 
     async def send(self, record, reason: str) -> None:
         from aiokafka.errors import KafkaError, KafkaTimeoutError
@@ -100,7 +102,7 @@ class DeadLetters:
         from streams.dead_letter import dead_letter
 
         value = dead_letter(record.value, record.key, [reason], record.topic, record.partition,
-                            record.offset)
+                            record.offset, value_limit=self.value_limit)
         delay = 0.2
         while True:
             try:
