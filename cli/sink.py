@@ -42,13 +42,17 @@ async def serve(settings) -> None:
     from sinks.consumer import SinkConsumer
     from sinks.decode import DECODERS
     from sinks.migrate import MigratingWriter
+    from streams.sink_process import PARENT_PID_ENV
     from streams.topics import ensure_topics
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    watch = asyncio.create_task(_watch_parent(stopping))
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    if os.environ.get(PARENT_PID_ENV):  # the worker stops us; Ctrl-C reaches it too
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    else:
+        loop.add_signal_handler(signal.SIGINT, stopping.set)
+    watch = asyncio.create_task(_watch_parent(stopping, os.environ.get(PARENT_PID_ENV)))
     try:
         start_http_server(settings.sink_metrics_port, addr=settings.metrics_host)
     except OSError as exc:  # writing matters more than being watched: go on without
@@ -118,10 +122,7 @@ class DeadLetters:
             delay = min(delay * 2, MAX_BACKOFF)
 
 
-async def _watch_parent(stopping: asyncio.Event) -> None:
-    from streams.sink_process import PARENT_PID_ENV
-
-    parent = os.environ.get(PARENT_PID_ENV)
+async def _watch_parent(stopping: asyncio.Event, parent: str | None) -> None:
     if not parent:
         return
     while not stopping.is_set():

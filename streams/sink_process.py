@@ -1,11 +1,11 @@
 """Keep `casewatch sink` running as a child process of the worker.
 
-The worker starts one `SinkProcess`; it spawns the sink with the worker's environment,
-restarts it with backoff whenever it exits (1 s, 2 s, ... up to 30 s; back to 1 s after a
-run of a minute or more), and on `stop()` sends SIGTERM, then SIGKILL after a grace period.
-The child stays in the worker's process group and also stops by itself when the worker is
-gone (it watches its parent id, passed in CASEWATCH_SINK_PARENT_PID), so a SIGKILLed worker
-leaves no sink behind.
+The worker runs one `SinkProcess`, wrapped as a mode Service (`supervised_sink(settings)`,
+then `app.service(...)`). It spawns the sink with the worker's environment, restarts it with
+backoff whenever it exits (1 s, 2 s, ... up to 30 s; back to 1 s after a run of a minute or
+more), and on `stop()` sends SIGTERM, then SIGKILL after a grace period. The child stays in
+the worker's process group and also stops by itself when the worker is gone (it watches its
+parent id, passed in CASEWATCH_SINK_PARENT_PID), so a SIGKILLed worker leaves no sink behind.
 """
 
 import asyncio
@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+
+from mode import Service
 
 from streams.settings import Settings
 
@@ -106,6 +108,21 @@ class SinkProcess:
         log.info("sink process %d stopped (%s)", process.pid, process.returncode)
 
 
-def supervised_sink(settings: Settings) -> SinkProcess | None:
+class SinkService(Service):
+    """A SinkProcess as a mode Service of the worker's app: `app.service(SinkService(...))`
+    starts the sink with the worker and stops it when the worker stops."""
+
+    def __init__(self, sink: SinkProcess, **kwargs):
+        super().__init__(**kwargs)
+        self.sink = sink
+
+    async def on_start(self) -> None:
+        self.sink.start()
+
+    async def on_stop(self) -> None:
+        await self.sink.stop()
+
+
+def supervised_sink(settings: Settings) -> SinkService | None:
     """The sink the worker runs as its child, or None with CASEWATCH_SINK=off."""
-    return SinkProcess() if settings.sink == "process" else None
+    return SinkService(SinkProcess()) if settings.sink == "process" else None

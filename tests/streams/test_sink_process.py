@@ -7,7 +7,13 @@ import sys
 import time
 
 from streams.settings import Settings
-from streams.sink_process import PARENT_PID_ENV, SINK_COMMAND, SinkProcess, supervised_sink
+from streams.sink_process import (
+    PARENT_PID_ENV,
+    SINK_COMMAND,
+    SinkProcess,
+    SinkService,
+    supervised_sink,
+)
 
 # A fake sink: appends its start (time, pid, env) to a file, then runs as told.
 CHILD = """
@@ -103,6 +109,18 @@ def test_stop_before_start_is_harmless():
 
 
 def test_the_worker_runs_the_sink_unless_it_is_off():
-    sink = supervised_sink(Settings())
-    assert isinstance(sink, SinkProcess) and sink.command == list(SINK_COMMAND)
+    service = supervised_sink(Settings())
+    assert isinstance(service, SinkService) and service.sink.command == list(SINK_COMMAND)
     assert supervised_sink(Settings(sink="off")) is None
+
+
+def test_the_service_starts_and_stops_the_child_with_the_app(tmp_path):
+    async def scenario():
+        service = SinkService(SinkProcess(fake(tmp_path, "sleep")))
+        await service.start()
+        await until(lambda: starts(tmp_path))
+        await service.stop()
+        return service.sink
+
+    sink = asyncio.run(scenario())
+    assert sink.starts == 1 and sink.process.returncode == -signal.SIGTERM
