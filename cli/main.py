@@ -3,14 +3,24 @@
 import argparse
 import sys
 
-from cli import console, demo_feed, doctor, evaluate, generate, publish, schema_export, worker
+from cli import (
+    console,
+    demo_feed,
+    doctor,
+    evaluate,
+    generate,
+    publish,
+    schema_export,
+    sink,
+    worker,
+)
 from streams.log_format import configure_logging, log_format_from_env
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (evaluate, generate, publish, schema_export, worker, demo_feed, console,
+    for module in (evaluate, generate, publish, schema_export, worker, sink, demo_feed, console,
                    doctor):
         module.add_parser(sub)
     return parser

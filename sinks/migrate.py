@@ -134,3 +134,26 @@ def migrate(
         )
         applied.append(migration.id)
     return applied
+
+
+class MigratingWriter:
+    """A writer (sinks.batch.Writer) that applies pending migrations before its first insert.
+
+    A sink may start while ClickHouse is down: it still joins its consumer group, and the
+    migrations are retried with its writes until they succeed.
+    """
+
+    def __init__(self, writer, execute: Execute, db: str):
+        self.writer = writer
+        self.execute = execute
+        self.db = check_identifier(db)
+        self.migrated = False
+
+    def migrate(self) -> None:
+        if not self.migrated:
+            migrate(self.execute, self.db)
+            self.migrated = True
+
+    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        self.migrate()
+        self.writer.insert(table, columns, rows)

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,6 +38,8 @@ class Settings(BaseModel):
     dead_letter_value_limit: int = Field(128 * 1024, ge=1024)  # bytes of the original kept
     sink_batch_rows: int = 5000
     sink_flush_seconds: float = 1.0
+    sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
+    sink_metrics_port: int = 9465
     clickhouse: ClickHouseSettings = ClickHouseSettings()
 
     @model_validator(mode="after")

@@ -352,7 +352,7 @@ def fill(writer, execute: Execute, db: str) -> None:
     batch = Batch(writer, db=db)
     for emitted_at in [None] * (WRITES - 1) + [later()]:
         for table, row, partition, offset in scenario_rows(*filter(None, [emitted_at])):
-            batch.add(table, row, partition, offset)
+            batch.add("scenario", partition, offset, [(table, row)])
         batch.flush()
 
 

@@ -28,6 +28,8 @@ DEFAULTS = {
     "dead_letter_value_limit": 128 * 1024,
     "sink_batch_rows": 5000,
     "sink_flush_seconds": 1.0,
+    "sink": "process",
+    "sink_metrics_port": 9465,
 }
 CLICKHOUSE_DEFAULTS = {
     "host": "127.0.0.1",
@@ -73,6 +75,8 @@ def test_every_field_is_covered():
         ("CASEWATCH_DEAD_LETTER_VALUE_LIMIT", "4096", "dead_letter_value_limit", 4096),
         ("CASEWATCH_SINK_BATCH_ROWS", "100", "sink_batch_rows", 100),
         ("CASEWATCH_SINK_FLUSH_SECONDS", "2.5", "sink_flush_seconds", 2.5),
+        ("CASEWATCH_SINK", "off", "sink", "off"),
+        ("CASEWATCH_SINK_METRICS_PORT", "18565", "sink_metrics_port", 18565),
     ],
 )
 def test_env_override(var, value, field, expected):
@@ -138,6 +142,8 @@ def test_from_env_reads_os_environ_by_default(monkeypatch):
         ("CASEWATCH_METRICS_PORT", "http", ("metrics_port",)),
         ("CASEWATCH_TICK_INTERVAL", "fast", ("tick_interval",)),
         ("CASEWATCH_SINK_BATCH_ROWS", "1e3x", ("sink_batch_rows",)),
+        ("CASEWATCH_SINK", "thread", ("sink",)),
+        ("CASEWATCH_SINK_METRICS_PORT", "x", ("sink_metrics_port",)),
         ("CASEWATCH_CLICKHOUSE_PORT", "abc", ("port",)),
         ("CASEWATCH_CLICKHOUSE_CONNECT_TIMEOUT", "soon", ("connect_timeout",)),
     ],
