@@ -5,14 +5,22 @@ and nothing for work that ends within `delay` seconds, so scripts and quick runs
 what they saw before.
 """
 
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
 
+#: Seconds of work before the line appears; `CASEWATCH_PROGRESS_DELAY` overrides it.
+DEFAULT_DELAY = 0.5
+
+
+def delay_from_env() -> float:
+    return float(os.environ.get("CASEWATCH_PROGRESS_DELAY", DEFAULT_DELAY))
+
 
 class Progress:
     def __init__(self, label: str, unit: str, total: int | None = None, stream=None,
-                 delay: float = 0.5, interval: float = 0.2, clock=time.monotonic):
+                 delay: float | None = None, interval: float = 0.2, clock=time.monotonic):
         self.label, self.unit, self.total = label, unit, total
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -20,7 +28,7 @@ class Progress:
         self.drawn = False
         self._clock = clock
         self._started = clock()
-        self._next = self._started + delay
+        self._next = self._started + (delay_from_env() if delay is None else delay)
         self._interval = interval
 
     def advance(self, n: int = 1) -> None:

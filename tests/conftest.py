@@ -10,7 +10,9 @@ import pytest
 
 def _run_on_terminal(args: list[str], cwd, env=None, timeout: float = 120) -> tuple[int, str]:
     """Run a command with standard error on a pseudo-terminal (standard output discarded);
-    (exit status, everything the terminal received, as text)."""
+    (exit status, everything the terminal received, as text). Progress shows at once, so
+    that a fast machine finishing inside the usual delay still draws it."""
+    env = {**(os.environ if env is None else env), "CASEWATCH_PROGRESS_DELAY": "0"}
     master, slave = pty.openpty()
     chunks: list[bytes] = []
 
