@@ -3,13 +3,15 @@
 import argparse
 import sys
 
-from cli import console, demo_feed, evaluate, generate, publish, schema_export, worker
+from cli import console, demo_feed, evaluate, generate, publish, report, schema_export, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (evaluate, generate, publish, schema_export, worker, demo_feed, console):
+    for module in (
+        evaluate, generate, publish, schema_export, worker, demo_feed, console, report
+    ):
         module.add_parser(sub)
     return parser
 
