@@ -74,12 +74,19 @@ _ACTIONS = """
 _NO_ACTIONS = "SELECT '' AS warning_id, toUInt32(0) AS first_rectify_ts, '' AS last_action"
 
 
-def _flagged(db: str, start: int, end: int) -> str:
+Bound = int | str  # unix seconds, or a SQL expression of them (dashboards: from $month)
+
+
+def _bound(value: Bound) -> str:
+    return value if isinstance(value, str) else str(int(value))
+
+
+def _flagged(db: str, start: Bound, end: Bound) -> str:
     warnings = _WARNINGS.format(db=check_identifier(db))
-    return _FLAGGED.format(warnings=warnings, start=int(start), end=int(end))
+    return _FLAGGED.format(warnings=warnings, start=_bound(start), end=_bound(end))
 
 
-def unit_figures_sql(db: str, start: int, end: int) -> str:
+def unit_figures_sql(db: str, start: Bound, end: Bound) -> str:
     """(unit_id, due, met, late, open_at_end, violations, mean_late_s, p90_late_s) per unit
     with anything to count; mean/p90 over the late obligations due in the month."""
     return f"""
@@ -99,13 +106,13 @@ ORDER BY unit_id
 """
 
 
-def problems_sql(db: str, start: int, end: int, with_actions: bool) -> str:
+def problems_sql(db: str, start: Bound, end: Bound, with_actions: bool) -> str:
     """The month's problems, one row each: (unit_id, warning_id, case_id, rule_id,
     rule_kind, is_violation, arose_ts, due_ts, late_s, first_rectify_ts, last_action);
     late_s is 0 for a violation, first_rectify_ts 0 and last_action '' without actions."""
     actions = _NO_ACTIONS
     if with_actions:
-        actions = _ACTIONS.format(db=check_identifier(db), end=int(end))
+        actions = _ACTIONS.format(db=check_identifier(db), end=_bound(end))
     return f"""
 SELECT unit_id, warning_id, case_id, rule_id, rule_kind, is_violation, arose_ts, due_ts,
        late_s, first_rectify_ts, last_action
@@ -124,7 +131,7 @@ ORDER BY unit_id, arose_ts, warning_id
 """
 
 
-def turnaround_sql(db: str, start: int, end: int) -> str:
+def turnaround_sql(db: str, start: Bound, end: Bound) -> str:
     """(unit_id, rectified problems, mean turnaround seconds) per unit with any."""
     return f"""
 SELECT unit_id, count() AS rectified, avg(first_rectify_ts - arose_ts) AS mean_turnaround_s
@@ -135,7 +142,7 @@ ORDER BY unit_id
 """
 
 
-def broken_rules_sql(db: str, start: int, end: int, limit: int = 10) -> str:
+def broken_rules_sql(db: str, start: Bound, end: Bound, limit: int = 10) -> str:
     """(rule_id, rule_kind, problems, violations, units) of the rules with most problems."""
     return f"""
 SELECT rule_id, rule_kind, count() AS problems, countIf(is_violation) AS violations,
@@ -147,7 +154,7 @@ LIMIT {int(limit)}
 """
 
 
-def open_at_end_sql(db: str, start: int, end: int) -> str:
+def open_at_end_sql(db: str, start: Bound, end: Bound) -> str:
     """Obligations still open at month end: (unit_id, warning_id, case_id, rule_id,
     due_ts, late_s), earliest due first."""
     return f"""
