@@ -6,7 +6,7 @@ from datetime import datetime
 
 from schemas.timefmt import CST
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class MonthError(ValueError):

@@ -148,16 +148,16 @@ def build_paper(
     actions = quality.has_actions(execute, db)
     this = _score_month(execute, db, month, model, actions)
     before = _score_month(execute, db, month.previous(), model, actions)
-    if not this.figures:
-        raise NoData(
-            f"{month.label_zh}没有应办事项或违规记录 / no obligations or violations in {month}"
-        )
     if unit is not None and unit not in this.figures:
         if unit not in quality.known_units(execute, db):
             raise NoData(f"未知单位 {unit} / unknown unit {unit!r}: no warnings at all")
         raise NoData(
             f"单位 {unit} 在{month.label_zh}没有应办事项或违规记录"
             f" / unit {unit} has no obligations or violations in {month}"
+        )
+    if not this.figures:
+        raise NoData(
+            f"{month.label_zh}没有应办事项或违规记录 / no obligations or violations in {month}"
         )
     open_lines: dict[str, list[OpenLine]] = defaultdict(list)
     for row in quality.open_at_end(execute, db, month.start_ts, month.end_ts):
