@@ -7,7 +7,7 @@ for an empty month or a unit without obligations or violations in it.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -79,10 +79,10 @@ class WhitePaper:
     open_at_end: list[OpenLine]  # every unit's, or the one unit's
     actions_known: bool  # the actions table exists: rectification is scored
     unit: str | None = None
-    previous_month: Month = field(init=False)
 
-    def __post_init__(self):
-        object.__setattr__(self, "previous_month", self.month.previous())
+    @property
+    def previous_month(self) -> Month:
+        return self.month.previous()
 
 
 @cache
@@ -101,7 +101,9 @@ class _Scored:
     problems: dict[str, list[ProblemLine]]
 
 
-def _score_month(execute: Execute, db: str, month: Month, model: ScoringModel, actions: bool):
+def _score_month(
+    execute: Execute, db: str, month: Month, model: ScoringModel, actions: bool
+) -> _Scored:
     start, end = month.start_ts, month.end_ts
     figures = {f.unit_id: f for f in quality.unit_figures(execute, db, start, end)}
     lines: dict[str, list[ProblemLine]] = defaultdict(list)

@@ -54,6 +54,10 @@ def instant(ts: int | None) -> str:
     return datetime.fromtimestamp(ts, CST).strftime("%Y-%m-%d %H:%M")
 
 
+def local_time(value: datetime) -> str:
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
 def action(value: str | None) -> str:
     return "未处理" if not value else ACTION_ZH.get(value, value)
 
@@ -68,7 +72,7 @@ def _environment() -> Environment:
     )
     env.filters.update(
         hours=hours, points=points, percent=percent, change=change, instant=instant,
-        action=action, rectification=lambda r: RECTIFICATION_ZH[r],
+        action=action, local_time=local_time, rectification=lambda r: RECTIFICATION_ZH[r],
     )
     return env
 

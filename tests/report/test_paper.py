@@ -109,6 +109,7 @@ def test_html_holds_the_figures(chdb):
                  "240.0", "25.0%", "逾期整改", "已签收", "逮捕后侦查羁押期限", "1008.0"):
         assert text in html, text
     assert html.count("<svg") == 3
+    assert "生成时间 Generated：2026-12-02 08:00（北京时间）" in html  # NOW in China time
 
 
 def test_unit_html_has_only_its_section(chdb):
