@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from sinks.clickhouse import Settings
+from sinks.clickhouse import ClickHouse, Settings
 
 READER_USER = "casewatch_reader"
 READER_DEV_PASSWORD = "casewatch-reader-dev"  # local development default, documented
@@ -26,3 +26,14 @@ def reader_settings(env: Mapping[str, str] = os.environ) -> Settings:
             ),
         }
     )
+
+
+def wait_for_reader(settings: Settings, timeout: float) -> None:
+    """Wait until the reader can log in: ClickHouse re-reads users.xml a moment after
+    `deploy/stack start` rewrote it. TimeoutError says what to check."""
+    try:
+        ClickHouse(settings).wait_until_available(timeout)
+    except TimeoutError as exc:
+        raise TimeoutError(
+            f"{exc}: does the server's users.xml have {settings.user}? (deploy/stack start)"
+        ) from exc

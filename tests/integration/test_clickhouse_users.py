@@ -11,7 +11,7 @@ from sinks.batch import Batch
 from sinks.clickhouse import ClickHouse, Settings
 from sinks.migrate import migrate
 from sinks.quality_testing import warning_rows
-from sinks.reader import reader_settings
+from sinks.reader import reader_settings, wait_for_reader
 from sinks.rows import WARNING_HISTORY
 
 WRITER = Settings(user="casewatch_writer", password="casewatch-writer-dev")
@@ -19,6 +19,8 @@ WRITER = Settings(user="casewatch_writer", password="casewatch-writer-dev")
 
 @pytest.fixture
 def db(stack):
+    wait_for_reader(reader_settings({}), timeout=30)
+    wait_for_reader(WRITER, timeout=30)
     name = f"casewatch_users_{uuid.uuid4().hex[:10]}"
     yield name
     ClickHouse(Settings()).execute(f"DROP DATABASE IF EXISTS {name}")
@@ -57,6 +59,7 @@ def test_reader_cannot_change_anything(db, statement):
 
 
 def test_a_wrong_password_is_refused(stack):
+    wait_for_reader(reader_settings({}), timeout=30)  # the users exist: the password is wrong
     wrong = ClickHouse(reader_settings({"CASEWATCH_CLICKHOUSE_READER_PASSWORD": "wrong"}))
     with pytest.raises(ServerException, match="(?i)password"):
         wrong.execute("SELECT 1")

@@ -26,6 +26,7 @@ from sinks.quality_testing import (
     PREVIOUS,
     seed,
 )
+from sinks.reader import reader_settings, wait_for_reader
 
 REPO = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -35,6 +36,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def database(stack) -> Iterator[str]:
     ch = ClickHouse(Settings.from_env())
     ch.wait_until_available(timeout=60)
+    wait_for_reader(reader_settings(), timeout=30)
     db = f"casewatch_report_{uuid.uuid4().hex[:10]}"
     seed(ch, ch.execute, db)
     yield db
