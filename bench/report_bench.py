@@ -1,6 +1,6 @@
 """Benchmark: the monthly white paper over a month of generated warnings, on ClickHouse 18.16.
 
-    .venv/bin/python bench/report_bench.py [--obligations 100000] [--units 30] [--seed 1]
+    .venv/bin/python bench/report_bench.py [--obligations 20000] [--units 30] [--seed 1]
 
 In one run it
 1. generates `--obligations` obligations per month (October and November 2026) for
@@ -119,7 +119,7 @@ def timed(fn):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--obligations", type=int, default=100_000, help="per month")
+    parser.add_argument("--obligations", type=int, default=20_000, help="per month")
     parser.add_argument("--units", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
