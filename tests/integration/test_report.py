@@ -175,6 +175,13 @@ def test_wrong_reader_password_is_reported_without_it(database, tmp_path):
     assert secret not in result.stderr + result.stdout and "Traceback" not in result.stderr
 
 
+def test_a_database_without_tables_is_reported(database, tmp_path):
+    result = report("casewatch_report_missing_db", "--month", MONTH, "--out", str(tmp_path))
+    assert result.returncode == 4, result.stderr
+    assert "cannot read ClickHouse" in result.stderr and "Traceback" not in result.stderr
+    assert "casewatch_report_missing_db" in result.stderr
+
+
 def test_a_bad_scoring_file_is_refused(database, tmp_path):
     bad = tmp_path / "scoring.toml"
     bad.write_text("[score]\nbase = 'x'\n", encoding="utf-8")
