@@ -6,6 +6,8 @@ their paths. Exit 0 on success, 2 for bad arguments (month, scoring file), 3 whe
 nothing to report (empty month, unknown unit), 4 when ClickHouse cannot be read.
 """
 
+import logging
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +36,16 @@ def _fail(code: int, message: str) -> int:
     return code
 
 
+def _reason(exc: Exception) -> str:
+    """One line saying why: the server's message without its stack trace."""
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    text = re.split(r"\s*Stack trace:", str(text), maxsplit=1)[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    code = getattr(exc, "code", None)
+    first = lines[0] if lines else type(exc).__name__
+    return f"{first} (code {code})" if code is not None and f"{code}" not in first else first
+
+
 def run(args) -> int:
     now = datetime.now(UTC)
     try:
@@ -54,6 +66,10 @@ def run(args) -> int:
     from report.render import write_report
     from sinks.clickhouse import ClickHouse
 
+    # the driver logs each failed connection attempt with its traceback; the reason is
+    # reported below, once
+    logging.getLogger("clickhouse_driver").addHandler(logging.NullHandler())
+    logging.getLogger("clickhouse_driver").propagate = False
     settings = reader_settings()
     ch = ClickHouse(settings)
     try:
@@ -61,10 +77,9 @@ def run(args) -> int:
     except NoData as exc:
         return _fail(EXIT_NO_DATA, str(exc))
     except (DriverError, OSError, EOFError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return _fail(
             EXIT_UNAVAILABLE,
-            f"无法读取 ClickHouse / cannot read ClickHouse ({ch!r}): {first_line}",
+            f"无法读取 ClickHouse / cannot read ClickHouse ({ch!r}): {_reason(exc)}",
         )
     finally:
         ch.client.disconnect()

@@ -175,6 +175,17 @@ def test_wrong_reader_password_is_reported_without_it(database, tmp_path):
     assert secret not in result.stderr + result.stdout and "Traceback" not in result.stderr
 
 
+def test_an_unreachable_server_is_reported(database, tmp_path):
+    result = report(database, "--month", MONTH, "--out", str(tmp_path),
+                    CASEWATCH_CLICKHOUSE_PORT="18299")  # nothing listens there
+    assert result.returncode == 4
+    assert result.stderr.strip().splitlines() == [
+        "casewatch report: 无法读取 ClickHouse / cannot read ClickHouse "
+        f"(ClickHouse(casewatch_reader@127.0.0.1:18299, database={database})): "
+        "Connection refused (127.0.0.1:18299) (code 210)"
+    ]
+
+
 def test_a_database_without_tables_is_reported(database, tmp_path):
     result = report("casewatch_report_missing_db", "--month", MONTH, "--out", str(tmp_path))
     assert result.returncode == 4, result.stderr
