@@ -4,6 +4,7 @@ PDF text needs a font with Chinese glyphs: Debian's fonts-noto-cjk (installed by
 deploy/report-deps); the CSS names Noto Sans CJK SC first.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -125,7 +126,8 @@ class Written:
 
 
 def file_stem(paper: WhitePaper) -> str:
-    suffix = f"-{paper.unit}" if paper.unit else ""
+    """white-paper-YYYY-MM[-UNIT]; characters of a unit id unsafe in a file name become _."""
+    suffix = "-" + re.sub(r"[^\w-]", "_", paper.unit) if paper.unit else ""
     return f"white-paper-{paper.month}{suffix}"
 
 

@@ -79,6 +79,14 @@ def test_one_unit_alone(chdb):
     assert file_stem(p) == "white-paper-2026-11-U3302"
 
 
+def test_file_names_are_safe_for_any_unit_id(chdb):
+    from dataclasses import replace
+
+    p = paper(chdb, unit="U3302")
+    assert file_stem(replace(p, unit="../a b/分局")) == "white-paper-2026-11-___a_b_分局"
+    assert file_stem(replace(p, unit=None)) == "white-paper-2026-11"
+
+
 def test_without_actions_rectification_is_not_scored(chdb):
     p = paper(chdb, db="paper_plain")
     assert not p.actions_known
