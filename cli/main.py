@@ -10,6 +10,7 @@ from cli import (
     evaluate,
     generate,
     publish,
+    report,
     schema_export,
     sink,
     worker,
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (evaluate, generate, publish, schema_export, worker, sink, demo_feed, console,
-                   doctor):
+                   doctor, report):
         module.add_parser(sub)
     return parser
 
