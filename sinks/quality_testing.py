@@ -184,7 +184,7 @@ def seed(writer, execute: Execute, db: str, *, with_actions: bool = True, writes
     batch = Batch(writer, db=db)
     for n in range(writes):
         for offset, row in enumerate(warning_rows(EMITTED_AT + timedelta(hours=n))):
-            batch.add(WARNING_HISTORY, row, 0, offset)
+            batch.add("seed", 0, offset, [(WARNING_HISTORY, row)])
         batch.flush()
     if with_actions:
         execute(ACTIONS_DDL.format(db=db))

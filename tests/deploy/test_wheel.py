@@ -13,13 +13,16 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("schemas", "rules", "streams", "sinks", "cli")
+#: The top-level packages the wheel ships, as pyproject.toml names them.
+PACKAGES = tuple(p.rstrip("*") for p in tomllib.loads((REPO / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"]["find"]["include"])
 
 
 def run(*args, cwd, env=None, check=True) -> subprocess.CompletedProcess:
