@@ -3,8 +3,9 @@
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from sinks.clickhouse import Settings as ClickHouseSettings
 
@@ -27,6 +28,15 @@ class Settings(BaseModel):
     sink_batch_rows: int = 5000
     sink_flush_seconds: float = 1.0
     clickhouse: ClickHouseSettings = ClickHouseSettings()
+    # Kafka security (streams/kafka_auth.py turns these into client arguments)
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = (
+        "PLAINTEXT")
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None  # never logged, hidden in repr
+    kafka_ssl_cafile: Path | None = None  # CA bundle (PEM) the brokers' certificates chain to
+    kafka_ssl_certfile: Path | None = None  # client certificate (PEM), for mutual TLS
+    kafka_ssl_keyfile: Path | None = None  # its private key (PEM), if not in the certfile
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":

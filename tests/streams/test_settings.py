@@ -20,6 +20,13 @@ DEFAULTS = {
     "tick_interval": 0.1,
     "sink_batch_rows": 5000,
     "sink_flush_seconds": 1.0,
+    "kafka_security_protocol": "PLAINTEXT",
+    "kafka_sasl_mechanism": "SCRAM-SHA-512",
+    "kafka_username": None,
+    "kafka_password": None,
+    "kafka_ssl_cafile": None,
+    "kafka_ssl_certfile": None,
+    "kafka_ssl_keyfile": None,
 }
 CLICKHOUSE_DEFAULTS = {
     "host": "127.0.0.1",
@@ -58,6 +65,16 @@ def test_every_field_is_covered():
         ("CASEWATCH_TICK_INTERVAL", "0.25", "tick_interval", 0.25),
         ("CASEWATCH_SINK_BATCH_ROWS", "100", "sink_batch_rows", 100),
         ("CASEWATCH_SINK_FLUSH_SECONDS", "2.5", "sink_flush_seconds", 2.5),
+        ("CASEWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "kafka_security_protocol", "SASL_SSL"),
+        ("CASEWATCH_KAFKA_SASL_MECHANISM", "SCRAM-SHA-256", "kafka_sasl_mechanism",
+         "SCRAM-SHA-256"),
+        ("CASEWATCH_KAFKA_USERNAME", "casewatch", "kafka_username", "casewatch"),
+        ("CASEWATCH_KAFKA_SSL_CAFILE", "/etc/kafka/ca.pem", "kafka_ssl_cafile",
+         Path("/etc/kafka/ca.pem")),
+        ("CASEWATCH_KAFKA_SSL_CERTFILE", "/etc/kafka/c.pem", "kafka_ssl_certfile",
+         Path("/etc/kafka/c.pem")),
+        ("CASEWATCH_KAFKA_SSL_KEYFILE", "/etc/kafka/c.key", "kafka_ssl_keyfile",
+         Path("/etc/kafka/c.key")),
     ],
 )
 def test_env_override(var, value, field, expected):
@@ -137,6 +154,12 @@ def test_bad_values_raise_validation_error(var, value, loc):
     assert errors[0]["input"] == value
     assert loc[0] in str(info.value)
     assert "pw-Secret-123" not in str(info.value)
+
+
+def test_kafka_password_from_env_is_hidden():
+    settings = Settings.from_env({"CASEWATCH_KAFKA_PASSWORD": "pw-Secret-123"})
+    assert settings.kafka_password.get_secret_value() == "pw-Secret-123"
+    assert "pw-Secret-123" not in repr(settings) + settings.model_dump_json()
 
 
 def test_settings_are_frozen():
