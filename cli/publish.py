@@ -17,8 +17,9 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from kafka import KafkaProducer
-    from kafka.errors import KafkaError
 
+    from cli.kafka_access import KafkaAccessError, explained
+    from streams.kafka_auth import kafka_python_kwargs
     from streams.settings import Settings
 
     settings = Settings.from_env()
@@ -28,12 +29,15 @@ def run(args) -> int:
         print(f"casewatch publish: cannot read {args.events}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_ARGS
     topic = args.topic or settings.topic("case-events")
+    bootstrap = args.bootstrap or settings.kafka_bootstrap
     try:
-        producer = KafkaProducer(bootstrap_servers=args.bootstrap or settings.kafka_bootstrap,
-                                 acks="all", linger_ms=20, max_block_ms=10_000)
-        if not producer.partitions_for(topic):
-            raise KafkaError(f"topic {topic} has no partitions")
-    except KafkaError as exc:
+        with explained(settings, bootstrap, f"write topic {topic}") as access:
+            producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
+                                     max_block_ms=10_000, bootstrap_timeout_ms=10_000,
+                                     **kafka_python_kwargs(settings))
+            if not producer.partitions_for(topic):
+                access.check_topics("write", [topic], set())
+    except KafkaAccessError as exc:
         print(f"casewatch publish: cannot publish to {topic}: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     sent = invalid = 0

@@ -6,6 +6,7 @@ from rules.clock import WallClock
 from rules.engine import Engine
 from streams.due_index import DueIndex
 from streams.gaps import GapTracker
+from streams.kafka_auth import faust_kwargs
 from streams.settings import Settings
 
 settings = Settings.from_env()
@@ -24,6 +25,7 @@ app = faust.App(
     broker_heartbeat_interval=1.0,
     web_enabled=False,
     autodiscover=False,
+    **faust_kwargs(settings),
 )
 
 RAW = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")

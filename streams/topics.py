@@ -3,6 +3,7 @@
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from streams.kafka_auth import kafka_python_kwargs
 from streams.settings import Settings
 
 TOPICS = ("case-events", "case-ticks", "warnings", "case-events.dlq", "case-rows", "acks")
@@ -11,7 +12,8 @@ TOPICS = ("case-events", "case-ticks", "warnings", "case-events.dlq", "case-rows
 def ensure_topics(settings: Settings) -> list[str]:
     """Create the absent topics; return the names created."""
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
-                             client_id=f"{settings.app_id}-admin")
+                             client_id=f"{settings.app_id}-admin",
+                             **kafka_python_kwargs(settings))
     try:
         existing = set(admin.list_topics())
         wanted = [settings.topic(name) for name in TOPICS]

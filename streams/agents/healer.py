@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams import metrics
 from streams.app import app, settings
+from streams.kafka_auth import aiokafka_kwargs
 
 log = logging.getLogger(__name__)
 #: Marks a re-published record: its case's outputs may never have been flushed by the worker
@@ -22,7 +23,8 @@ async def republish(topic: str, partition: int, start: int, end: int) -> int:
     """Send records [start, end) of topic/partition to the topic again; return how many."""
     tp = TopicPartition(topic, partition)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
-                                enable_auto_commit=False, group_id=None)
+                                enable_auto_commit=False, group_id=None,
+                                **aiokafka_kwargs(settings))
     await consumer.start()
     sent = 0
     try:

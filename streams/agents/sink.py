@@ -18,6 +18,7 @@ from sinks.migrate import migrate
 from streams import metrics
 from streams.app import app, case_rows, dead_letters, settings, warnings_topic
 from streams.dead_letter import dead_letter
+from streams.kafka_auth import aiokafka_kwargs
 from streams.sink_rows import case_rows_message, warning_message
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ async def run_sink() -> None:
         group_id=f"{settings.app_id}-sink",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **aiokafka_kwargs(settings),
     )
     await consumer.start()
     batch = Batch(ch, db=settings.clickhouse.database, max_rows=settings.sink_batch_rows,
