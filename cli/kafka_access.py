@@ -1,8 +1,10 @@
 """Plain-words reasons for the Kafka failures of the commands (kafka-python clients).
 
-kafka-python reports a refused login only in its log and then times out ("Unable to
-bootstrap"); a consumer of a topic it may not read just gets nothing. `explained()` listens
-to its log while a command connects, and turns such a failure into a KafkaAccessError
+kafka-python reports a refused login only in its log, and not always (the broker closes
+the connection right after refusing it), then times out ("Unable to bootstrap"); a consumer
+of a topic it may not read just gets nothing. `explained()` listens to its log while a
+command connects, asks aiokafka (which always logs why) when the log says nothing, and
+turns such a failure into a KafkaAccessError
 saying what happened: authentication failed for user X, the broker's TLS certificate was
 not trusted, user X may not read/write topic T (`Access.check_topics`), or Kafka's own
 error. The password is never part of a message.
@@ -16,12 +18,11 @@ from contextlib import contextmanager
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAuthorizationFailedError
 
-from streams.kafka_auth import kafka_python_kwargs
+from streams.kafka_auth import aiokafka_kwargs, kafka_python_kwargs
 from streams.settings import Settings
 
 _AUTH_FAILED = re.compile(r"authentication ?failed", re.IGNORECASE)
-_TLS_FAILED = re.compile(r"certificate verify failed|CERTIFICATE_VERIFY_FAILED|SSLError|"
-                         r"wrong version number", re.IGNORECASE)
+_TLS_FAILED = re.compile(r"\[SSL|certificate verify failed|SSLError")
 
 
 class KafkaAccessError(Exception):
@@ -85,14 +86,17 @@ def explained(settings: Settings, bootstrap: str, action: str) -> Iterator[Acces
     `action` names what the block does to which topic, e.g. "write topic casewatch.x".
     """
     watch = _Watch()
-    logger = logging.getLogger("kafka")
-    logger.addHandler(watch)
+    loggers = [logging.getLogger(name) for name in ("kafka", "aiokafka")]
+    for logger in loggers:
+        logger.addHandler(watch)
     try:
         yield Access(settings, bootstrap)
     except TopicAuthorizationFailedError:
         raise KafkaAccessError(f"无权访问 not authorized: Kafka does not let {_who(settings)} "
                                f"{action}") from None
     except KafkaError as exc:
+        if not (watch.auth_failed or watch.tls_failure):
+            _probe(settings, bootstrap)  # its log tells the watch why
         if watch.auth_failed:
             raise KafkaAccessError(
                 f"认证失败 authentication failed: Kafka at {bootstrap} refused {_who(settings)}; "
@@ -104,4 +108,26 @@ def explained(settings: Settings, bootstrap: str, action: str) -> Iterator[Acces
                 "check CASEWATCH_KAFKA_SSL_CAFILE and CASEWATCH_KAFKA_SECURITY_PROTOCOL") from None
         raise KafkaAccessError(f"Kafka at {bootstrap}: {exc}") from None
     finally:
-        logger.removeHandler(watch)
+        for logger in loggers:
+            logger.removeHandler(watch)
+
+
+def _probe(settings: Settings, bootstrap: str) -> None:
+    """Connect once more with aiokafka, which logs a refused login or TLS handshake every
+    time (kafka-python may see only the broker closing the connection after one)."""
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.errors import KafkaError as AIOKafkaError
+
+    async def connect() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, request_timeout_ms=10_000,
+                                    **aiokafka_kwargs(settings))
+        try:
+            await producer.start()
+        except AIOKafkaError:
+            pass
+        finally:
+            await producer.stop()
+
+    asyncio.run(connect())
