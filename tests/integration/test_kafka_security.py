@@ -21,6 +21,14 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import TopicAuthorizationFailedError
 from clickhouse_driver import Client
 from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.admin import (
+    ACLFilter,
+    ACLOperation,
+    ACLPermissionType,
+    ACLResourcePatternType,
+    ResourcePatternFilter,
+    ResourceType,
+)
 
 from streams.kafka_auth import aiokafka_kwargs, kafka_python_kwargs
 from streams.settings import Settings
@@ -74,10 +82,15 @@ class Secure:
                               capture_output=True, text=True, timeout=120)
 
     def close(self):
+        """Delete the topics and the ACLs that `deploy/stack acls` granted for them."""
         admin = KafkaAdminClient(bootstrap_servers=SASL_PLAINTEXT, **kafka_python_kwargs(
             Settings.from_env(client_env("admin"))))
-        prefixes = (self.base["CASEWATCH_TOPIC_PREFIX"], self.base["CASEWATCH_APP_ID"])
-        admin.delete_topics([t for t in admin.list_topics() if t.startswith(prefixes)])
+        prefix, app_id = self.base["CASEWATCH_TOPIC_PREFIX"], self.base["CASEWATCH_APP_ID"]
+        admin.delete_topics([t for t in admin.list_topics() if t.startswith((prefix, app_id))])
+        admin.delete_acls([
+            ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
+                      ResourcePatternFilter(ResourceType.ANY, name, ACLResourcePatternType.ANY))
+            for name in (prefix, f"{app_id}-", app_id, f"{prefix}case-events")])
         admin.close()
 
 
