@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kafka import KafkaAdminClient
-from kafka.errors import KafkaError, TopicAuthorizationFailedError
+from kafka.errors import KafkaError, TopicAuthorizationFailedError, UnknownTopicOrPartitionError
 
 from streams.kafka_auth import aiokafka_kwargs, kafka_python_kwargs
 from streams.settings import Settings
@@ -58,7 +58,7 @@ class Access:
         self.settings, self.bootstrap = settings, bootstrap
 
     def check_topics(self, verb: str, wanted: list[str], visible: set[str]) -> None:
-        """Raise unless every wanted topic is among those the client can see. Kafka answers
+        """Raise if a wanted topic the client cannot see is missing or forbidden. Kafka answers
         "not authorized" for a topic the principal may not describe, whether or not it
         exists, so that is what the message says."""
         missing = [t for t in wanted if t not in visible]
@@ -75,8 +75,11 @@ class Access:
                 raise KafkaAccessError(
                     f"无权访问 not authorized: Kafka does not let {_who(self.settings)} "
                     f"{verb} topic {topic['name']} (nor say whether it exists)")
-        raise KafkaAccessError(f"主题不存在 topic {', '.join(missing)} does not exist on "
-                               f"{self.bootstrap}")
+        absent = [t["name"] for t in described
+                  if t["error_code"] == UnknownTopicOrPartitionError.errno]
+        if absent:
+            raise KafkaAccessError(f"主题不存在 topic {', '.join(absent)} does not exist on "
+                                   f"{self.bootstrap}")
 
 
 @contextmanager

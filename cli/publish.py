@@ -17,6 +17,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from kafka import KafkaProducer
+    from kafka.errors import KafkaTimeoutError
 
     from cli.kafka_access import KafkaAccessError, explained
     from streams.kafka_auth import kafka_python_kwargs
@@ -35,7 +36,12 @@ def run(args) -> int:
             producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
                                      max_block_ms=10_000, bootstrap_timeout_ms=10_000,
                                      **kafka_python_kwargs(settings))
-            if not producer.partitions_for(topic):
+            try:
+                partitions = producer.partitions_for(topic)
+            except KafkaTimeoutError:  # no metadata for the topic: say why if Kafka knows
+                access.check_topics("write", [topic], set())
+                raise
+            if not partitions:
                 access.check_topics("write", [topic], set())
     except KafkaAccessError as exc:
         print(f"casewatch publish: cannot publish to {topic}: {exc}", file=sys.stderr)
