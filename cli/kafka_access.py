@@ -3,11 +3,11 @@
 kafka-python reports a refused login only in its log, and not always (the broker closes
 the connection right after refusing it), then times out ("Unable to bootstrap"); a consumer
 of a topic it may not read just gets nothing. `explained()` listens to its log while a
-command connects, asks aiokafka (which always logs why) when the log says nothing, and
-turns such a failure into a KafkaAccessError
-saying what happened: authentication failed for user X, the broker's TLS certificate was
-not trusted, user X may not read/write topic T (`Access.check_topics`), or Kafka's own
-error. The password is never part of a message.
+command connects, asks aiokafka (which always logs why) when that log says nothing, and
+turns the failure into a KafkaAccessError saying what happened: authentication failed for
+user X, the broker's TLS certificate was not trusted, user X may not read or write topic T
+(also `Access.check_topics`), the topic does not exist, or Kafka's own error. The password
+is never part of a message.
 """
 
 import logging
