@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from streams.kafka_auth import KafkaSecurityError
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -40,7 +44,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command != "worker":  # the worker sets up its own logging (Faust)
         configure_logging(log_format, "WARNING")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (ValidationError, KafkaSecurityError) as exc:
+        if isinstance(exc, ValidationError) and exc.title != "Settings":
+            raise  # not the CASEWATCH_* settings (streams/settings.py, sinks/clickhouse.py)
+        print(f"casewatch {args.command}: 配置错误 invalid settings: {settings_problem(exc)}",
+              file=sys.stderr)
+        return 2
+
+
+def settings_problem(exc: Exception) -> str:
+    """One line per wrong setting, without pydantic's links (secrets are never inputs here:
+    a SecretStr accepts any text)."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}={e['input']!r}: {e['msg']}"
+                     for e in exc.errors())
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from mode import Service
 from rules.clock import Clock, WallClock
 from rules.engine import Engine
 from streams.agents import health, rules, timers
+from streams.kafka_auth import faust_kwargs
 from streams.runtime import Runtime
 from streams.settings import Settings
 from streams.sink_process import supervised_sink
@@ -81,6 +82,7 @@ def create_app(settings: Settings, engine: Engine | None = None,
         web_host=settings.web_host,
         web_port=settings.web_port,
         autodiscover=False,
+        **faust_kwargs(settings),  # should Faust's own clients ever connect
     )
     runtime = Runtime(settings, engine or Engine(), clock or WallClock())
     jobs = app.channel()
