@@ -3,13 +3,13 @@
 import argparse
 import sys
 
-from cli import console, demo_feed, evaluate, generate, publish, schema_export, worker
+from cli import console, demo_feed, evaluate, generate, publish, schema_export, web, worker
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (evaluate, generate, publish, schema_export, worker, demo_feed, console):
+    for module in (evaluate, generate, publish, schema_export, worker, demo_feed, console, web):
         module.add_parser(sub)
     return parser
 

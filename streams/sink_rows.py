@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from schemas.event import parse_event
 from schemas.measure_state import MeasureState
 from schemas.warning import Warning
-from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY, event_row, measure_row, warning_row
+from schemas.warning_action import WarningAction
+from sinks.rows import (
+    EVENTS,
+    MEASURE_STATE,
+    WARNING_ACTIONS,
+    WARNING_HISTORY,
+    action_row,
+    event_row,
+    measure_row,
+    warning_row,
+)
 
 
 def warning_record(value: bytes) -> tuple[str, tuple]:
@@ -17,6 +27,11 @@ def warning_record(value: bytes) -> tuple[str, tuple]:
 def warning_message(value: bytes) -> list[tuple[str, tuple]]:
     """One message of the warnings topic: one warning state."""
     return [warning_record(value)]
+
+
+def warning_action_message(value: bytes) -> list[tuple[str, tuple]]:
+    """One message of the warning-actions topic: one action of staff on a warning."""
+    return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value)))]
 
 
 def case_rows_message(value: bytes) -> list[tuple[str, tuple]]:

@@ -5,7 +5,8 @@ from kafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
 
-TOPICS = ("case-events", "case-ticks", "warnings", "case-events.dlq", "case-rows", "acks")
+TOPICS = ("case-events", "case-ticks", "warnings", "case-events.dlq", "case-rows", "acks",
+          "warning-actions")
 
 
 def ensure_topics(settings: Settings) -> list[str]:

@@ -18,7 +18,7 @@ from sinks.migrate import migrate
 from streams import metrics
 from streams.app import app, case_rows, dead_letters, settings, warnings_topic
 from streams.dead_letter import dead_letter
-from streams.sink_rows import case_rows_message, warning_message
+from streams.sink_rows import case_rows_message, warning_action_message, warning_message
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 5.0
@@ -31,6 +31,7 @@ async def run_sink() -> None:
     decoders = {
         warnings_topic.get_topic_name(): warning_message,
         case_rows.get_topic_name(): case_rows_message,
+        settings.topic("warning-actions"): warning_action_message,
     }
     consumer = AIOKafkaConsumer(
         *decoders,

@@ -1,0 +1,80 @@
+// Big screen (大屏): read-only wall display, ECharts served by casewatch itself.
+"use strict";
+
+const LEVEL_COLORS = { violation: "#c23531", overdue: "#f06a3c", approaching: "#e6b422" };
+const charts = {};
+
+function chart(id) {
+  if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), "dark",
+    { renderer: "canvas" });
+  return charts[id];
+}
+
+function draw(d) {
+  document.getElementById("n-open").textContent = d.open_total;
+  document.getElementById("n-overdue").textContent = d.overdue_now;
+  document.getElementById("n-persons").textContent =
+    Object.values(d.under_measure).reduce((a, b) => a + b, 0);
+  document.getElementById("at").textContent = fmtTime(d.at);
+  const units = Object.keys(d.open_by_unit_level).sort();
+  chart("c-units").setOption({
+    backgroundColor: "transparent",
+    title: { text: t("open_by_unit"), left: "center" },
+    tooltip: { trigger: "axis" },
+    legend: { top: 28, data: ["violation", "overdue", "approaching"].map(t) },
+    grid: { left: 50, right: 20, top: 70, bottom: 40 },
+    xAxis: { type: "category", data: units, axisLabel: { rotate: 45 } },
+    yAxis: { type: "value" },
+    series: ["violation", "overdue", "approaching"].map((lv) => ({
+      name: t(lv), type: "bar", stack: "open", itemStyle: { color: LEVEL_COLORS[lv] },
+      data: units.map((u) => d.open_by_unit_level[u][lv] || 0),
+    })),
+  }, true);
+  const hours = [...new Set(d.new_per_hour.map((r) => r.hour))].sort();
+  const perHour = hours.map((h) => d.new_per_hour.filter((r) => r.hour === h)
+    .reduce((a, r) => a + r.count, 0));
+  chart("c-hourly").setOption({
+    backgroundColor: "transparent",
+    title: { text: t("new_per_hour"), left: "center" },
+    tooltip: { trigger: "axis" },
+    grid: { left: 50, right: 20, top: 50, bottom: 40 },
+    xAxis: { type: "category", data: hours.map((h) => fmtTime(h).slice(11)) },
+    yAxis: { type: "value" },
+    series: [{ type: "line", smooth: true, areaStyle: {}, data: perHour }],
+  }, true);
+  chart("c-measures").setOption({
+    backgroundColor: "transparent",
+    title: { text: t("under_measure"), left: "center" },
+    tooltip: { trigger: "item" },
+    series: [{
+      type: "pie", radius: ["35%", "65%"], top: 30,
+      label: { formatter: "{b}\n{c}" },
+      data: Object.entries(d.under_measure).map(([m, n]) => ({ name: measureLabel(m), value: n })),
+    }],
+  }, true);
+}
+
+async function refresh() {
+  try {
+    draw(await api("/api/screen"));
+    document.body.dataset.drawn = "1";
+  } catch (e) {
+    document.getElementById("at").textContent = e.message;
+  }
+}
+
+async function main() {
+  await boot();
+  applyI18n();
+  document.getElementById("lang").onclick = () => {
+    CW.lang = CW.lang === "zh" ? "en" : "zh";
+    localStorage.setItem("casewatch.lang", CW.lang);
+    applyI18n();
+    refresh();
+  };
+  window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
+  await refresh();
+  setInterval(refresh, 5000);
+}
+
+main();
