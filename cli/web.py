@@ -31,6 +31,8 @@ def run(args) -> int:
 
     logging.basicConfig(level=args.loglevel.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("kafka", "aiokafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         serve(Settings.from_env(), WebSettings.from_env())
     except UsersError as exc:

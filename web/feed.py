@@ -17,7 +17,7 @@ import time
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kafka.admin import KafkaAdminClient
+from kafka import KafkaConsumer
 from pydantic import ValidationError
 
 from schemas.timefmt import CST, format_cst
@@ -53,14 +53,30 @@ def item_from_row(row: tuple) -> Item:
     )
 
 
-def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=f"{group}-web-snapshot")
+def partitions_of(bootstrap: str, topic: str) -> set[int]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                             enable_auto_commit=False)
     try:
-        offsets = admin.list_consumer_group_offsets(group)
+        return consumer.partitions_for_topic(topic) or set()
     finally:
-        admin.close()
-    return {tp.partition: meta.offset for tp, meta in offsets.items()
-            if tp.topic == topic and meta.offset >= 0}
+        consumer.close()
+
+
+async def committed_offsets(bootstrap: str, group: str, topic: str,
+                            partitions: set[int]) -> dict[int, int]:
+    """The group's committed offsets on `topic` (read only: the consumer joins nothing)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        out = {}
+        for p in partitions:
+            offset = await consumer.committed(TopicPartition(topic, p))
+            if offset is not None and offset >= 0:
+                out[p] = offset
+        return out
+    finally:
+        await consumer.stop()
 
 
 class Feed:
@@ -78,21 +94,17 @@ class Feed:
     async def load(self) -> None:
         """Steps 1-5 above; returns once the open set is current."""
         started = time.monotonic()
-        loop = asyncio.get_running_loop()
-        positions = await loop.run_in_executor(
-            None, committed_offsets, self.settings.kafka_bootstrap, self.group,
-            self.warnings_topic)
-        rows = await self.reader.execute(open_snapshot(self.reader.db))
-        for row in rows:
-            self.open_set.apply_warning(item_from_row(row))
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap, group_id=None,
             enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest")
         await self.consumer.start()
-        tps = []
-        for topic in (self.warnings_topic, self.actions_topic):
-            parts = await self._partitions(topic)
-            tps += [TopicPartition(topic, p) for p in parts]
+        parts = {t: await self._partitions(t) for t in (self.warnings_topic, self.actions_topic)}
+        positions = await committed_offsets(self.settings.kafka_bootstrap, self.group,
+                                            self.warnings_topic, parts[self.warnings_topic])
+        rows = await self.reader.execute(open_snapshot(self.reader.db))
+        for row in rows:
+            self.open_set.apply_warning(item_from_row(row))
+        tps = [TopicPartition(t, p) for t, ps in parts.items() for p in ps]
         self.consumer.assign(tps)
         for tp in tps:
             if tp.topic == self.warnings_topic and tp.partition in positions:
@@ -101,20 +113,24 @@ class Feed:
                 await self.consumer.seek_to_beginning(tp)
         ends = await self.consumer.end_offsets(tps)
         replayed = 0
-        while any(await self.consumer.position(tp) < end for tp, end in ends.items()):
+        while not await self._reached(ends):
             replayed += await self._poll(timeout_ms=200)
         log.info("open set loaded: %d from ClickHouse, %d records replayed, %d open, "
                  "%.1f s", len(rows), replayed, len(self.open_set.items),
                  time.monotonic() - started)
 
+    async def _reached(self, ends: dict[TopicPartition, int]) -> bool:
+        for tp, end in ends.items():
+            if await self.consumer.position(tp) < end:
+                return False
+        return True
+
     async def _partitions(self, topic: str) -> set[int]:
-        for _ in range(100):
-            await self.consumer.topics()  # refreshes the cluster metadata
-            parts = self.consumer.partitions_for_topic(topic)
-            if parts:
-                return parts
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"topic {topic} not found")
+        parts = await asyncio.get_running_loop().run_in_executor(
+            None, partitions_of, self.settings.kafka_bootstrap, topic)
+        if not parts:
+            raise RuntimeError(f"topic {topic} not found")
+        return parts
 
     async def follow(self) -> None:
         while True:

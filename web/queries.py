@@ -128,12 +128,3 @@ GROUP BY hour, unit_id
 ORDER BY hour, unit_id
 """
 
-
-def actions_of(db: str) -> str:
-    """The recorded actions on warning `wid` (what the sink wrote), oldest first."""
-    return f"""
-SELECT action_id, action, note, actor_id, actor_role, acted_at
-FROM {check_identifier(db)}.warning_actions FINAL
-WHERE warning_id = %(wid)s
-ORDER BY acted_at, action_id
-"""

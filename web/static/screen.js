@@ -26,19 +26,24 @@ function draw(d) {
     xAxis: { type: "category", data: units, axisLabel: { rotate: 45 } },
     yAxis: { type: "value" },
     series: ["violation", "overdue", "approaching"].map((lv) => ({
-      name: t(lv), type: "bar", stack: "open", itemStyle: { color: LEVEL_COLORS[lv] },
+      name: t(lv), type: "bar", stack: "open", barMaxWidth: 48, itemStyle: { color: LEVEL_COLORS[lv] },
       data: units.map((u) => d.open_by_unit_level[u][lv] || 0),
     })),
   }, true);
-  const hours = [...new Set(d.new_per_hour.map((r) => r.hour))].sort();
-  const perHour = hours.map((h) => d.new_per_hour.filter((r) => r.hour === h)
-    .reduce((a, r) => a + r.count, 0));
+  const counts = {};
+  d.new_per_hour.forEach((r) => {
+    const k = new Date(r.hour).getTime();
+    counts[k] = (counts[k] || 0) + r.count;
+  });
+  const last = Math.floor(new Date(d.at).getTime() / 3600000) * 3600000;
+  const hours = Array.from({ length: 24 }, (_, i) => last - (23 - i) * 3600000);
+  const perHour = hours.map((h) => counts[h] || 0);
   chart("c-hourly").setOption({
     backgroundColor: "transparent",
     title: { text: t("new_per_hour"), left: "center" },
     tooltip: { trigger: "axis" },
     grid: { left: 50, right: 20, top: 50, bottom: 40 },
-    xAxis: { type: "category", data: hours.map((h) => fmtTime(h).slice(11)) },
+    xAxis: { type: "category", data: hours.map((h) => fmtTime(new Date(h).toISOString()).slice(11)) },
     yAxis: { type: "value" },
     series: [{ type: "line", smooth: true, areaStyle: {}, data: perHour }],
   }, true);

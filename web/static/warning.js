@@ -98,6 +98,7 @@ async function act(action) {
 async function main() {
   await boot();
   header("list", render);
+  document.getElementById("conn").remove();
   await load();
 }
 
