@@ -45,7 +45,7 @@ function draw(d) {
     grid: { left: 50, right: 20, top: 50, bottom: 40 },
     xAxis: { type: "category", data: hours.map((h) => fmtTime(new Date(h).toISOString()).slice(11)) },
     yAxis: { type: "value" },
-    series: [{ type: "line", smooth: true, areaStyle: {}, data: perHour }],
+    series: [{ type: "bar", barMaxWidth: 24, itemStyle: { color: "#4c8dff" }, data: perHour }],
   }, true);
   chart("c-measures").setOption({
     backgroundColor: "transparent",
