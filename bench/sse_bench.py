@@ -46,6 +46,7 @@ OUT = REPO / "bench" / "out"
 PORT = "18150"
 PASSWORD = "bench-" + secrets.token_hex(4)
 TICKS = os.sysconf("SC_CLK_TCK")
+CHROMIUM = "/usr/bin/chromium"
 
 
 def warning(wid: str, unit: str) -> bytes:
@@ -175,6 +176,7 @@ class Bench:
             cpu = cpu_seconds(self.web.pid) - cpu0
             wall = time.monotonic() - wall0
         await producer.stop()
+        page = await self.page_timings() if Path(CHROMIUM).exists() else {}
         sse = [t for times in self.arrivals for t in times]
         return {
             "open": len(snapshot["warnings"]), "snapshot_s": snapshot_s,
@@ -183,8 +185,31 @@ class Bench:
             "sse_p50": pct(sse, 0.5), "sse_p99": pct(sse, 0.99), "sse_max": max(sse),
             "base_p50": pct(self.baseline, 0.5), "base_p99": pct(self.baseline, 0.99),
             "base_max": max(self.baseline), "cpu_share": cpu / wall, "wall_s": wall,
-            "mean": statistics.fmean(sse),
+            "mean": statistics.fmean(sse), **page,
         }
+
+    async def page_timings(self) -> dict:
+        """The list page in Chromium with every open warning loaded: time to the first
+        rows, and to re-render after a filter change."""
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            context = await browser.new_context(base_url=self.web.base_url)
+            await context.request.post("/login", data={"user": "bench", "password": PASSWORD})
+            page = await context.new_page()
+            t0 = time.monotonic()
+            await page.goto("/")
+            await page.wait_for_selector("body[data-conn=live]")
+            await page.wait_for_selector("#rows tr")
+            first_rows = time.monotonic() - t0
+            t0 = time.monotonic()
+            await page.select_option("#f-unit", "U3305")
+            await page.wait_for_function(
+                "[...document.querySelectorAll('#rows tr')].every(r => r.dataset.unit === 'U3305')")
+            refilter = time.monotonic() - t0
+            await browser.close()
+        return {"page_first_rows_s": first_rows, "page_filter_s": refilter}
 
     def close(self) -> None:
         self.web.stop()
@@ -226,6 +251,10 @@ def report(r: dict) -> str:
         f"(over {r['wall_s']:.1f} s)",
         f"- snapshot `GET /api/warnings` with {r['open']:,} open warnings: "
         f"{r['snapshot_s'] * ms:.0f} ms, {r['snapshot_bytes'] / 1e6:.1f} MB",
+        *([f"- the list page in Chromium with {r['open']:,} open warnings (paged, 50 rows): "
+           f"first rows {r['page_first_rows_s'] * ms:.0f} ms after navigation (login page "
+           f"excluded), a filter change re-rendered in {r['page_filter_s'] * ms:.0f} ms"]
+          if "page_first_rows_s" in r else []),
     ])
 
 

@@ -254,6 +254,11 @@ def test_acknowledge_rectify_verify_in_the_page(console, browser):
     expect(history.nth(1)).to_contain_text("已于当日补发拘留通知书")
     expect(history.nth(2)).to_contain_text("sup01")
     page.screenshot(path=str(SHOTS / "warning.png"), full_page=True)
+    page.click("#lang")  # English on demand
+    expect(page.locator("#stage")).to_have_text("verified")
+    expect(page.locator("nav.top")).to_contain_text("Warnings")
+    page.click("#lang")
+    expect(page.locator("#stage")).to_have_text("核查通过")
 
     console.wait_rows(
         "SELECT action, actor_id, actor_role FROM {db}.warning_actions FINAL "
