@@ -17,6 +17,7 @@ import time
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from kafka import KafkaConsumer
 from pydantic import ValidationError
 
@@ -134,7 +135,11 @@ class Feed:
 
     async def follow(self) -> None:
         while True:
-            await self._poll(timeout_ms=1000)
+            try:
+                await self._poll(timeout_ms=1000)
+            except KafkaError as exc:  # the client reconnects by itself; keep following
+                log.warning("reading the topics failed, retrying: %s", exc)
+                await asyncio.sleep(1.0)
 
     async def _poll(self, timeout_ms: int) -> int:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=5000)

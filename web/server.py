@@ -7,6 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from clickhouse_driver.errors import Error as ClickHouseError
 
 from sinks.clickhouse import ClickHouse
 from sinks.migrate import migrate
@@ -37,6 +39,10 @@ async def security_headers(request: web.Request, handler):
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
+    except (ClickHouseError, KafkaError, OSError) as exc:
+        log.warning("%s %s: backend unavailable: %s", request.method, request.path, exc)
+        response = web.json_response({"error": "服务暂不可用 backend unavailable, retry"},
+                                     status=503)
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
