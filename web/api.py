@@ -30,11 +30,10 @@ def _error(cls, message: str):
 
 
 class Api:
-    def __init__(self, open_set: OpenSet, reader: Reader, producer: AIOKafkaProducer,
-                 actions_topic: str, tz: str):
+    def __init__(self, open_set: OpenSet, reader: Reader, actions_topic: str, tz: str):
         self.open_set = open_set
         self.reader = reader
-        self.producer = producer
+        self.producer: AIOKafkaProducer | None = None  # started with the application
         self.actions_topic = actions_topic
         self.tz = tz
         self._screen: tuple[float, dict] | None = None

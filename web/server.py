@@ -59,14 +59,14 @@ def _page(name: str):
 
 def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
     users = load_users(web_settings.users_file)
-    signer = Signer(web_settings.secret.get_secret_value().encode())
+    signer = Signer(web_settings.session_key())
     auth = Auth(users, signer,
                 LoginLimiter(web_settings.login_failures, web_settings.login_window_seconds),
                 web_settings.session_hours, web_settings.secure_cookie)
     open_set = OpenSet(web_settings.ring_size)
     reader = Reader(settings.clickhouse)
     app = web.Application(middlewares=[security_headers, auth.middleware])
-    state: dict = {}
+    api = Api(open_set, reader, settings.topic("warning-actions"), settings.tz)
 
     async def lifecycle(app: web.Application):
         loop = asyncio.get_running_loop()
@@ -79,7 +79,7 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
         producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
                                     enable_idempotence=True)
         await producer.start()
-        state["api"].producer = producer
+        api.producer = producer
         follower = asyncio.create_task(feed.follow())
         yield
         follower.cancel()
@@ -89,8 +89,6 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
         await producer.stop()
         reader.close()
 
-    api = Api(open_set, reader, None, settings.topic("warning-actions"), settings.tz)
-    state["api"] = api
     app.cleanup_ctx.append(lifecycle)
 
     async def me(request):
@@ -118,7 +116,7 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
 
 
 def run(settings: Settings, web_settings: WebSettings) -> None:
-    if not web_settings.secret_from_env:
+    if web_settings.secret is None:
         log.warning("CASEWATCH_WEB_SECRET is not set: sessions end when the server restarts")
     app = build_app(settings, web_settings)
     print(f"casewatch web: http://{web_settings.host}:{web_settings.port}/", flush=True)

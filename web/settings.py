@@ -17,7 +17,7 @@ class WebSettings(BaseModel):
     port: int = Field(8080, ge=1, le=65535)
     users_file: Path = Path("deploy/web-users.toml")
     #: signs session cookies; random per process when unset (sessions then end on restart)
-    secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    secret: SecretStr | None = None
     session_hours: float = Field(12.0, gt=0)
     secure_cookie: bool = False  # set when served over HTTPS (behind a TLS proxy)
     ring_size: int = Field(20000, ge=100)  # SSE events kept for Last-Event-ID replay
@@ -33,6 +33,7 @@ class WebSettings(BaseModel):
                   if ENV_PREFIX + name.upper() in env}
         return cls(**values)
 
-    @property
-    def secret_from_env(self) -> bool:
-        return ENV_PREFIX + "SECRET" in os.environ
+    def session_key(self) -> bytes:
+        if self.secret is None:
+            return secrets.token_urlsafe(32).encode()
+        return self.secret.get_secret_value().encode()
