@@ -33,6 +33,7 @@ def run(args) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("kafka", "aiokafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)  # we log the retries
     try:
         serve(Settings.from_env(), WebSettings.from_env())
     except UsersError as exc:

@@ -95,6 +95,7 @@ class Feed:
     async def load(self) -> None:
         """Steps 1-5 above; returns once the open set is current."""
         started = time.monotonic()
+        self.open_set.clear()
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap, group_id=None,
             enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest")
@@ -163,3 +164,4 @@ class Feed:
     async def stop(self) -> None:
         if self.consumer is not None:
             await self.consumer.stop()
+            self.consumer = None

@@ -66,6 +66,12 @@ class OpenSet:
 
     # ---------------------------------------------------------------- inputs
 
+    def clear(self) -> None:
+        """Forget the warnings and actions (a start-up load begins again)."""
+        self.items.clear()
+        self.actions.clear()
+        self._action_ids.clear()
+
     def apply_warning(self, item: Item) -> None:
         """A warning's latest state (from the warnings topic or the ClickHouse snapshot)."""
         self._update(item, changed=self.items.get(item.warning_id) != item)

@@ -9,6 +9,7 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from clickhouse_driver.errors import Error as ClickHouseError
+from kafka import errors as kafka_errors
 
 from sinks.clickhouse import ClickHouse
 from sinks.migrate import migrate
@@ -57,6 +58,27 @@ def _page(name: str):
     return handler
 
 
+async def _until_loaded(settings: Settings, feed: Feed) -> None:
+    """Create the topics, migrate ClickHouse and load the open set, retrying while Kafka
+    or ClickHouse is unavailable (the server listens only once this is done)."""
+    loop = asyncio.get_running_loop()
+    ch = ClickHouse(settings.clickhouse)
+    delay = 0.5
+    while True:
+        try:
+            await loop.run_in_executor(None, ensure_topics, settings)
+            await loop.run_in_executor(
+                None, lambda: migrate(ch.execute, settings.clickhouse.database))
+            await feed.load()
+            return
+        except (ClickHouseError, KafkaError, kafka_errors.KafkaError, OSError) as exc:
+            log.warning("start-up waits for Kafka and ClickHouse (retry in %.1f s): %s",
+                        delay, exc)
+            await feed.stop()
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
 def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
     users = load_users(web_settings.users_file)
     signer = Signer(web_settings.session_key())
@@ -69,13 +91,9 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
     api = Api(open_set, reader, settings.topic("warning-actions"), settings.tz)
 
     async def lifecycle(app: web.Application):
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, ensure_topics, settings)
-        ch = ClickHouse(settings.clickhouse)
-        await loop.run_in_executor(None, lambda: migrate(ch.execute, settings.clickhouse.database))
         feed = Feed(settings, web_settings.snapshot_group or f"{settings.app_id}-sink", reader,
                     open_set)
-        await feed.load()
+        await _until_loaded(settings, feed)
         producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
                                     enable_idempotence=True)
         await producer.start()

@@ -2,6 +2,7 @@
 web server: live push, the closed loop, access control, restart, and the README's
 screenshots (docs/screenshots/)."""
 
+import http.client
 import json
 import secrets
 import threading
@@ -313,6 +314,46 @@ def test_another_unit_neither_sees_nor_acts_and_the_api_guards(console, browser)
     assert ok.status == 201 and ok.json()["action"]["actor_id"] == "u3301"
     for context in (other, anonymous, own, screen):
         context.close()
+
+
+def sse_frames(console, cookie: str, last_event_id: int, want: int) -> list[tuple[int, dict]]:
+    """Read `want` data frames of /api/stream resumed at `last_event_id`."""
+    host, port = console.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=20)
+    conn.request("GET", "/api/stream", headers={"Cookie": cookie,
+                                                "Last-Event-ID": str(last_event_id)})
+    resp = conn.getresponse()
+    assert resp.status == 200
+    frames, seq = [], None
+    while len(frames) < want:
+        line = resp.fp.readline().decode().rstrip("\n")
+        if line.startswith("id: "):
+            seq = int(line[4:])
+        elif line.startswith("data: "):
+            frames.append((seq, json.loads(line[6:])))
+        elif line.startswith("event: resync"):
+            raise AssertionError("resync instead of a replay")
+    conn.close()
+    return frames
+
+
+def test_a_client_resuming_with_last_event_id_gets_exactly_what_it_missed(console, browser):
+    context = login(browser, console, "u3302")
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
+    start = context.request.get("/api/warnings").json()["seq"]
+    detained_warning(console, "RESUME1", unit="U3302")
+    detained_warning(console, "RESUME2", unit="U3302")
+    console.warnings.wait_for(lambda w: w["case_id"] == "RESUME2"
+                              and w["rule_id"] == "det_first_interrogation")
+    time.sleep(1.0)  # let the server take both cases in
+    seen = sse_frames(console, cookie, start, want=6)  # 3 warnings per detention
+    seqs = [s for s, _ in seen]
+    assert seqs == sorted(set(seqs))  # increasing, no duplicate
+    cases = {e["w"]["case"] for _, e in seen}
+    assert cases == {"RESUME1", "RESUME2"}
+    again = sse_frames(console, cookie, seqs[2], want=3)  # resume mid-way
+    assert [s for s, _ in again] == seqs[3:6]
+    context.close()
 
 
 def test_login_attempts_are_rate_limited(console, browser):

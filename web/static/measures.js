@@ -16,7 +16,8 @@ async function load() {
 
 function daysLeft(due) {
   if (!due) return "—";
-  return ((new Date(due).getTime() - Date.now()) / 86400000).toFixed(1);
+  const days = (new Date(due).getTime() - Date.now()) / 86400000;
+  return (Math.abs(days) < 0.05 ? 0 : days).toFixed(1);
 }
 
 function render() {
