@@ -95,11 +95,21 @@ async function act(action) {
   await load();
 }
 
+// Reload the explanation when this warning changes (a new level, an action elsewhere).
+function follow() {
+  const es = new EventSource("/api/stream");
+  es.onmessage = (e) => {
+    const ev = JSON.parse(e.data);
+    if ((ev.op === "upsert" && ev.w.id === wid) || (ev.op === "remove" && ev.id === wid)) load();
+  };
+}
+
 async function main() {
   await boot();
   header("list", render);
   document.getElementById("conn").remove();
   await load();
+  follow();
 }
 
 main();
