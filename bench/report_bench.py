@@ -40,7 +40,7 @@ from schemas.warning import LegalBasis, Warning  # noqa: E402
 from sinks.batch import Batch  # noqa: E402
 from sinks.clickhouse import ClickHouse, Settings  # noqa: E402
 from sinks.migrate import migrate  # noqa: E402
-from sinks.quality_testing import ACTION_COLUMNS, ACTIONS_DDL  # noqa: E402
+from sinks.quality_testing import ACTION_COLUMNS  # noqa: E402
 from sinks.rows import WARNING_HISTORY, warning_row  # noqa: E402
 
 RULES = [("det_family_notice", "statutory"), ("custody_limit", "statutory"),
@@ -84,7 +84,6 @@ def states(rng: random.Random, n: int, unit: str, month: Month, kind: str):
 def seed_database(ch: ClickHouse, db: str, obligations: int, units: int, seed: int) -> int:
     rng = random.Random(seed)
     migrate(ch.execute, db)
-    ch.execute(ACTIONS_DDL.format(db=db))
     batch, actions, rows = Batch(ch, db=db, max_rows=50_000), [], 0
     for month in (Month(2026, 10), Month(2026, 11)):
         for n in range(obligations + obligations // 100):

@@ -13,6 +13,7 @@ from cli import (
     report,
     schema_export,
     sink,
+    web,
     worker,
 )
 from streams.log_format import configure_logging, log_format_from_env
@@ -22,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (evaluate, generate, publish, schema_export, worker, sink, demo_feed, console,
-                   doctor, report):
+                   doctor, report, web):
         module.add_parser(sub)
     return parser
 

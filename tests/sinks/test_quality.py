@@ -106,8 +106,9 @@ def test_broken_rules_and_open_at_month_end(dbs):
     )
 
 
-def test_without_actions_table_turnaround_is_unknown(dbs):
+def test_without_actions_turnaround_is_unknown(dbs):
     execute, _, plain = dbs
+    assert execute(f"SELECT count() FROM {plain}.warning_actions")[0][0] == 0
     assert not quality.has_actions(execute, plain)
     figures = quality.unit_figures(execute, plain, *bounds(MONTH))
     assert {f.unit_id: (f.rectified, f.mean_turnaround_hours) for f in figures} == {

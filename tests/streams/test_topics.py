@@ -6,7 +6,8 @@ from kafka.errors import TopicAlreadyExistsError
 import streams.topics as topics
 from streams.settings import Settings
 
-ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks"]
+ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
+       "warning-actions"]
 
 
 class FakeAdmin:
@@ -73,7 +74,7 @@ def test_topic_list():
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
          ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state"]),
+          "casewatch.case-state", "casewatch.warning-actions"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
