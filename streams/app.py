@@ -78,9 +78,9 @@ def create_app(settings: Settings, engine: Engine | None = None,
         store="memory://",
         datadir=str(settings.state_dir / "faust"),
         web_enabled=True,
-        web_bind=settings.web_host,
-        web_host=settings.web_host,
-        web_port=settings.web_port,
+        web_bind=settings.health_host,
+        web_host=settings.health_host,
+        web_port=settings.health_port,
         autodiscover=False,
         **faust_kwargs(settings),  # should Faust's own clients ever connect
     )

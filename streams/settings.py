@@ -27,8 +27,8 @@ class Settings(BaseModel):
     tz: str = "Asia/Shanghai"  # display time zone; rules always count in China Standard Time
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
-    web_host: str = "127.0.0.1"  # health and readiness: GET /health, /ready
-    web_port: int = 6066
+    health_host: str = "127.0.0.1"  # the worker's health and readiness: GET /health, /ready
+    health_port: int = 6066
     tick_interval: float = 0.1  # seconds between looks at the due index
     batch_max_records: int = Field(2000, ge=1)  # source records handed to the agent at once
     case_cache_size: int = Field(100_000, ge=1)  # parsed cases kept in memory
