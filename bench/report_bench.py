@@ -91,7 +91,8 @@ def seed_database(ch: ClickHouse, db: str, obligations: int, units: int, seed: i
             kind = "obligation" if n < obligations else "violation"
             changes, rectified = states(rng, n, unit, month, kind)
             for w in changes:
-                batch.add(WARNING_HISTORY, warning_row(w, emitted_at=EMITTED_AT), 0, rows)
+                row = warning_row(w, emitted_at=EMITTED_AT)
+                batch.add("seed", 0, rows, [(WARNING_HISTORY, row)])
                 rows += 1
             if rectified is not None and rng.random() < 0.7:
                 w = changes[0]

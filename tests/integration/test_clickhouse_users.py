@@ -31,7 +31,7 @@ def test_writer_migrates_and_writes_reader_reads(db):
     migrate(writer.execute, db)
     batch = Batch(writer, db=db)
     for offset, row in enumerate(warning_rows()):
-        batch.add(WARNING_HISTORY, row, 0, offset)
+        batch.add("seed", 0, offset, [(WARNING_HISTORY, row)])
     batch.flush()
     reader = ClickHouse(reader_settings({}))
     count = reader.execute(f"SELECT uniqExact(warning_id) FROM {db}.warning_history")
