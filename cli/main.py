@@ -1,6 +1,7 @@
 """Entry point of the `casewatch` command."""
 
 import argparse
+import logging
 import sys
 
 from cli import (
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command != "worker":  # the worker sets up its own logging (Faust)
         configure_logging(log_format, "WARNING")
+        for noisy in ("kafka", "aiokafka"):  # their failures are explained (cli/kafka_access)
+            logging.getLogger(noisy).setLevel(logging.CRITICAL)
     try:
         return args.func(args)
     except (ValidationError, KafkaSecurityError) as exc:

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,9 +12,17 @@ from pathlib import Path
 VENV_BIN = Path(sys.executable).parent
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class WorkerProcess:
     def __init__(self, env: dict[str, str], log_path: Path):
-        self.env = {**os.environ, **env}
+        own = {name: str(_free_port()) for name in ("CASEWATCH_HEALTH_PORT",
+                                                    "CASEWATCH_SINK_METRICS_PORT")}
+        self.env = {**os.environ, **own, **env}
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
         port = self.env.get("CASEWATCH_METRICS_PORT", "9464")
