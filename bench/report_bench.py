@@ -40,8 +40,8 @@ from schemas.warning import LegalBasis, Warning  # noqa: E402
 from sinks.batch import Batch  # noqa: E402
 from sinks.clickhouse import ClickHouse, Settings  # noqa: E402
 from sinks.migrate import migrate  # noqa: E402
-from sinks.quality_testing import ACTION_COLUMNS  # noqa: E402
 from sinks.rows import WARNING_HISTORY, warning_row  # noqa: E402
+from tests.support.quality_seed import ACTION_COLUMNS  # noqa: E402
 
 RULES = [("det_family_notice", "statutory"), ("custody_limit", "statutory"),
          ("det_arrest_request", "statutory"), ("arrest_execution", "policy")]

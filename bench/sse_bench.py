@@ -39,7 +39,7 @@ from schemas.timefmt import CST  # noqa: E402
 from schemas.warning import LegalBasis, Warning  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.topics import ensure_topics  # noqa: E402
-from web.process import WebProcess  # noqa: E402
+from tests.support.web_process import WebProcess  # noqa: E402
 from web.users import hash_password  # noqa: E402
 
 OUT = REPO / "bench" / "out"

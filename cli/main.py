@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command != "worker":  # the worker sets up its own logging (Faust)
         configure_logging(log_format, "WARNING")
-        for noisy in ("kafka", "aiokafka"):  # their failures are explained (cli/kafka_access)
-            logging.getLogger(noisy).setLevel(logging.CRITICAL)
+        for handler in logging.getLogger().handlers:  # Kafka clients' own lines stay off the
+            handler.addFilter(_not_kafka)  # terminal: cli/kafka_access explains failures
     try:
         return args.func(args)
     except (ValidationError, KafkaSecurityError) as exc:
@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"casewatch {args.command}: 配置错误 invalid settings: {settings_problem(exc)}",
               file=sys.stderr)
         return 2
+
+
+def _not_kafka(record: logging.LogRecord) -> bool:
+    return not record.name.startswith(("kafka", "aiokafka"))
 
 
 def settings_problem(exc: Exception) -> str:

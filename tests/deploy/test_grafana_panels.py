@@ -8,8 +8,8 @@ dashboard variables and the plugin's macros, see `expand()` -- and runs the resu
   (b) on current ClickHouse in-process (chDB, `sinks.embedded`),
 
 each in a fresh database built by `sinks.migrate.migrate` and holding the rows of
-`sinks.testing.scenario_rows()` written three times (first write, identical retry,
-replay with a later `emitted_at`), with merges stopped so the copies stay on disk. Every
+`tests.support.clickhouse_scenario.scenario_rows()` written three times (first write, identical
+retry, replay with a later `emitted_at`), with merges stopped so the copies stay on disk. Every
 panel must return exactly the rows in `EXPECTED`, so a query that forgets FINAL/argMax
 (and counts a copy twice) fails.
 
@@ -34,7 +34,7 @@ from schemas.timefmt import CST
 from sinks.batch import Batch
 from sinks.migrate import check_identifier, migrate
 from sinks.rows import COLUMNS
-from sinks.testing import later, scenario_rows
+from tests.support.clickhouse_scenario import later, scenario_rows
 
 REPO = Path(__file__).resolve().parents[2]
 GRAFANA = REPO / "deploy" / "grafana"

@@ -1,6 +1,6 @@
 """The units dashboard (deploy/grafana/dashboards/casewatch-units.json): every ClickHouse
 panel's SQL, expanded as Grafana would (test_grafana_panels.expand), run on ClickHouse
-18.16 (integration) and chDB over the quality dataset of `sinks.quality_testing` written
+18.16 (integration) and chDB over the quality dataset of `tests.support.quality_seed` written
 twice, must return exactly the figures that dataset is known to have.
 """
 
@@ -19,7 +19,7 @@ from test_grafana_panels import (
     expand,
 )
 
-from sinks.quality_testing import (
+from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
     EXPECTED_RULES,

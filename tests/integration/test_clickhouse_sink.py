@@ -14,7 +14,7 @@ from sinks.batch import Batch, FlushError
 from sinks.clickhouse import ClickHouse, Settings
 from sinks.migrate import applied_migrations, load_migrations, migrate
 from sinks.rows import COLUMNS, WARNING_HISTORY
-from sinks.testing import EXPECTED, later, observe, scenario_rows
+from tests.support.clickhouse_scenario import EXPECTED, later, observe, scenario_rows
 
 pytestmark = pytest.mark.integration
 

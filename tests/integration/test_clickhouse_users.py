@@ -10,9 +10,9 @@ from clickhouse_driver.errors import ServerException
 from sinks.batch import Batch
 from sinks.clickhouse import ClickHouse, Settings
 from sinks.migrate import migrate
-from sinks.quality_testing import warning_rows
 from sinks.reader import reader_settings, wait_for_reader
 from sinks.rows import WARNING_HISTORY
+from tests.support.quality_seed import warning_rows
 
 WRITER = Settings(user="casewatch_writer", password="casewatch-writer-dev")
 

@@ -9,7 +9,7 @@ from report.month import Month
 from report.paper import NoData, build_paper
 from report.render import change, file_stem, hours, percent, render_html
 from rules.scoring import Rectification, load_scoring
-from sinks.quality_testing import (
+from tests.support.quality_seed import (
     EXPECTED_PROBLEMS,
     EXPECTED_RANKING,
     EXPECTED_SCORES,

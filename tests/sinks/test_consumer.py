@@ -9,7 +9,7 @@ from aiokafka.errors import CommitFailedError
 from sinks.batch import Batch
 from sinks.consumer import SinkConsumer
 from sinks.rows import WARNING_HISTORY
-from sinks.testing import scenario_rows
+from tests.support.clickhouse_scenario import scenario_rows
 
 Record = namedtuple("Record", "topic partition offset key value")
 ROW = next(row for table, row, _, _ in scenario_rows() if table == WARNING_HISTORY)

@@ -5,7 +5,7 @@ import pytest
 from sinks.batch import Batch, FlushError
 from sinks.migrate import applied_migrations, load_migrations, migrate
 from sinks.rows import COLUMNS, WARNING_HISTORY
-from sinks.testing import EXPECTED, later, observe, scenario_rows
+from tests.support.clickhouse_scenario import EXPECTED, later, observe, scenario_rows
 
 pytest.importorskip("chdb")
 

@@ -9,7 +9,7 @@ import pytest
 
 from report.month import Month
 from sinks import quality
-from sinks.quality_testing import (
+from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
     EXPECTED_PROBLEMS,

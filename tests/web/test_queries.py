@@ -11,7 +11,7 @@ from schemas.warning_action import WarningAction
 from sinks.batch import Batch
 from sinks.migrate import migrate
 from sinks.rows import WARNING_ACTIONS, action_row
-from sinks.testing import scenario_rows
+from tests.support.clickhouse_scenario import scenario_rows
 from web import queries
 from web.feed import item_from_row
 
