@@ -78,7 +78,7 @@ class Run:
                 or t.startswith(self.env["CASEWATCH_APP_ID"])]
         admin.delete_topics(mine)
         admin.close()
-        from sinks.clickhouse import ClickHouse
+        from sinks.clickhouse.client import ClickHouse
 
         ClickHouse(self.settings.clickhouse).execute(
             f"DROP DATABASE IF EXISTS {self.settings.clickhouse.database}")

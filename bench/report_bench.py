@@ -5,7 +5,7 @@
 In one run it
 1. generates `--obligations` obligations per month (October and November 2026) for
    `--units` units, about 6% of them late or still open, plus violations (1% of the
-   obligations), each as its state changes (sinks.rows), and writes them into a fresh
+   obligations), each as its state changes (sinks.clickhouse.rows), and writes them into a fresh
    database of the stack's ClickHouse (user `default`), with a units' actions table;
 2. baseline: one scan of warning_history that groups by warning_id (the shape every
    figure query starts with);
@@ -37,10 +37,10 @@ from report.render import render_html, write_report  # noqa: E402
 from rules.scoring import load_scoring  # noqa: E402
 from schemas.timefmt import CST  # noqa: E402
 from schemas.warning import LegalBasis, Warning  # noqa: E402
-from sinks.batch import Batch  # noqa: E402
-from sinks.clickhouse import ClickHouse, Settings  # noqa: E402
-from sinks.migrate import migrate  # noqa: E402
-from sinks.rows import WARNING_HISTORY, warning_row  # noqa: E402
+from sinks.clickhouse.batch import Batch  # noqa: E402
+from sinks.clickhouse.client import ClickHouse, Settings  # noqa: E402
+from sinks.clickhouse.migrate import migrate  # noqa: E402
+from sinks.clickhouse.rows import WARNING_HISTORY, warning_row  # noqa: E402
 from tests.support.quality_seed import ACTION_COLUMNS  # noqa: E402
 
 RULES = [("det_family_notice", "statutory"), ("custody_limit", "statutory"),

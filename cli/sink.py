@@ -37,11 +37,11 @@ async def serve(settings) -> None:
     from prometheus_client import start_http_server
 
     from sinks import metrics
-    from sinks.batch import Batch
-    from sinks.clickhouse import ClickHouse
+    from sinks.clickhouse.batch import Batch
+    from sinks.clickhouse.client import ClickHouse
+    from sinks.clickhouse.migrate import MigratingWriter
     from sinks.consumer import SinkConsumer
     from sinks.decode import DECODERS
-    from sinks.migrate import MigratingWriter
     from streams.sink_process import PARENT_PID_ENV
     from streams.topics import ensure_topics
 

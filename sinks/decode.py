@@ -13,7 +13,7 @@ from schemas.event import parse_event
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from sinks.base import Row
-from sinks.rows import (
+from sinks.clickhouse.rows import (
     EVENTS,
     MEASURE_STATE,
     WARNING_ACTIONS,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from sinks.clickhouse import Settings as ClickHouseSettings
+from sinks.clickhouse.client import Settings as ClickHouseSettings
 
 ENV_PREFIX = "CASEWATCH_"
 

@@ -1,7 +1,7 @@
 """ClickHouse reads of the console. SQL valid on ClickHouse 18.16 and current releases;
 values are bound as clickhouse_driver parameters, the database name is checked."""
 
-from sinks.migrate import check_identifier
+from sinks.clickhouse.migrate import check_identifier
 
 _LATEST = """
 SELECT

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from clickhouse_driver import Client
 
-from sinks.clickhouse import Settings
+from sinks.clickhouse.client import Settings
 
 
 class Reader:

@@ -11,8 +11,8 @@ from aiokafka.errors import KafkaError
 from clickhouse_driver.errors import Error as ClickHouseError
 from kafka import errors as kafka_errors
 
-from sinks.clickhouse import ClickHouse
-from sinks.migrate import migrate
+from sinks.clickhouse.client import ClickHouse
+from sinks.clickhouse.migrate import migrate
 from streams.settings import Settings
 from streams.topics import ensure_topics
 from web.api import Api

@@ -135,7 +135,7 @@ def expected_rows(title: str, case: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def server_db() -> Iterator[tuple]:
-    from sinks.clickhouse import ClickHouse, Settings
+    from sinks.clickhouse.client import ClickHouse, Settings
 
     ch = ClickHouse(Settings.from_env())
     try:
@@ -151,7 +151,7 @@ def server_db() -> Iterator[tuple]:
 @pytest.fixture(scope="module")
 def chdb_db(tmp_path_factory) -> Iterator[tuple]:
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     embedded = Embedded(str(tmp_path_factory.mktemp("chdb-units")))
     seed(embedded, embedded.execute, "casewatch_units")

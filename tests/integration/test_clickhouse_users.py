@@ -7,11 +7,11 @@ import uuid
 import pytest
 from clickhouse_driver.errors import ServerException
 
-from sinks.batch import Batch
-from sinks.clickhouse import ClickHouse, Settings
-from sinks.migrate import migrate
-from sinks.reader import reader_settings, wait_for_reader
-from sinks.rows import WARNING_HISTORY
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.client import ClickHouse, Settings
+from sinks.clickhouse.migrate import migrate
+from sinks.clickhouse.reader import reader_settings, wait_for_reader
+from sinks.clickhouse.rows import WARNING_HISTORY
 from tests.support.quality_seed import warning_rows
 
 WRITER = Settings(user="casewatch_writer", password="casewatch-writer-dev")

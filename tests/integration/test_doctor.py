@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from sinks.migrate import load_migrations
+from sinks.clickhouse.migrate import load_migrations
 from streams.settings import Settings
 from streams.topics import TOPICS, ensure_topics
 from streams.worker_process import WorkerProcess

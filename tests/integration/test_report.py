@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sinks.clickhouse import ClickHouse, Settings
-from sinks.reader import reader_settings, wait_for_reader
+from sinks.clickhouse.client import ClickHouse, Settings
+from sinks.clickhouse.reader import reader_settings, wait_for_reader
 from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,

@@ -25,7 +25,7 @@ NOW = datetime(2026, 12, 2, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def chdb(tmp_path_factory):
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     embedded = Embedded(str(tmp_path_factory.mktemp("chdb-paper")))
     seed(embedded, embedded.execute, "paper")

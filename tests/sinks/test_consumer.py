@@ -6,9 +6,9 @@ from collections import namedtuple
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError
 
-from sinks.batch import Batch
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.rows import WARNING_HISTORY
 from sinks.consumer import SinkConsumer
-from sinks.rows import WARNING_HISTORY
 from tests.support.clickhouse_scenario import scenario_rows
 
 Record = namedtuple("Record", "topic partition offset key value")

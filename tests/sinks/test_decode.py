@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.event import InvalidEvent
+from sinks.clickhouse.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
 from sinks.decode import DECODERS, case_rows_message, warning_message
-from sinks.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
 from tests.support.timeline import CaseTimeline
 
 CST = timezone(timedelta(hours=8))

@@ -7,8 +7,8 @@ from pydantic import ValidationError
 
 from schemas.timefmt import CST
 from schemas.warning_action import WarningAction
+from sinks.clickhouse.rows import ACTION_COLUMNS, COLUMNS, WARNING_ACTIONS
 from sinks.decode import warning_action_message
-from sinks.rows import ACTION_COLUMNS, COLUMNS, WARNING_ACTIONS
 from streams.topics import TOPICS
 
 

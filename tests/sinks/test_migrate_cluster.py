@@ -1,12 +1,12 @@
-"""sinks.migrate on a ClickHouse cluster: ON CLUSTER statements with Replicated engines,
+"""sinks.clickhouse.migrate on a ClickHouse cluster: ON CLUSTER statements with Replicated engines,
 generated from the same migration files; without a cluster the DDL is unchanged."""
 
 import re
 
 import pytest
 
-from sinks.clickhouse import Settings
-from sinks.migrate import (
+from sinks.clickhouse.client import Settings
+from sinks.clickhouse.migrate import (
     bootstrap_statements,
     load_migrations,
     migrate,

@@ -1,4 +1,4 @@
-"""sinks/quality.py over the seeded dataset (written twice, merges stopped) on current
+"""sinks/clickhouse/quality.py over the seeded dataset (written twice, merges stopped) on current
 ClickHouse (chDB) and on the 18.16 server (integration): every figure equals the known
 answer of sinks/quality_testing.py."""
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from report.month import Month
-from sinks import quality
+from sinks.clickhouse import quality
 from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
@@ -23,7 +23,7 @@ from tests.support.quality_seed import (
 @pytest.fixture(scope="module")
 def chdb_dbs(tmp_path_factory) -> Iterator[tuple]:
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     embedded = Embedded(str(tmp_path_factory.mktemp("chdb-quality")))
     seed(embedded, embedded.execute, "q_actions")
@@ -34,7 +34,7 @@ def chdb_dbs(tmp_path_factory) -> Iterator[tuple]:
 
 @pytest.fixture(scope="module")
 def server_dbs() -> Iterator[tuple]:
-    from sinks.clickhouse import ClickHouse, Settings
+    from sinks.clickhouse.client import ClickHouse, Settings
 
     ch = ClickHouse(Settings.from_env())
     ch.wait_until_available(timeout=60)

@@ -5,8 +5,8 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from schemas.case_rows import CaseRows
+from sinks.clickhouse.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY
 from sinks.decode import DECODERS
-from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
 from streams.settings import Settings

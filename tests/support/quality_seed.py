@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from schemas.timefmt import CST
 from schemas.warning import LegalBasis, Warning
-from sinks.batch import Batch
-from sinks.migrate import check_identifier, migrate
-from sinks.rows import WARNING_HISTORY, warning_row
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.migrate import check_identifier, migrate
+from sinks.clickhouse.rows import WARNING_HISTORY, warning_row
 
 Execute = Callable[[str], list[tuple]]
 

@@ -8,9 +8,9 @@ from clickhouse_driver import Client
 from clickhouse_driver.util.escape import escape_params
 
 from schemas.warning_action import WarningAction
-from sinks.batch import Batch
-from sinks.migrate import migrate
-from sinks.rows import WARNING_ACTIONS, action_row
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.migrate import migrate
+from sinks.clickhouse.rows import WARNING_ACTIONS, action_row
 from tests.support.clickhouse_scenario import scenario_rows
 from web import queries
 from web.feed import item_from_row
@@ -38,7 +38,7 @@ class Server:
 
 def embedded(path):
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     ch = Embedded(path)
     ch.run = lambda sql, params=None: ch.execute(sql % escape_params(params or {}, None))

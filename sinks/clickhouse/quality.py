@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sinks.migrate import check_identifier
+from sinks.clickhouse.migrate import check_identifier
 
 Execute = Callable[[str], list[tuple]]
 HOUR = 3600
