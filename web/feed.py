@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from schemas.timefmt import CST, format_cst
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
+from streams import kafka_clients
+from streams.kafka_auth import aiokafka_kwargs
 from streams.settings import Settings
 from web.open_set import Item, OpenSet
 from web.queries import LATEST_COLUMNS, open_snapshot
@@ -54,8 +56,8 @@ def item_from_row(row: tuple) -> Item:
     )
 
 
-def partitions_of(bootstrap: str, topic: str) -> set[int]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+def partitions_of(settings: Settings, topic: str) -> set[int]:
+    consumer = KafkaConsumer(**kafka_clients.connection(settings), group_id=None,
                              enable_auto_commit=False)
     try:
         return consumer.partitions_for_topic(topic) or set()
@@ -63,11 +65,11 @@ def partitions_of(bootstrap: str, topic: str) -> set[int]:
         consumer.close()
 
 
-async def committed_offsets(bootstrap: str, group: str, topic: str,
+async def committed_offsets(settings: Settings, group: str, topic: str,
                             partitions: set[int]) -> dict[int, int]:
     """The group's committed offsets on `topic` (read only: the consumer joins nothing)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
-                                enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group,
+                                enable_auto_commit=False, **aiokafka_kwargs(settings))
     await consumer.start()
     try:
         out = {}
@@ -98,10 +100,11 @@ class Feed:
         self.open_set.clear()
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap, group_id=None,
-            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest")
+            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest",
+            **aiokafka_kwargs(self.settings))
         await self.consumer.start()
         parts = {t: await self._partitions(t) for t in (self.warnings_topic, self.actions_topic)}
-        positions = await committed_offsets(self.settings.kafka_bootstrap, self.group,
+        positions = await committed_offsets(self.settings, self.group,
                                             self.warnings_topic, parts[self.warnings_topic])
         rows = await self.reader.execute(open_snapshot(self.reader.db))
         for row in rows:
@@ -129,7 +132,7 @@ class Feed:
 
     async def _partitions(self, topic: str) -> set[int]:
         parts = await asyncio.get_running_loop().run_in_executor(
-            None, partitions_of, self.settings.kafka_bootstrap, topic)
+            None, partitions_of, self.settings, topic)
         if not parts:
             raise RuntimeError(f"topic {topic} not found")
         return parts

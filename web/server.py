@@ -13,6 +13,7 @@ from kafka import errors as kafka_errors
 
 from sinks.clickhouse.client import ClickHouse
 from sinks.clickhouse.migrate import migrate
+from streams.kafka_auth import aiokafka_kwargs
 from streams.settings import Settings
 from streams.topics import ensure_topics
 from web.api import Api
@@ -95,7 +96,7 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
                     open_set)
         await _until_loaded(settings, feed)
         producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
-                                    enable_idempotence=True)
+                                    enable_idempotence=True, **aiokafka_kwargs(settings))
         await producer.start()
         api.producer = producer
         follower = asyncio.create_task(feed.follow())
