@@ -18,6 +18,7 @@ from datetime import datetime
 
 from rules.engine import CASE_SUBJECT, CaseResult, Engine, subject_of
 from rules.render import withdrawn
+from schemas.case_state import CaseMeta
 from schemas.enums import Status
 from schemas.event import EVENT_ADAPTER, Envelope
 from schemas.measure_state import MeasureState
@@ -233,8 +234,8 @@ class CaseLogic:
         out = dict(self._new_events)
         for item in self._dirty:
             if item == META_ITEM:
-                due = self.next_due()
-                out[item] = f"{self.offset} {self.version} {'-' if due is None else due}".encode()
+                meta = CaseMeta(offset=self.offset, version=self.version, next_due=self.next_due())
+                out[item] = meta.model_dump_json().encode()
             else:
                 sig, record = self.published[item[len(PUBLISHED_ITEM):]]
                 kind = b"w" if isinstance(record, Warning) else b"m"
@@ -261,8 +262,8 @@ class CaseLogic:
 
 def parse_meta(value: bytes) -> tuple[int, int, float | None]:
     """A meta item: the highest source offset applied, the measures' version, the next due."""
-    offset, version, due = value.split()
-    return int(offset), int(version), None if due == b"-" else float(due)
+    meta = CaseMeta.model_validate_json(value)
+    return meta.offset, meta.version, meta.next_due
 
 
 def _records(result: CaseResult) -> list[Record]:
