@@ -154,6 +154,22 @@ class _Run:
         ob.next_at = min(upcoming) if upcoming else None
 
 
+_MOVED_BY: dict[int, tuple[DeadlineRule, frozenset[str]]] = {}
+
+
+def _moved_by(rule: DeadlineRule) -> frozenset[str]:
+    """The event types that can close, restart, extend, suspend or resume an obligation of
+    `rule` (remembered per rule object: rules are immutable)."""
+    held = _MOVED_BY.get(id(rule))
+    if held is None or held[0] is not rule:
+        types = {CASE_CLOSED, *(m.event for m in (*rule.closed_by, *rule.restarted_by)),
+                 *(x.match.event for x in rule.extensions)}
+        if rule.suspension is not None:
+            types |= {rule.suspension.exempted_by.event, rule.suspension.resumed_by.event}
+        held = _MOVED_BY[id(rule)] = (rule, frozenset(types))
+    return held[1]
+
+
 def evaluate_obligation(
     rule: DeadlineRule,
     trigger: Envelope,
@@ -163,7 +179,10 @@ def evaluate_obligation(
 ) -> Obligation:
     """`later`: the subject's events in force after the trigger, in order, none after `now`."""
     run = _Run(rule, trigger, counter)
+    moves = _moved_by(rule)
     for event in later:
+        if event.event_type not in moves:
+            continue  # no part of the rule reads it: nothing below would change
         if event.event_type == CASE_CLOSED:
             run.end(event, Status.withdrawn)
             return run.ob
