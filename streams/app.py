@@ -95,7 +95,7 @@ def create_app(settings: Settings, engine: Engine | None = None,
     app.apply_rules = rules.register(app, jobs, runtime)
     timers.register(app, runtime, submit, fatal)
     health.register(app, runtime)
-    app.service(Pipeline(app, runtime, Source(runtime, submit)))
+    app.service(Pipeline(app, runtime, Source(runtime, submit, fatal)))
     sink = supervised_sink(settings)  # the ClickHouse sink: its own supervised process
     if sink is not None:
         app.service(sink)

@@ -26,9 +26,11 @@ Submit = Callable[[Job], Awaitable[dict[tuple[str, int], int]]]
 
 
 class Source(ConsumerRebalanceListener):
-    def __init__(self, runtime: Runtime, submit: Submit):
+    def __init__(self, runtime: Runtime, submit: Submit,
+                 on_fatal: Callable[[BaseException], None]):
         self.runtime = runtime
         self.submit = submit
+        self.on_fatal = on_fatal  # stops the worker without committing
         self.topic = runtime.settings.topic("case-events")
         self.consumer: AIOKafkaConsumer | None = None
         self.committed: dict[TopicPartition, int] = {}
@@ -83,7 +85,11 @@ class Source(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned) -> None:
         async with self.runtime.lock:
-            await self.runtime.acquire({tp.partition for tp in assigned})
+            try:
+                await self.runtime.acquire({tp.partition for tp in assigned})
+            except Exception as exc:  # aiokafka would only log it, and the partitions stall
+                self.on_fatal(exc)
+                raise
             for tp in assigned:
                 committed = await self.consumer.committed(tp)
                 if committed is not None:
