@@ -339,3 +339,26 @@ def test_every_compression_codec_is_read(pipeline):
                 and w["level"] == "overdue"), timeout=60)
     assert pipeline.worker.proc.poll() is None  # still running
     assert pipeline.dead_letters.json() == []
+
+
+def test_a_worker_without_its_local_store_rebuilds_it_from_the_changelog(pipeline):
+    """A new machine: the worker's state directory is gone. It rebuilds each case from the
+    `case-state` changelog, so a later event meets its case's history (the notice resolves
+    the warning published before) and the deadline still due fires."""
+    import shutil
+
+    detained_at = datetime.now(CST) - timedelta(hours=25)
+    pipeline.publish(event("RB", 1, "detained", detained_at))
+    first = pipeline.warnings.wait_for(lambda w: w["case_id"] == "RB"
+                                       and w["rule_id"] == "det_family_notice")[1]
+    assert (first["level"], first["status"]) == ("overdue", "open")
+    pipeline.worker.stop()
+    shutil.rmtree(pipeline.env["CASEWATCH_STATE_DIR"])
+    pipeline.worker.start()
+    pipeline.publish(event("RB", 2, "family_notified", detained_at + timedelta(hours=25),
+                           measure="detention"))
+    resolved = pipeline.warnings.wait_for(lambda w: w["case_id"] == "RB"
+                                          and w["rule_id"] == "det_family_notice"
+                                          and w["status"] == "resolved")[1]
+    assert resolved["warning_id"] == first["warning_id"] and resolved["late"] is True
+    assert pipeline.dead_letters.json() == []
