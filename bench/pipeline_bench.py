@@ -31,7 +31,7 @@ from cli.lifecycles import generate_events  # noqa: E402
 from schemas.event import parse_event  # noqa: E402
 from streams.settings import Settings  # noqa: E402
 from streams.topics import ensure_topics  # noqa: E402
-from streams.worker_process import WorkerProcess  # noqa: E402
+from tests.support.worker_process import WorkerProcess  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 PROBES = 200  # deadlines measured per phase

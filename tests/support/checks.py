@@ -1,0 +1,55 @@
+"""The end-of-test verdict of a fault test: once the pipeline is quiescent, everything
+the issue asks to hold, checked together so one run reports every failure with counts."""
+
+import json
+from pathlib import Path
+
+from tests.support.clickhouse_counts import distinct, rows_and_keys, wait_available
+from tests.support.kafka_topics import committed_offsets, end_offsets, read_topic
+from tests.support.oracle import compare, current_in_clickhouse, current_on_topic, evaluate
+from tests.support.quiescence import wait_quiescent
+
+
+def pipeline_failures(sandbox, events: list[dict], workdir: Path,
+                      dead_letters: int = 0, timeout: float = 300.0) -> list[str]:
+    """Every way the pipeline's outputs differ from what `events` should give.
+
+    `dead_letters` is the number of dead-letter records expected (the malformed inputs)."""
+    bootstrap = sandbox.stack.bootstrap
+    at = wait_quiescent(sandbox, timeout=timeout)
+    failures = []
+
+    ends = end_offsets(bootstrap, sandbox.topic("case-events"))
+    committed = committed_offsets(bootstrap, sandbox.worker_group, sandbox.topic("case-events"))
+    if {p: committed.get(p, 0) for p in ends} != ends:
+        failures.append(f"worker group committed {committed}, end offsets {ends}")
+
+    expected = evaluate(events, at, workdir)
+    warnings = read_topic(bootstrap, sandbox.topic("warnings"))
+    on_topic = current_on_topic(warnings)
+    client = sandbox.clickhouse()
+    wait_available(client)
+    in_clickhouse = current_in_clickhouse(client, sandbox.db)
+    for comparison in (compare(expected, on_topic, "warnings topic"),
+                       compare(expected, in_clickhouse, "ClickHouse")):
+        if not comparison.ok:
+            failures.append(str(comparison))
+    if set(in_clickhouse) != set(on_topic):
+        failures.append(f"{len(on_topic)} warning ids on the topic, {len(in_clickhouse)} in "
+                        f"ClickHouse, {len(set(on_topic) ^ set(in_clickhouse))} not in both")
+
+    for table, (rows, keys) in rows_and_keys(client, sandbox.db).items():
+        if rows != keys:
+            failures.append(f"{table}: {rows} rows after OPTIMIZE FINAL, {keys} distinct keys")
+    event_ids = len({e["event_id"] for e in events})
+    archived = distinct(client, sandbox.db, "event_id", "events")
+    if archived != event_ids:
+        failures.append(f"events table: {archived} distinct event ids, published {event_ids}")
+
+    dlq = read_topic(bootstrap, sandbox.topic("case-events.dlq"))
+    if len(dlq) != dead_letters:
+        reasons = [json.loads(r.value).get("reasons") for r in dlq[:3]]
+        failures.append(f"{len(dlq)} dead letters, expected {dead_letters}; first {reasons}")
+    print(f"verdict at {at.isoformat()}: {len(expected)} warnings by evaluate, "
+          f"{len(warnings)} warning messages, {len(dlq)} dead letters")
+    return failures

@@ -1,0 +1,97 @@
+"""The oracle: `casewatch evaluate` over the published events at one instant, compared
+with the warnings' current state on the warnings topic and in ClickHouse.
+
+Compared per warning: id, level, status. A warning the live pipeline published and later
+withdrew because a later event showed it was never due has no line in `evaluate`; such a
+warning must be `withdrawn`, anything else there is a mismatch.
+"""
+
+import json
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from tests.support.worker_process import VENV_BIN
+
+State = tuple[str, str]  # (level, status)
+
+
+def evaluate(events: list[dict], at: datetime, workdir: Path) -> dict[str, State]:
+    """warning_id -> (level, status) of every warning `casewatch evaluate --at` prints."""
+    path = workdir / "oracle-events.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for event in events:
+            f.write(json.dumps(event, ensure_ascii=False) + "\n")
+    proc = subprocess.run([str(VENV_BIN / "casewatch"), "evaluate", str(path),
+                           "--at", at.isoformat()], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"evaluate exited {proc.returncode}: {proc.stderr[-2000:]}"
+    out = {}
+    for line in proc.stdout.splitlines():
+        w = json.loads(line)
+        out[w["warning_id"]] = (w["level"], w["status"])
+    return out
+
+
+def current_on_topic(records) -> dict[str, State]:
+    """The last message per warning_id (a warning's messages share its case's partition,
+    so the last by offset is its current state)."""
+    out = {}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        w = json.loads(record.value)
+        out[w["warning_id"]] = (w["level"], w["status"])
+    return out
+
+
+def current_in_clickhouse(client, db: str) -> dict[str, State]:
+    """Each warning's latest change in warning_history, by (changed_at, emitted_at)."""
+    rows = client.execute(
+        f"SELECT warning_id, argMax(level, (changed_at, emitted_at)), "
+        f"argMax(status, (changed_at, emitted_at)) FROM {db}.warning_history GROUP BY warning_id")
+    return {wid: (level, status) for wid, level, status in rows}
+
+
+@dataclass
+class Comparison:
+    where: str
+    expected: int
+    matching: int = 0
+    missing: list[str] = field(default_factory=list)
+    different: list[tuple[str, State, State]] = field(default_factory=list)
+    extra_not_withdrawn: list[tuple[str, State]] = field(default_factory=list)
+    extra_withdrawn: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.different or self.extra_not_withdrawn)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.where}: {self.matching} of {self.expected} warnings of evaluate match; "
+            f"{len(self.missing)} missing {self.missing[:5]}; {len(self.different)} with "
+            f"another state (id, evaluate, {self.where}) {self.different[:5]}; "
+            f"{len(self.extra_not_withdrawn)} unknown to evaluate and not withdrawn "
+            f"{self.extra_not_withdrawn[:5]}; {self.extra_withdrawn} withdrawn extras; "
+            f"states differing: {dict(self.state_counts())}")
+
+    def state_counts(self) -> Counter:
+        return Counter(f"{e}->{a}" for _, e, a in self.different)
+
+
+def compare(expected: dict[str, State], actual: dict[str, State], where: str) -> Comparison:
+    c = Comparison(where, len(expected))
+    for wid, state in expected.items():
+        if wid not in actual:
+            c.missing.append(wid)
+        elif actual[wid] != state:
+            c.different.append((wid, state, actual[wid]))
+        else:
+            c.matching += 1
+    for wid, state in actual.items():
+        if wid not in expected:
+            if state[1] == "withdrawn":
+                c.extra_withdrawn += 1
+            else:
+                c.extra_not_withdrawn.append((wid, state))
+    return c
