@@ -159,7 +159,9 @@ def test_malformed_messages_are_dead_lettered_exactly_and_the_worker_stays_up(
     feed.join()
     failures = pipeline_failures(sandbox, events, tmp_path, dead_letters=len(malformed))
 
-    placed_bad = Counter(p for p, is_bad in zip(feed.placed, slots, strict=True) if is_bad)
+    sizes = {p: len(m[1]) for p, m, is_bad in zip(feed.placed, mixed, slots, strict=True)
+             if is_bad}
+    placed_bad = Counter(sizes.keys())
     dead = [json.loads(r.value) for r in read_topic(sandbox.stack.bootstrap,
                                                      sandbox.topic("case-events.dlq"))]
     dead_at = Counter((d["partition"], d["offset"]) for d in dead)
@@ -167,7 +169,8 @@ def test_malformed_messages_are_dead_lettered_exactly_and_the_worker_stays_up(
         failures.append(f"dead letters at {sum(dead_at.values())} positions, malformed at "
                         f"{len(placed_bad)}: {sum((dead_at - placed_bad).values())} dead "
                         f"letters not of a malformed input, "
-                        f"{sum((placed_bad - dead_at).values())} malformed inputs without one")
+                        f"{sum((placed_bad - dead_at).values())} malformed inputs without one "
+                        f"(bytes: {sorted(sizes[p] for p in placed_bad - dead_at)[:10]})")
     if (worker.pid, worker.alive, worker.starts) != (pid, True, 1):
         failures.append(f"worker restarted or died: pid {pid} -> {worker.pid}, alive "
                         f"{worker.alive}, exit {worker.proc.returncode}")
