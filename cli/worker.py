@@ -1,4 +1,4 @@
-"""`casewatch worker`: run the Faust worker with its metrics endpoint."""
+"""`casewatch worker`: run the stream worker with its metrics and health endpoints."""
 
 import logging
 
@@ -13,14 +13,16 @@ def run(args) -> int:
     from faust import Worker
     from prometheus_client import start_http_server
 
-    import streams.agents  # noqa: F401  (registers the agents)
-    from streams.app import app, settings
+    from streams.app import create_app
+    from streams.settings import Settings
     from streams.topics import ensure_topics
 
+    settings = Settings.from_env()
     logging.basicConfig(level=args.loglevel.upper())
     created = ensure_topics(settings)
     if created:
         logging.getLogger(__name__).info("created topics %s", created)
     start_http_server(settings.metrics_port, addr=settings.metrics_host)
+    app = create_app(settings)
     Worker(app, loglevel=args.loglevel).execute_from_commandline()
     return 0

@@ -1,49 +1,97 @@
-"""The Faust app: topics and tables, from settings. Agents live in streams/agents/."""
+"""The Faust app, built by `create_app(settings)`; nothing is created at import.
+
+Faust is the worker's framework: the app and its lifecycle, the agent that applies the
+rules (streams/agents/rules.py), the timers, the web server (health and readiness) and
+its sensors. Faust's own Kafka consumer and producer are not started: the source is read
+in batches by streams/source.py (see there why) and every output goes through one
+idempotent producer whose acknowledgements gate the commits (streams/runtime.py).
+"""
+
+import asyncio
+import logging
+import os
 
 import faust
+from faust.app.base import BootStrategy
+from mode import Service
 
-from rules.clock import WallClock
+from rules.clock import Clock, WallClock
 from rules.engine import Engine
-from streams.due_index import DueIndex
-from streams.gaps import GapTracker
+from streams.agents import health, rules, timers
+from streams.runtime import Runtime
 from streams.settings import Settings
+from streams.source import Source
+from streams.work import Job
 
-settings = Settings.from_env()
+log = logging.getLogger(__name__)
+FATAL_EXIT = 70  # the worker stopped without committing; restart it
 
-app = faust.App(
-    settings.app_id,
-    broker=f"kafka://{settings.kafka_bootstrap}",
-    store="rocksdb://",
-    datadir=str(settings.state_dir),
-    topic_partitions=settings.partitions,
-    topic_replication_factor=1,
-    topic_allow_declare=True,
-    consumer_auto_offset_reset="earliest",
-    broker_commit_interval=0.5,
-    broker_session_timeout=10.0,
-    broker_heartbeat_interval=1.0,
-    web_enabled=False,
-    autodiscover=False,
-)
 
-RAW = dict(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+class _WithoutFaustKafka(BootStrategy):
+    enable_kafka_consumer = False
+    enable_kafka_producer = False
 
-case_events = app.topic(settings.topic("case-events"), **RAW)
-case_ticks = app.topic(settings.topic("case-ticks"), **RAW)
-#: The agent reads both: all messages of one case share a partition number in each.
-case_inputs = app.topic(settings.topic("case-events"), settings.topic("case-ticks"), **RAW)
-warnings_topic = app.topic(settings.topic("warnings"), **RAW)
-dead_letters = app.topic(settings.topic("case-events.dlq"), **RAW)
-case_rows = app.topic(settings.topic("case-rows"), **RAW)
 
-#: case_id -> CaseState JSON (events in force, what was published, next timer)
-cases = app.Table("cases", default=None, partitions=settings.partitions, key_type=bytes,
-                  value_type=bytes)
-#: case_id -> [next_at, partition]: the small table the due index is rebuilt from
-dues = app.Table("dues", default=None, partitions=settings.partitions, key_type=bytes,
-                  value_type=bytes)
+class CasewatchApp(faust.App):
+    BootStrategy = _WithoutFaustKafka
 
-engine = Engine()
-clock = WallClock()  # the engine's 'now' live; `casewatch evaluate --at` uses a FixedClock
-due_index = DueIndex()
-gaps = GapTracker()
+
+def fatal(exc: BaseException) -> None:
+    """Stop at once, committing nothing: the input is read again after a restart."""
+    log.critical("stopping the worker without committing: %r", exc, exc_info=exc)
+    logging.shutdown()
+    os._exit(FATAL_EXIT)
+
+
+class Pipeline(Service):
+    """Starts the runtime and runs the source; any failure there stops the worker."""
+
+    def __init__(self, app: faust.App, runtime: Runtime, source: Source, **kwargs):
+        super().__init__(**kwargs)
+        self.app, self.runtime, self.source = app, runtime, source
+
+    async def on_start(self) -> None:
+        await self.runtime.start()
+        self.app.flow_control.resume()  # no Faust consumer will: the jobs channel flows
+
+    @Service.task
+    async def _consume(self) -> None:
+        try:
+            await self.source.run()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            fatal(exc)
+
+    async def on_stop(self) -> None:
+        await self.runtime.stop()
+
+
+def create_app(settings: Settings, engine: Engine | None = None,
+               clock: Clock | None = None) -> CasewatchApp:
+    (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)
+    app = CasewatchApp(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        datadir=str(settings.state_dir / "faust"),
+        web_enabled=True,
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        autodiscover=False,
+    )
+    runtime = Runtime(settings, engine or Engine(), clock or WallClock())
+    jobs = app.channel()
+
+    async def submit(job: Job) -> dict[tuple[str, int], int]:
+        job.done = asyncio.get_running_loop().create_future()
+        await jobs.put(job)
+        return await job.done
+
+    app.apply_rules = rules.register(app, jobs, runtime)
+    timers.register(app, runtime, submit, fatal)
+    health.register(app, runtime)
+    app.service(Pipeline(app, runtime, Source(runtime, submit)))
+    app.runtime = runtime
+    return app

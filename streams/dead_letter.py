@@ -1,22 +1,33 @@
-"""Dead-letter records: the original bytes, the reasons, and where the message came from."""
+"""Dead-letter records: the original bytes (bounded), the reasons, and where it came from.
+
+A record stays far below the broker's message limit whatever the input's size: the value
+is kept byte for byte up to a limit, and always identified by its full length and SHA-256.
+"""
 
 import base64
-import json
+import hashlib
 from datetime import UTC, datetime
+
+from schemas.dead_letter import DeadLetter
+
+DEFAULT_VALUE_LIMIT = 128 * 1024
+TEXT_LIMIT = 4096
 
 
 def dead_letter(raw: bytes | None, key: bytes | None, reasons: list[str], topic: str,
-                partition: int, offset: int) -> bytes:
-    """One JSON object; the original value is kept byte for byte (base64, null for a message
-    without a value) and as text."""
-    record = {
-        "reasons": reasons,
-        "topic": topic,
-        "partition": partition,
-        "offset": offset,
-        "key": key.decode("utf-8", "replace") if key is not None else None,
-        "value_base64": None if raw is None else base64.b64encode(raw).decode(),
-        "value_text": None if raw is None else raw.decode("utf-8", "replace")[:4096],
-        "dead_lettered_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-    }
-    return json.dumps(record, ensure_ascii=False).encode()
+                partition: int, offset: int, value_limit: int = DEFAULT_VALUE_LIMIT) -> bytes:
+    kept = None if raw is None else raw[:value_limit]
+    record = DeadLetter(
+        reasons=[r[:TEXT_LIMIT] for r in reasons[:50]],
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=key[:1024].decode("utf-8", "replace") if key is not None else None,
+        value_base64=None if kept is None else base64.b64encode(kept).decode(),
+        value_text=None if raw is None else raw[:TEXT_LIMIT].decode("utf-8", "replace"),
+        value_length=None if raw is None else len(raw),
+        value_sha256=None if raw is None else hashlib.sha256(raw).hexdigest(),
+        value_truncated=raw is not None and len(raw) > value_limit,
+        dead_lettered_at=datetime.now(UTC),
+    )
+    return record.model_dump_json().encode()

@@ -3,7 +3,7 @@
 A heap per partition with lazy deletion: setting a case's time pushes a new entry and
 supersedes the old one; popping skips superseded entries. Each operation is O(log n); a
 tick looks only at the heads, never scans the table. The index lives in memory and is
-rebuilt from the `due` table when partitions are assigned.
+rebuilt from the partition's local store when partitions are assigned.
 """
 
 import heapq
@@ -25,12 +25,13 @@ class DueIndex:
         current[case_id] = at
         heapq.heappush(self._heaps.setdefault(partition, []), (at, case_id))
 
-    def pop_due(self, now: float) -> list[tuple[int, str, float]]:
-        """Remove and return (partition, case_id, at) of every entry due at or before `now`."""
-        out = []
+    def pop_due(self, now: float, limit: int | None = None) -> list[tuple[int, str, float]]:
+        """Remove and return (partition, case_id, at) of the entries due at or before `now`,
+        at most `limit` of them."""
+        out: list[tuple[int, str, float]] = []
         for partition, heap in self._heaps.items():
             current = self._current[partition]
-            while heap and heap[0][0] <= now:
+            while heap and heap[0][0] <= now and (limit is None or len(out) < limit):
                 at, case_id = heapq.heappop(heap)
                 if current.get(case_id) == at:
                     del current[case_id]
@@ -59,7 +60,7 @@ class DueIndex:
                 del self._heaps[partition], self._current[partition]
 
     def rebuild(self, partition: int, entries: Iterable[tuple[str, float]]) -> None:
-        """Replace a partition's entries, e.g. from the `due` table after recovery."""
+        """Replace a partition's entries, e.g. from its store after recovery."""
         current = {case_id: at for case_id, at in entries}
         self._current[partition] = current
         heap = [(at, case_id) for case_id, at in current.items()]

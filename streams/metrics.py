@@ -30,7 +30,15 @@ CALENDAR_FALLBACK = Gauge(
     "casewatch_calendar_fallback_years",
     "Years counted with the weekend fallback calendar (official schedule not yet known)",
 )
-SKIPPED_REPUBLISHED = Counter(
-    "casewatch_skipped_records_republished_total",
-    "Source records the consumer skipped after a rebalance, read back and sent again",
+SEND_FAILURES = Counter(
+    "casewatch_send_failures_total", "Rounds of output messages Kafka did not acknowledge"
 )
+RECOVERY_SECONDS = Histogram(
+    "casewatch_recovery_seconds", "Time to catch up assigned partitions' state and index",
+    buckets=(0.1, 0.5, 1, 5, 15, 30, 60, 120, 300),
+)
+BATCH_SECONDS = Histogram(
+    "casewatch_job_seconds", "Time to run one job (a source batch or a round of dues)",
+    buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5),
+)
+CACHED_CASES = Gauge("casewatch_cached_cases", "Parsed cases held in memory")

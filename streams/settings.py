@@ -22,8 +22,15 @@ class Settings(BaseModel):
     tz: str = "Asia/Shanghai"  # display time zone; rules always count in China Standard Time
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
+    web_host: str = "127.0.0.1"  # health and readiness: GET /health, /ready
     web_port: int = 6066
     tick_interval: float = 0.1  # seconds between looks at the due index
+    batch_max_records: int = Field(2000, ge=1)  # source records handed to the agent at once
+    case_cache_size: int = Field(100_000, ge=1)  # parsed cases kept in memory
+    closed_retention: float = Field(3600.0, ge=0)  # seconds an idle case with nothing due
+    # stays in memory (it is reloaded from the local store on its next message)
+    send_retries: int = Field(5, ge=0)  # retries of a failed output batch before stopping
+    dead_letter_value_limit: int = Field(128 * 1024, ge=1024)  # bytes of the original kept
     sink_batch_rows: int = 5000
     sink_flush_seconds: float = 1.0
     clickhouse: ClickHouseSettings = ClickHouseSettings()

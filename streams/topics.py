@@ -1,11 +1,22 @@
-"""The worker's topics, created if missing (all with the same partition count)."""
+"""The worker's topics, created if missing (all with the same partition count).
+
+`case-state` is the compacted changelog of the cases' state (streams/case_store.py).
+`case-events` accepts messages up to 4 MiB so that an oversized event reaches casewatch
+and is dead-lettered with its reason, instead of being refused to its publisher alone.
+"""
+
+import sys
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
 
-TOPICS = ("case-events", "case-ticks", "warnings", "case-events.dlq", "case-rows", "acks")
+TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks")
+CONFIGS = {
+    "case-events": {"max.message.bytes": str(4 * 1024 * 1024)},
+    "case-state": {"cleanup.policy": "compact"},
+}
 
 
 def ensure_topics(settings: Settings) -> list[str]:
@@ -14,9 +25,9 @@ def ensure_topics(settings: Settings) -> list[str]:
                              client_id=f"{settings.app_id}-admin")
     try:
         existing = set(admin.list_topics())
-        wanted = [settings.topic(name) for name in TOPICS]
-        missing = [NewTopic(name, settings.partitions, 1) for name in wanted
-                   if name not in existing]
+        missing = [NewTopic(settings.topic(name), settings.partitions, 1,
+                            topic_configs=CONFIGS.get(name, {}))
+                   for name in TOPICS if settings.topic(name) not in existing]
         if missing:
             try:
                 admin.create_topics(missing)
@@ -25,3 +36,13 @@ def ensure_topics(settings: Settings) -> list[str]:
         return [t.name for t in missing]
     finally:
         admin.close()
+
+
+def main() -> None:
+    """`python -m streams.topics`: create the topics of the environment's settings."""
+    for name in ensure_topics(Settings.from_env()):
+        print(f"[topics] created {name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,4 @@
-"""Thin agents wiring topics, tables and sinks to the pure core. Importing registers them."""
+"""Thin agents, timers and web pages wiring the app to the runtime and the pure core.
 
-from streams.agents import cases, sink, timers
-
-__all__ = ["cases", "sink", "timers"]
+Each module has `register(app, ...)`, called by `streams.app.create_app`.
+"""

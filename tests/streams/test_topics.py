@@ -6,7 +6,7 @@ from kafka.errors import TopicAlreadyExistsError
 import streams.topics as topics
 from streams.settings import Settings
 
-ALL = ["case-events", "case-ticks", "warnings", "case-events.dlq", "case-rows", "acks"]
+ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks"]
 
 
 class FakeAdmin:
@@ -45,6 +45,15 @@ def described(new_topics):
     return [(t.name, t.num_partitions, t.replication_factor) for t in new_topics]
 
 
+def test_changelog_is_compacted_and_events_may_be_large(admin):
+    topics.ensure_topics(Settings(topic_prefix="c."))
+    (client,) = admin.instances
+    configs = {t.name: t.topic_configs for t in client.created[0]}
+    assert configs["c.case-state"] == {"cleanup.policy": "compact"}
+    assert configs["c.case-events"] == {"max.message.bytes": str(4 * 1024 * 1024)}
+    assert configs["c.warnings"] == {}
+
+
 def test_topic_list():
     assert list(topics.TOPICS) == ALL
 
@@ -56,8 +65,8 @@ def test_topic_list():
         ("t1.", 2, [], [f"t1.{n}" for n in ALL]),
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
-         ["casewatch.case-events", "casewatch.case-ticks", "casewatch.case-events.dlq",
-          "casewatch.case-rows"]),
+         ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
+          "casewatch.case-state"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],

@@ -1,4 +1,4 @@
-"""streams.processor: apply_event / evaluate on a CaseState — what gets published when."""
+"""streams.case_logic: messages and dues of one case, and what gets published when."""
 
 import json
 from datetime import datetime, timedelta, timezone
@@ -7,8 +7,7 @@ import pytest
 
 from rules.testing import CaseTimeline, shared_engine
 from schemas.event import EVENT_ADAPTER
-from streams.case_state import CaseState
-from streams.processor import Outcome, apply_event, conflict_reason, evaluate
+from streams.case_logic import Arrival, CaseLogic, Outcome, conflict_reason
 
 START = "2026-05-11T10:00:00+08:00"  # a Monday
 CST = timezone(timedelta(hours=8))
@@ -43,7 +42,30 @@ def ids(outcome: Outcome) -> dict[str, str]:
 
 
 def nothing(outcome: Outcome) -> bool:
-    return outcome == Outcome()
+    return (outcome.warnings, outcome.measures, outcome.archived) == ([], [], [])
+
+
+def CaseState() -> CaseLogic:  # noqa: N802  (reads as the state it is)
+    return CaseLogic("C1", shared_engine())
+
+
+def apply_event(state: CaseLogic, event, now: datetime, engine, replay: bool = False) -> Outcome:
+    """A new source message (or, with `replay`, one delivered again after a crash)."""
+    offset = state.offset if replay else state.offset + 1
+    return state.on_events([Arrival(event, event.model_dump_json().encode(), offset)], now)
+
+
+def evaluate(state: CaseLogic, now: datetime, engine) -> Outcome:
+    """The case's due has come (or not: then nothing is evaluated)."""
+    return state.on_due(now)
+
+
+def stored(state: CaseLogic, key: str) -> dict:
+    return json.loads(state.published[key][1].model_dump_json())
+
+
+def is_duplicate(outcome: Outcome) -> bool:
+    return nothing(outcome) and outcome.duplicates == 1 and outcome.conflicts == []
 
 
 # --- a new event ---------------------------------------------------------------------------
@@ -64,14 +86,13 @@ def test_new_event_publishes_its_warnings(case, engine, now, published, next_in)
     assert summary(outcome) == published
     assert measures(outcome) == [
         ("P1", "detention", True, at(0), None, datetime(2026, 5, 15, tzinfo=CST), ["C1-e1"])]
-    assert outcome.archived is event
-    assert (outcome.conflict, outcome.duplicate) == (None, False)
+    assert [a.event for a in outcome.archived] == [event]
+    assert (outcome.conflicts, outcome.duplicates) == ([], 0)
     expected = {w.warning_id: w for w in case.evaluate(hours=now)}
     assert {w.warning_id: w for w in outcome.warnings} == expected
-    assert state.events == {"C1-e1": event.model_dump_json()}
-    assert state.next_at == at(next_in).timestamp()
+    assert state.events == {"C1-e1": event}
+    assert state.next_due() == at(next_in).timestamp()
     assert state.version == 1
-    assert set(state.warnings) == {f"w:{wid}" for wid in expected}
     assert set(state.published) == {f"w:{wid}" for wid in expected} | {"m:P1:detention"}
 
 
@@ -81,7 +102,7 @@ def test_new_event_that_changes_nothing_publishes_nothing(case, engine):
     interrogation = case.add("interrogated", hours=3)
     outcome = apply_event(state, interrogation, at(4), engine)
     assert (outcome.warnings, outcome.measures) == ([], [])
-    assert outcome.archived is interrogation  # still archived
+    assert [a.event for a in outcome.archived] == [interrogation]  # still archived
     assert state.version == 1
     assert set(state.events) == {"C1-e1", "C1-e2"}
 
@@ -94,20 +115,20 @@ def test_same_event_again_is_a_duplicate(case, engine):
     state = CaseState()
     first = apply_event(state, event, at(21), engine)
     assert len(first.warnings) == 3
-    before = state.to_json()
+    before = dict(state.published)
     outcome = apply_event(state, event, at(21), engine)
-    assert outcome == Outcome(duplicate=True)
-    assert state.to_json() == before
+    assert is_duplicate(outcome)
+    assert state.published == before
 
 
 def test_same_event_again_later_is_still_only_a_duplicate(case, engine):
     event = case.add("detained")
     state = CaseState()
     apply_event(state, event, at(21), engine)
-    before = state.to_json()
-    # ticks, not duplicates, drive the clock: nothing is evaluated here
-    assert apply_event(state, event, at(30), engine) == Outcome(duplicate=True)
-    assert state.to_json() == before
+    before = dict(state.published)
+    # dues, not duplicates, drive the clock: nothing is evaluated here
+    assert is_duplicate(apply_event(state, event, at(30), engine))
+    assert state.published == before
 
 
 def test_same_body_in_another_key_order_is_a_duplicate(case, engine):
@@ -116,7 +137,7 @@ def test_same_body_in_another_key_order_is_a_duplicate(case, engine):
     apply_event(state, event, at(21), engine)
     data = json.loads(event.model_dump_json())
     reordered = EVENT_ADAPTER.validate_json(json.dumps(dict(reversed(list(data.items())))))
-    assert apply_event(state, reordered, at(21), engine) == Outcome(duplicate=True)
+    assert is_duplicate(apply_event(state, reordered, at(21), engine))
 
 
 def test_same_body_with_unknown_keys_in_another_order_is_a_duplicate(engine):
@@ -130,7 +151,7 @@ def test_same_body_with_unknown_keys_in_another_order_is_a_duplicate(engine):
     assert first == again  # the same event to the models
     state = CaseState()
     apply_event(state, first, at(1), engine)
-    assert apply_event(state, again, at(1), engine) == Outcome(duplicate=True)
+    assert is_duplicate(apply_event(state, again, at(1), engine))
 
 
 # --- a conflicting body --------------------------------------------------------------------
@@ -148,15 +169,17 @@ CONFLICTS = {
 def test_conflicting_body_is_refused_and_changes_nothing(case, engine, change, replay):
     state = CaseState()
     apply_event(state, case.add("detained", event_id="E-1"), at(21), engine)
-    before = state.to_json()
+    before = (dict(state.events), dict(state.published), state.version)
     other = CaseTimeline(start=START, engine=engine)
     change = dict(change)
     conflicting = other.add(change.pop("event_type"), event_id="E-1", **change)
     outcome = apply_event(state, conflicting, at(22), engine, replay=replay)
-    assert outcome == Outcome(conflict=conflict_reason("E-1"))
-    assert outcome.conflict == (
+    assert [(a.event, reason) for a, reason in outcome.conflicts] == [
+        (conflicting, conflict_reason("E-1"))]
+    assert nothing(outcome)
+    assert conflict_reason("E-1") == (
         "event_id 'E-1' was seen before with a different body; the first stays")
-    assert state.to_json() == before
+    assert (dict(state.events), dict(state.published), state.version) == before
 
 
 # --- a replay ------------------------------------------------------------------------------
@@ -170,8 +193,8 @@ def test_replay_republishes_the_whole_current_state(case, engine):
     assert [w.model_dump_json() for w in outcome.warnings] == [
         w.model_dump_json() for w in first.warnings]
     assert outcome.measures == first.measures
-    assert outcome.archived is event
-    assert (outcome.duplicate, outcome.conflict) == (True, None)
+    assert [a.event for a in outcome.archived] == [event]  # archived again
+    assert (outcome.duplicates, outcome.conflicts) == (0, [])
     assert state.version == 2  # the measures went out again, with a higher version
     # and once republished, a plain tick at the same instant has nothing new
     assert nothing(evaluate(state, at(21), engine))
@@ -188,15 +211,15 @@ def test_replay_of_an_unknown_event_publishes_everything(case, engine):
         ("det_transfer_to_jail", "approaching", "open"),
     ]
     assert [m.measure for m in outcome.measures] == ["detention"]
-    assert (outcome.duplicate, outcome.archived) == (False, interrogation)
+    assert (outcome.duplicates, [a.event for a in outcome.archived]) == (0, [interrogation])
 
 
-def test_tick_replay_republishes_withdrawn_warnings_too(case, engine):
+def test_replay_republishes_withdrawn_warnings_too(case, engine):
     state = CaseState()
     apply_event(state, case.add("detained"), at(21), engine)
-    apply_event(state, case.add("family_notified", hours=2, measure="detention"), at(22),
-                engine)
-    outcome = evaluate(state, at(22), engine, republish=True)
+    notice = case.add("family_notified", hours=2, measure="detention")
+    apply_event(state, notice, at(22), engine)
+    outcome = apply_event(state, notice, at(22), engine, replay=True)
     assert summary(outcome) == [
         ("det_family_notice", "approaching", "withdrawn"),
         ("det_first_interrogation", "approaching", "open"),
@@ -236,13 +259,13 @@ def test_tick_from_approaching_to_overdue_record(case, engine):
     assert (family.level.value, family.status.value, family.late) == ("overdue", "open", None)
     assert family.due_at == at(24)
     assert family.changed_at == at(24)
-    assert json.loads(state.warnings[f"w:{family.warning_id}"])["level"] == "overdue"
+    assert stored(state, f"w:{family.warning_id}")["level"] == "overdue"
 
 
 def test_tick_on_an_empty_state_publishes_nothing(engine):
     state = CaseState()
     assert nothing(evaluate(state, at(0), engine))
-    assert (state.next_at, state.version, state.published) == (None, 0, {})
+    assert (state.next_due(), state.version, state.published) == (None, 0, {})
 
 
 # --- late events that withdraw a published warning -----------------------------------------
@@ -254,7 +277,7 @@ def test_late_event_withdraws_a_published_warning_once(case, engine):
     published = {w.rule_id: w for w in first.warnings}
     late = case.add("family_notified", hours=2, measure="detention")  # long before the lead
     outcome = apply_event(state, late, at(22), engine)
-    assert outcome.archived is late
+    assert [a.event for a in outcome.archived] == [late]
     assert outcome.measures == []
     (withdrawn,) = outcome.warnings
     old = published["det_family_notice"]
@@ -280,8 +303,8 @@ def test_withdrawn_warning_is_not_republished_by_later_events(case, engine):
     for event_type, hours in [("interrogated", 22.5), ("sent_to_jail", 30), ("arrested", 40)]:
         outcome = apply_event(state, case.add(event_type, hours=hours), at(hours + 0.5), engine)
         assert "det_family_notice" not in ids(outcome), event_type
-    stored = json.loads(state.warnings["w:" + ids(first)["det_family_notice"]])
-    assert (stored["status"], stored["changed_at"]) == ("withdrawn", "2026-05-12T06:00:00+08:00")
+    held = stored(state, "w:" + ids(first)["det_family_notice"])
+    assert (held["status"], held["changed_at"]) == ("withdrawn", "2026-05-12T06:00:00+08:00")
 
 
 def test_withdrawn_changed_at_is_the_latest_event_when_later_than_published(case, engine):
@@ -318,7 +341,7 @@ def test_retracted_trigger_withdraws_each_warning_once(case, engine):
     outcome = apply_event(state, retraction, at(22), engine)
     assert summary(outcome) == [(r, "approaching", "withdrawn") for r in DETENTION_RULES]
     assert all(w.evidence == ["C1-e1", "C1-e2"] for w in outcome.warnings)
-    assert state.next_at is None
+    assert state.next_due() is None
     assert nothing(evaluate(state, at(30), engine))
 
 
@@ -389,24 +412,24 @@ def test_next_at_is_the_next_clock_driven_change(case, engine, events, now, next
     state = CaseState()
     for event_type, hours, details in events:
         apply_event(state, case.add(event_type, hours=hours, **details), at(now), engine)
-    assert state.next_at == (None if next_in is None else at(next_in).timestamp())
+    assert state.next_due() == (None if next_in is None else at(next_in).timestamp())
     expected = case.result(hours=now).next_at
-    assert state.next_at == (None if expected is None else expected.timestamp())
+    assert state.next_due() == (None if expected is None else expected.timestamp())
 
 
 def test_event_dated_slightly_ahead_schedules_its_own_evaluation(case, engine):
     state = CaseState()
     detained = case.add("detained", minutes=2)  # the source's clock runs 2 minutes ahead
     apply_event(state, detained, at(0), engine)
-    assert state.next_at == at(2 / 60).timestamp()
+    assert state.next_due() == at(2 / 60).timestamp()
 
 
 def test_nothing_changes_before_next_at_and_something_does_at_it(case, engine):
     state = CaseState()
     apply_event(state, case.add("detained"), at(1), engine)
-    due = datetime.fromtimestamp(state.next_at, CST)
+    due = datetime.fromtimestamp(state.next_due(), CST)
     assert due == at(20)
     assert nothing(evaluate(state, due - timedelta(seconds=1), engine))
     assert summary(evaluate(state, due, engine)) == [
         (r, "approaching", "open") for r in DETENTION_RULES]
-    assert state.next_at == at(24).timestamp()
+    assert state.next_due() == at(24).timestamp()

@@ -1,0 +1,232 @@
+"""One case's logic and timer, as Flink's KeyedProcessFunction or bytewax's StatefulLogic:
+`on_events` (new messages), `on_due` (its clock), `next_due`, and `changes` (what to
+persist). Pure: no Faust, no Kafka, no I/O; the clock comes in as `now`.
+
+The case is evaluated subject by subject (rules/engine.py): an event re-evaluates only the
+subjects it touches (its person, or every subject for a case-level event), and a due only
+the subjects that are due, so the cost of a message does not grow with the case's history.
+What changed since the last publication (warnings, measure states) is published; a
+published warning that a late event proved never due is published as withdrawn, and a
+published measure whose start was retracted as ended. A redelivered source message (a crash
+came before its offset was committed) publishes the case's whole current state again:
+outputs are idempotent, so nothing is lost.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rules.engine import CASE_SUBJECT, CaseResult, Engine, merge, subject_of
+from rules.render import withdrawn
+from schemas.event import EVENT_ADAPTER, Envelope
+from schemas.measure_state import MeasureState
+from schemas.warning import Warning
+
+Record = Warning | MeasureState
+
+#: Item names of a case's persisted state (see `changes`): events, published records, meta.
+EVENT_ITEM, PUBLISHED_ITEM, META_ITEM = "e:", "p:", "m"
+
+
+@dataclass(slots=True)
+class Arrival:
+    """A valid source message of this case."""
+
+    event: Envelope
+    raw: bytes  # the message's value, for the archive
+    offset: int
+
+
+@dataclass(slots=True)
+class Outcome:
+    warnings: list[Warning] = field(default_factory=list)
+    measures: list[MeasureState] = field(default_factory=list)
+    version: int = 0  # of the measure states published
+    archived: list[Arrival] = field(default_factory=list)  # new events, for the archive
+    conflicts: list[tuple[Arrival, str]] = field(default_factory=list)  # refused, and why
+    duplicates: int = 0
+
+
+def conflict_reason(event_id: str) -> str:
+    return f"event_id {event_id!r} was seen before with a different body; the first stays"
+
+
+def _ts(at: datetime | None) -> str:
+    return "" if at is None else str(int(at.timestamp()))
+
+
+def signature(record: Record) -> str:
+    """What a published record's state depends on; its texts are derived from these."""
+    if isinstance(record, Warning):
+        fields = (record.level, record.status, record.late, _ts(record.due_at),
+                  _ts(record.resolved_at), _ts(record.changed_at), record.calendar_provisional)
+    else:
+        fields = (record.active, _ts(record.since), _ts(record.until), _ts(record.due_at))
+    return "|".join(map(str, fields)) + "|" + ",".join(record.evidence)
+
+
+def record_key(record: Record) -> str:
+    if isinstance(record, Warning):
+        return f"w:{record.warning_id}"
+    return f"m:{record.person_id}:{record.measure}"
+
+
+class CaseLogic:
+    """A case's events, what was published of it, and its per-subject results."""
+
+    __slots__ = ("case_id", "engine", "events", "published", "offset", "version",
+                 "_results", "_dirty")
+
+    def __init__(self, case_id: str, engine: Engine):
+        self.case_id = case_id
+        self.engine = engine
+        self.events: dict[str, Envelope] = {}
+        self.published: dict[str, tuple[str, Record]] = {}  # key -> (signature, record)
+        self.offset = -1  # highest source offset applied
+        self.version = 0  # grows with every publication of measure states
+        self._results: dict[str | None, CaseResult] = {}  # memory only, rebuilt on demand
+        self._dirty: set[str] = set()
+
+    # ------------------------------------------------------------------ the two handlers
+
+    def on_events(self, arrivals: Iterable[Arrival], now: datetime) -> Outcome:
+        """Apply a batch of this case's messages (in offset order) and evaluate once."""
+        out = Outcome()
+        touched: set[str | None] = set()
+        replay = False
+        for a in arrivals:
+            redelivered = a.offset <= self.offset
+            self.offset = max(self.offset, a.offset)
+            known = self.events.get(a.event.event_id)
+            if known is not None and known != a.event:
+                out.conflicts.append((a, conflict_reason(a.event.event_id)))
+                continue
+            replay |= redelivered
+            if known is not None and not redelivered:
+                out.duplicates += 1
+                continue
+            out.archived.append(a)
+            if known is not None:
+                continue
+            self.events[a.event.event_id] = a.event
+            self._dirty.add(EVENT_ITEM + a.event.event_id)
+            touched.add(subject_of(a.event))
+        if replay or CASE_SUBJECT in touched:
+            touched = set(self._subjects())
+        self._publish(touched, now, out, republish=replay)
+        return out
+
+    def on_due(self, now: datetime) -> Outcome:
+        """Re-evaluate the subjects whose next change has come."""
+        self._ensure_results(now)
+        due = {s for s, r in self._results.items()
+               if r.next_at is not None and r.next_at <= now}
+        out = Outcome()
+        self._publish(due, now, out)
+        return out
+
+    def next_due(self) -> float | None:
+        """Epoch seconds of the next clock-driven change, or None."""
+        nexts = [r.next_at for r in self._results.values() if r.next_at is not None]
+        return min(nexts).timestamp() if nexts else None
+
+    # ------------------------------------------------------------------ evaluation
+
+    def _subjects(self) -> list[str | None]:
+        persons = {subject_of(e) for e in self.events.values()} - {CASE_SUBJECT}
+        return [*sorted(persons), CASE_SUBJECT]
+
+    def _events_of(self, subject: str | None) -> list[Envelope]:
+        return [e for e in self.events.values() if subject_of(e) in (subject, CASE_SUBJECT)]
+
+    def _ensure_results(self, now: datetime) -> None:
+        for s in self._subjects():
+            if s not in self._results:
+                self._results[s] = self.engine.evaluate_subject(self._events_of(s), s, now)
+
+    def _publish(self, subjects: set[str | None], now: datetime, out: Outcome,
+                 republish: bool = False) -> None:
+        self._ensure_results(now)
+        self._dirty.add(META_ITEM)  # the next due moves with every evaluation
+        keys: set[str] = set()
+        for s in subjects:
+            keys.update(map(record_key, _records(self._results[s])))
+            self._results[s] = self.engine.evaluate_subject(self._events_of(s), s, now)
+            keys.update(map(record_key, _records(self._results[s])))
+        if republish:
+            keys.update(self.published)
+        current = {record_key(r): r for r in _records(merge(
+            [self._results[s] for s in self._subjects()]))}
+        ordered = [k for k in current if k in keys] + sorted(keys.difference(current))
+        for key in ordered:
+            record = current.get(key) or self._gone(key)
+            if record is None:
+                continue
+            sig = signature(record)
+            held = self.published.get(key)
+            if held is not None and held[0] == sig and not republish:
+                continue
+            self.published[key] = (sig, record)
+            self._dirty.add(PUBLISHED_ITEM + key)
+            (out.warnings if isinstance(record, Warning) else out.measures).append(record)
+        if out.measures:
+            self.version += 1
+        out.version = self.version
+
+    def _gone(self, key: str) -> Record | None:
+        """A published record the events no longer raise: withdrawn, or ended."""
+        held = self.published.get(key)
+        if held is None:
+            return None
+        old = held[1]
+        subject = old.person_id
+        latest = max((e.occurred_at for e in self._events_of(subject)),
+                     default=old.changed_at if isinstance(old, Warning) else old.since)
+        if isinstance(old, Warning):
+            if old.status == "withdrawn":
+                return old
+            rule = self.engine.catalogue.by_id[old.rule_id]
+            return withdrawn(old, rule, max(latest, old.changed_at))
+        if not old.active:
+            return old
+        return old.model_copy(update=dict(active=False, until=max(latest, old.since),
+                                          due_at=None))
+
+    # ------------------------------------------------------------------ persistence
+
+    def changes(self) -> dict[str, bytes]:
+        """The items changed since the last call, as bytes: the changelog's delta."""
+        out = {}
+        for item in self._dirty:
+            if item == META_ITEM:
+                due = self.next_due()
+                out[item] = f"{self.offset} {self.version} {'-' if due is None else due}".encode()
+            elif item.startswith(EVENT_ITEM):
+                out[item] = self.events[item[len(EVENT_ITEM):]].model_dump_json().encode()
+            else:
+                sig, record = self.published[item[len(PUBLISHED_ITEM):]]
+                kind = b"w" if isinstance(record, Warning) else b"m"
+                out[item] = kind + record.model_dump_json().encode()
+        self._dirty.clear()
+        return out
+
+    @classmethod
+    def restore(cls, case_id: str, engine: Engine, items: dict[str, bytes]) -> "CaseLogic":
+        """A case from its persisted items (the inverse of `changes`)."""
+        logic = cls(case_id, engine)
+        for item, value in items.items():
+            if item == META_ITEM:
+                offset, version, _ = value.split()
+                logic.offset, logic.version = int(offset), int(version)
+            elif item.startswith(EVENT_ITEM):
+                event = EVENT_ADAPTER.validate_json(value)
+                logic.events[event.event_id] = event
+            elif item.startswith(PUBLISHED_ITEM):
+                model = Warning if value[:1] == b"w" else MeasureState
+                record = model.model_validate_json(value[1:])
+                logic.published[item[len(PUBLISHED_ITEM):]] = (signature(record), record)
+        return logic
+
+
+def _records(result: CaseResult) -> list[Record]:
+    return [*result.warnings, *result.measures]

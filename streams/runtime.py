@@ -1,0 +1,115 @@
+"""The worker's state and its one writer: stores, cache, due index, and how a job runs.
+
+Jobs (source batches and dues) run one at a time under `lock`, which rebalances take too:
+a partition is never released or recovered while a job touches it. A job's messages are
+all acknowledged by Kafka before its changelog records reach the local store, before its
+dues are indexed, and before its source offsets are committed (at-least-once that does
+not depend on timing; outputs are idempotent).
+"""
+
+import asyncio
+import logging
+import time
+from datetime import datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from rules.engine import Engine
+from streams import metrics
+from streams.case_cache import CaseCache
+from streams.case_store import PartitionStore
+from streams.clients import consumer_config, producer_config
+from streams.due_index import DueIndex
+from streams.outputs import Outputs
+from streams.recovery import recover
+from streams.settings import Settings
+from streams.work import Job, Processor, Result
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, engine: Engine, clock):
+        self.settings = settings
+        self.clock = clock
+        self.lock = asyncio.Lock()
+        self.stores: dict[int, PartitionStore] = {}
+        self.cache = CaseCache(settings.case_cache_size, settings.closed_retention)
+        self.due_index = DueIndex()
+        self.processor = Processor(settings, engine, self.cache, self.stores)
+        self.changelog_topic = settings.topic("case-state")
+        self.ready = False
+        self._producer: AIOKafkaProducer | None = None
+        self._outputs: Outputs | None = None
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(**producer_config(self.settings))
+        await self._producer.start()
+        self._outputs = Outputs(self._producer, self.settings.send_retries)
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+        for store in self.stores.values():
+            store.close()
+        self.stores.clear()
+
+    # ------------------------------------------------------------------ partitions
+
+    def owns(self, partition: int) -> bool:
+        return partition in self.stores
+
+    async def acquire(self, partitions: set[int]) -> None:
+        """Open, catch up and index newly assigned partitions (call under `lock`)."""
+        started = time.monotonic()
+        consumer = AIOKafkaConsumer(**consumer_config(self.settings, group_id=None))
+        await consumer.start()
+        try:
+            for p in sorted(partitions - set(self.stores)):
+                store = PartitionStore(self.settings.state_dir / f"cases-{p}")
+                applied = await recover(store, consumer, self.changelog_topic, p)
+                self.stores[p] = store
+                self.due_index.rebuild(p, store.dues())
+                log.info("partition %d recovered: %d changelog records applied", p, applied)
+        finally:
+            await consumer.stop()
+        metrics.RECOVERY_SECONDS.observe(time.monotonic() - started)
+        log.info("due index rebuilt: %d cases over partitions %s", len(self.due_index),
+                 sorted(self.stores))
+
+    def release(self, partitions: set[int]) -> None:
+        """Forget revoked partitions (call under `lock`); their stores stay on disk."""
+        for p in partitions & set(self.stores):
+            self.stores.pop(p).close()
+        self.cache.drop_partitions(partitions)
+        self.due_index.keep_only(self.stores)
+
+    # ------------------------------------------------------------------ jobs
+
+    async def execute(self, job: Job) -> dict[tuple[str, int], int]:
+        """Run one job to the end; return the source offsets it makes safe to commit."""
+        now: datetime = self.clock.now()
+        if job.records:
+            result = self.processor.records(
+                [r for r in job.records if self.owns(r.partition)], now)
+        else:
+            result = self.processor.dues([d for d in job.dues if self.owns(d[0])], now)
+        await self._persist(result)
+        return result.offsets
+
+    async def _persist(self, result: Result) -> None:
+        metadata = await self._outputs.send_all(result.sends)
+        checkpoints: dict[int, int] = {}
+        for send, meta in zip(result.sends, metadata, strict=True):
+            if send.topic == self.changelog_topic:
+                checkpoints[meta.partition] = max(checkpoints.get(meta.partition, 0),
+                                                  meta.offset + 1)
+        for p, records in result.changelog.items():
+            self.stores[p].apply(records, checkpoints.get(p))
+        for p, case_id, due in result.dues:
+            self.due_index.set(p, case_id, due)
+
+    def due_now(self, limit: int) -> list[tuple[int, str]]:
+        """Up to `limit` (partition, case_id) whose due has come, taken off the index; a
+        job re-indexes each with its next due once its outputs are acknowledged."""
+        return [(p, c) for p, c, _ in self.due_index.pop_due(time.time(), limit)]
