@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.support.clickhouse_counts import distinct, rows_and_keys, wait_available
 from tests.support.kafka_topics import committed_offsets, end_offsets, read_topic
 from tests.support.oracle import compare, current_in_clickhouse, current_on_topic, evaluate
-from tests.support.quiescence import wait_quiescent
+from tests.support.quiescence import wait_quiescent, wait_sink
 
 
 def pipeline_failures(sandbox, events: list[dict], workdir: Path,
@@ -18,6 +18,9 @@ def pipeline_failures(sandbox, events: list[dict], workdir: Path,
     bootstrap = sandbox.stack.bootstrap
     at = wait_quiescent(sandbox, timeout=timeout)
     failures = []
+    if rows_lag := wait_sink(sandbox):
+        failures.append(f"sink group {sandbox.sink_group} still {rows_lag} rows behind "
+                        f"(partition: rows) on case-rows")
 
     ends = end_offsets(bootstrap, sandbox.topic("case-events"))
     committed = committed_offsets(bootstrap, sandbox.worker_group, sandbox.topic("case-events"))

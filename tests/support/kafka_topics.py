@@ -3,26 +3,7 @@
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import TopicAlreadyExistsError
-
-
-def create_topics(bootstrap: str, names: list[str], partitions: int,
-                  configs: dict[str, dict[str, str]] | None = None) -> None:
-    """Create the topics that are missing (configs per topic name, e.g. max.message.bytes)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        existing = set(admin.list_topics())
-        missing = [NewTopic(n, partitions, 1, topic_configs=(configs or {}).get(n, {}))
-                   for n in names if n not in existing]
-        if missing:
-            try:
-                admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass
-    finally:
-        admin.close()
 
 
 def delete_topics_with_prefix(bootstrap: str, *prefixes: str) -> None:

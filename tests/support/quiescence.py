@@ -14,26 +14,27 @@ def lag(bootstrap: str, group: str, topic: str) -> dict[int, int]:
             for p, end in end_offsets(bootstrap, topic).items() if end != committed.get(p, 0)}
 
 
-def wait_quiescent(sandbox, timeout: float = 300.0, settle: float | None = None) -> datetime:
-    """Until the worker group has committed every input, the sink group every row, and
-    the warnings topic has not grown for `settle` seconds; return that instant.
+def _check_alive(sandbox, lags) -> None:
+    if sandbox.workers and not any(w.alive for w in sandbox.workers):
+        codes = [w.proc.returncode for w in sandbox.workers if w.proc]
+        raise AssertionError(f"every worker exited ({codes}) with lags {lags}")
 
-    Raises with the lags seen last when it does not happen within `timeout`."""
+
+def wait_quiescent(sandbox, timeout: float = 300.0, settle: float | None = None) -> datetime:
+    """Until the worker group has committed every input and the warnings topic has not
+    grown for `settle` seconds; return that instant.
+
+    Raises with the lag seen last when it does not happen within `timeout`."""
     settle = settle if settle is not None else float(
         os.environ.get("CASEWATCH_FAULT_SETTLE_SECONDS", "3"))
     bootstrap = sandbox.stack.bootstrap
     deadline = time.monotonic() + timeout
     warnings_end, stable_since = None, None
     while True:
-        lags = {
-            "worker": lag(bootstrap, sandbox.worker_group, sandbox.topic("case-events")),
-            "sink": lag(bootstrap, sandbox.sink_group, sandbox.topic("case-rows")),
-        }
+        worker_lag = lag(bootstrap, sandbox.worker_group, sandbox.topic("case-events"))
+        _check_alive(sandbox, worker_lag)
         now = time.monotonic()
-        if sandbox.workers and not any(w.alive for w in sandbox.workers):
-            codes = [w.proc.returncode for w in sandbox.workers if w.proc]
-            raise AssertionError(f"every worker exited ({codes}) with lags {lags}")
-        if any(lags.values()):
+        if worker_lag:
             stable_since = None
         else:
             ends = end_offsets(bootstrap, sandbox.topic("warnings"))
@@ -42,8 +43,17 @@ def wait_quiescent(sandbox, timeout: float = 300.0, settle: float | None = None)
             elif now - stable_since >= settle:
                 return datetime.now(UTC)
         if now > deadline:
-            raise AssertionError(f"pipeline not quiescent after {timeout} s; lags {lags}")
+            raise AssertionError(f"worker group lag {worker_lag} after {timeout} s")
         time.sleep(0.5)
+
+
+def wait_sink(sandbox, timeout: float = 120.0) -> dict[int, int]:
+    """Until the sink group has committed every row; the lag left when it has not."""
+    deadline = time.monotonic() + timeout
+    while (rows_lag := lag(sandbox.stack.bootstrap, sandbox.sink_group,
+                           sandbox.topic("case-rows"))) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return rows_lag
 
 
 def wait_processed(sandbox, count: int, timeout: float = 180.0) -> None:
@@ -51,6 +61,7 @@ def wait_processed(sandbox, count: int, timeout: float = 180.0) -> None:
     bootstrap, topic = sandbox.stack.bootstrap, sandbox.topic("case-events")
     deadline = time.monotonic() + timeout
     while (done := sum(committed_offsets(bootstrap, sandbox.worker_group, topic).values())) < count:
+        _check_alive(sandbox, {"committed": done})
         if time.monotonic() > deadline:
             raise AssertionError(f"worker group committed {done} of {count} inputs in {timeout} s")
         time.sleep(0.3)

@@ -6,17 +6,15 @@ from pathlib import Path
 
 from clickhouse_driver import Client
 
-from tests.support.kafka_topics import create_topics, delete_topics_with_prefix
+from streams.settings import Settings
+from streams.topics import ensure_topics
+from tests.support.kafka_topics import delete_topics_with_prefix
 from tests.support.ports import free_port
 from tests.support.worker_process import WorkerProcess
-
-#: The topics of the worker's public contract.
-PUBLIC_TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows")
 
 
 class Sandbox:
     def __init__(self, stack, workdir: Path, partitions: int = 4,
-                 topic_configs: dict[str, dict[str, str]] | None = None,
                  env: dict[str, str] | None = None):
         tag = uuid.uuid4().hex[:8]
         self.stack = stack
@@ -36,8 +34,8 @@ class Sandbox:
             **(env or {}),
         }
         self.workers: list[WorkerProcess] = []
-        create_topics(stack.bootstrap, [self.topic(t) for t in PUBLIC_TOPICS], partitions,
-                      {self.topic(name): c for name, c in (topic_configs or {}).items()})
+        # as the worker creates them, so that events can be published before it starts
+        ensure_topics(Settings.from_env(self.env))
 
     def topic(self, name: str) -> str:
         return self.prefix + name
