@@ -34,14 +34,24 @@ def evaluate(events: list[dict], at: datetime, workdir: Path) -> dict[str, State
     return out
 
 
-def current_on_topic(records) -> dict[str, State]:
+def last_on_topic(records) -> dict[str, dict]:
     """The last message per warning_id (a warning's messages share its case's partition,
     so the last by offset is its current state)."""
     out = {}
     for record in sorted(records, key=lambda r: (r.partition, r.offset)):
         w = json.loads(record.value)
-        out[w["warning_id"]] = (w["level"], w["status"])
+        out[w["warning_id"]] = w
     return out
+
+
+def states(warnings: dict[str, dict]) -> dict[str, State]:
+    return {wid: (w["level"], w["status"]) for wid, w in warnings.items()}
+
+
+def about(warnings: dict[str, dict]) -> dict[str, str]:
+    """warning_id -> where it comes from, to make a failure message actionable."""
+    return {wid: f"{w['case_id']}/{w['person_id']}/{w['rule_id']} due {w['due_at']}"
+            for wid, w in warnings.items()}
 
 
 def current_in_clickhouse(client, db: str) -> dict[str, State]:
@@ -56,6 +66,7 @@ def current_in_clickhouse(client, db: str) -> dict[str, State]:
 class Comparison:
     where: str
     expected: int
+    about: dict[str, str]
     matching: int = 0
     missing: list[str] = field(default_factory=list)
     different: list[tuple[str, State, State]] = field(default_factory=list)
@@ -69,18 +80,24 @@ class Comparison:
     def __str__(self) -> str:
         return (
             f"{self.where}: {self.matching} of {self.expected} warnings of evaluate match; "
-            f"{len(self.missing)} missing {self.missing[:5]}; {len(self.different)} with "
-            f"another state (id, evaluate, {self.where}) {self.different[:5]}; "
+            f"{len(self.missing)} missing {self._about(self.missing)}; "
+            f"{len(self.different)} with another state (evaluate -> {self.where}: "
+            f"{dict(self.state_counts())}) {self._about(d[0] for d in self.different)}; "
             f"{len(self.extra_not_withdrawn)} unknown to evaluate and not withdrawn "
-            f"{self.extra_not_withdrawn[:5]}; {self.extra_withdrawn} withdrawn extras; "
-            f"states differing: {dict(self.state_counts())}")
+            f"{self.extra_not_withdrawn[:5]} {self._about(e[0] for e in self.extra_not_withdrawn)}"
+            f"; {self.extra_withdrawn} withdrawn extras")
+
+    def _about(self, ids) -> list[str]:
+        return [f"{wid} ({self.about.get(wid, '?')})" for wid in list(ids)[:5]]
 
     def state_counts(self) -> Counter:
         return Counter(f"{e}->{a}" for _, e, a in self.different)
 
 
-def compare(expected: dict[str, State], actual: dict[str, State], where: str) -> Comparison:
-    c = Comparison(where, len(expected))
+def compare(expected: dict[str, State], actual: dict[str, State], where: str,
+            about: dict[str, str] | None = None) -> Comparison:
+    """`about` describes warnings by id (case, person, rule, due) for the failure message."""
+    c = Comparison(where, len(expected), about or {})
     for wid, state in expected.items():
         if wid not in actual:
             c.missing.append(wid)

@@ -47,7 +47,7 @@ def wait_quiescent(sandbox, timeout: float = 300.0, settle: float | None = None)
         time.sleep(0.5)
 
 
-def wait_sink(sandbox, timeout: float = 120.0) -> dict[int, int]:
+def wait_sink(sandbox, timeout: float = 60.0) -> dict[int, int]:
     """Until the sink group has committed every row; the lag left when it has not."""
     deadline = time.monotonic() + timeout
     while (rows_lag := lag(sandbox.stack.bootstrap, sandbox.sink_group,

@@ -14,9 +14,10 @@ def test_missing_different_and_unknown_warnings_are_failures_withdrawn_extras_ar
                 "c": ("violation", "open")}
     actual = {"b": ("overdue", "open"), "c": ("violation", "open"),
               "x": ("overdue", "withdrawn"), "y": ("overdue", "open")}
-    c = compare(expected, actual, "ClickHouse")
+    c = compare(expected, actual, "ClickHouse", {"y": "C1/P1/det_family_notice"})
     assert not c.ok
     assert (c.matching, c.missing, c.extra_withdrawn) == (1, ["a"], 1)
     assert c.different == [("b", ("approaching", "resolved"), ("overdue", "open"))]
     assert c.extra_not_withdrawn == [("y", ("overdue", "open"))]
     assert "1 of 3 warnings of evaluate match" in str(c)
+    assert "y (C1/P1/det_family_notice)" in str(c)
