@@ -2,6 +2,7 @@
 
 Cases are independent, so a large input is evaluated by several processes (forked after
 the file is read, sharing it copy-on-write); the output is the same with any `--jobs`.
+On a terminal, reading and evaluating a large file show their progress (cli/progress.py).
 """
 
 import gc
@@ -13,6 +14,7 @@ from datetime import datetime
 from operator import itemgetter
 
 from cli.jsonl import Problem, open_lines, read_events
+from cli.progress import Progress
 from cli.table import render_table
 from rules.clock import FixedClock, WallClock
 from rules.engine import Engine
@@ -22,6 +24,7 @@ from schemas.warning import Warning
 EXIT_OK, EXIT_BAD_ARGS, EXIT_INVALID_LINES = 0, 2, 3
 PARALLEL_MIN_EVENTS = 20_000  # below this, forking costs more than it saves
 MAX_AUTO_JOBS = 8
+SHARDS_PER_JOB = 4  # several shards per process: even load, and progress as each ends
 
 
 def add_parser(subparsers) -> None:
@@ -46,12 +49,14 @@ def sort_key(w: Warning):
             w.warning_id)
 
 
-def load_cases(stream) -> tuple[list[list[Envelope]], list[Problem], int]:
+def load_cases(stream, progress: Progress | None = None
+               ) -> tuple[list[list[Envelope]], list[Problem], int]:
     """(each case's valid events, the problems with their lines, the number of events)."""
     cases: dict[str, list[Envelope]] = defaultdict(list)
     problems: list[Problem] = []
     n_events = 0
-    for _, item in read_events(stream):
+    lines = read_events(stream)
+    for _, item in lines if progress is None else progress.wrap(lines):
         if isinstance(item, Problem):
             problems.append(item)
         else:
@@ -92,27 +97,42 @@ def default_jobs(n_events: int) -> int:
 
 
 def evaluate_lines(cases: list[list[Envelope]], now: datetime, engine: Engine,
-                   jobs: int = 1) -> list[str]:
-    """Every warning as its JSON line, sorted as evaluate.md says, by `jobs` processes."""
+                   jobs: int = 1, progress: Progress | None = None) -> list[str]:
+    """Every warning as its JSON line, sorted as evaluate.md says, by `jobs` processes;
+    `progress` counts the cases evaluated."""
     global _WORK
     _WORK = (cases, now, engine)
+    count = max(1, jobs) * SHARDS_PER_JOB
+    shards = [(i, count) for i in range(count)]
     try:
         if jobs <= 1 or len(cases) < 2:
-            rows = _evaluate_shard((0, 1))
+            rows = _collect(map(_evaluate_shard, shards), shards, len(cases), progress)
         else:
-            shards = [(i, jobs * 4) for i in range(jobs * 4)]
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                rows = [row for part in pool.map(_evaluate_shard, shards) for row in part]
+                rows = _collect(pool.imap(_evaluate_shard, shards), shards, len(cases),
+                                progress)
     finally:
         _WORK = None
     rows.sort(key=itemgetter(0))
     return [line for _, line in rows]
 
 
+def _collect(parts, shards: list[tuple[int, int]], n_cases: int,
+             progress: Progress | None) -> list[tuple[tuple, str]]:
+    rows = []
+    for (index, count), part in zip(shards, parts, strict=True):
+        rows.extend(part)
+        if progress is not None:
+            progress.advance(len(range(index, n_cases, count)))
+    return rows
+
+
 def _evaluate(stream, now: datetime, jobs: int) -> tuple[list[str], list[Problem]]:
-    with stream:
-        cases, problems, n_events = load_cases(stream)
-    return evaluate_lines(cases, now, Engine(), jobs or default_jobs(n_events)), problems
+    with stream, Progress("读取 reading", "lines") as reading:
+        cases, problems, n_events = load_cases(stream, reading)
+    with Progress("评估 evaluating", "cases", total=len(cases)) as evaluating:
+        lines = evaluate_lines(cases, now, Engine(), jobs or default_jobs(n_events), evaluating)
+    return lines, problems
 
 
 def run(args) -> int:

@@ -3,7 +3,7 @@
     casewatch generate --events 100000 --seed 7 --out events.jsonl
 
 Lines are shuffled (publication order is not trusted, events.md), deterministically per
-seed; `--out -` writes to standard output.
+seed; `--out -` writes to standard output. On a terminal, progress shows on standard error.
 """
 
 import json
@@ -12,6 +12,7 @@ from datetime import datetime
 from random import Random
 
 from cli.lifecycles import DEFAULT_CASES_PER_DAY, DEFAULT_START, generate_events
+from cli.progress import Progress
 
 EXIT_OK, EXIT_BAD_ARGS = 0, 2
 
@@ -30,10 +31,12 @@ def add_parser(subparsers) -> None:
 
 
 def generate_lines(n_events: int, seed: int, start: datetime = DEFAULT_START,
-                   cases_per_day: float = DEFAULT_CASES_PER_DAY, shuffle: bool = True) -> list[str]:
+                   cases_per_day: float = DEFAULT_CASES_PER_DAY, shuffle: bool = True,
+                   progress: Progress | None = None) -> list[str]:
+    events = generate_events(n_events, seed, start, cases_per_day)
     lines = [
         json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n"
-        for event in generate_events(n_events, seed, start, cases_per_day)
+        for event in (events if progress is None else progress.wrap(events))
     ]
     if shuffle:
         Random(f"shuffle:{seed}").shuffle(lines)
@@ -55,8 +58,9 @@ def run(args) -> int:
         print("casewatch generate: --events must be >= 0 and --cases-per-day > 0",
               file=sys.stderr)
         return EXIT_BAD_ARGS
-    lines = generate_lines(args.events, args.seed, start, args.cases_per_day,
-                           shuffle=not args.no_shuffle)
+    with Progress("生成 generating", "events", total=args.events) as progress:
+        lines = generate_lines(args.events, args.seed, start, args.cases_per_day,
+                               shuffle=not args.no_shuffle, progress=progress)
     if args.out == "-":
         sys.stdout.writelines(lines)
         sys.stdout.flush()

@@ -1,8 +1,10 @@
-"""`casewatch publish FILE.jsonl`: validate, then publish each valid event keyed by case_id."""
+"""`casewatch publish FILE.jsonl`: validate, then publish each valid event keyed by case_id.
+On a terminal, the count of lines read shows on standard error as they are sent."""
 
 import sys
 
 from cli.jsonl import Problem, open_lines, read_events
+from cli.progress import Progress
 
 EXIT_OK, EXIT_BAD_ARGS, EXIT_INVALID_LINES = 0, 2, 3
 
@@ -16,9 +18,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from kafka import KafkaProducer
     from kafka.errors import KafkaError
 
+    from streams import kafka_clients
     from streams.settings import Settings
 
     settings = Settings.from_env()
@@ -29,18 +31,20 @@ def run(args) -> int:
         return EXIT_BAD_ARGS
     topic = args.topic or settings.topic("case-events")
     try:
-        producer = KafkaProducer(bootstrap_servers=args.bootstrap or settings.kafka_bootstrap,
-                                 acks="all", linger_ms=20, max_block_ms=10_000)
+        if args.bootstrap:
+            settings = settings.model_copy(update={"kafka_bootstrap": args.bootstrap})
+        producer = kafka_clients.producer(settings, acks="all", linger_ms=20,
+                                          max_block_ms=10_000)
         if not producer.partitions_for(topic):
             raise KafkaError(f"topic {topic} has no partitions")
     except KafkaError as exc:
         print(f"casewatch publish: cannot publish to {topic}: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     sent = invalid = 0
-    with stream:
-        for _, item in read_events(stream):
+    with stream, Progress("发送 publishing", "lines") as progress:
+        for _, item in progress.wrap(read_events(stream)):
             if isinstance(item, Problem):
-                print(item, file=sys.stderr)
+                progress.print(str(item))
                 invalid += 1
                 continue
             producer.send(topic, key=item.case_id.encode(), value=item.model_dump_json().encode())

@@ -58,7 +58,7 @@ class Suspension:
 class LegalBasis:
     ref: str
     text_zh: str
-    law: str | None = None  # file under shared/law the sentence is quoted from
+    law: str | None = None  # file under docs/law the sentence is quoted from
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
-"""ClickHouse sink: migrations, row mapping, batched retry-safe writes, read queries.
+"""ClickHouse sink: the sink contract, row mapping, batched retry-safe writes, the consumer.
 
-- rows.py: models -> row tuples (pure)
-- batch.py: add()/should_flush()/flush() in line with Kafka offsets
+- base.py: the contract (add/flush/revoke in line with Kafka offsets)
+- batch.py: the ClickHouse implementation, one insert per table per flush
+- decode.py: input topic records -> rows (through schemas/); rows.py: models -> row tuples
+- consumer.py: Kafka -> sink loop with manual commits (run by `casewatch sink`)
 - clickhouse.py: server connection from settings; embedded.py: chDB with the same calls
-- migrate.py + migrations/*.sql: schema; queries.py: read queries
+- migrate.py + migrations/*.sql: schema; queries.py: read queries; metrics.py: Prometheus
 See docs/clickhouse.md.
 """

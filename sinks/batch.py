@@ -1,18 +1,18 @@
-"""Buffer rows per table and write them in one insert per table, in line with offsets.
+"""The ClickHouse sink of the contract in sinks/base.py: one insert per table per flush.
 
-The contract is quixstreams' sink: `add()` buffers a row together with the Kafka
-partition and offset it came from; `flush()` writes every buffered row and returns, per
-partition, the highest offset now durable in ClickHouse. Only then may the caller commit
-(offset + 1). If a write fails, `flush()` raises FlushError and keeps the rows that were
-not written: the caller must not commit, and retries `flush()` later. Re-writing rows is
-safe because every table collapses copies of a row by key (see docs/clickhouse.md).
+Rows are buffered per source partition, so a rebalance can drop exactly the rows of the
+partitions it took away. `flush()` writes each table's rows of every partition in one
+insert; if an insert fails it raises FlushError and keeps that table's rows and the rest
+(tables already written are not written again). Re-writing rows is safe anyway: every
+table collapses copies of a row by key (see docs/clickhouse.md).
 """
 
 import logging
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from sinks.base import Partition, Row, Sink
 from sinks.migrate import check_identifier
 from sinks.rows import COLUMNS
 
@@ -31,7 +31,7 @@ class FlushError(RuntimeError):
         self.table = table
 
 
-class Batch:
+class Batch(Sink):
     def __init__(
         self,
         writer: Writer,
@@ -40,40 +40,52 @@ class Batch:
         max_rows: int = 5000,
         max_age: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        on_written: Callable[[str, int], None] = lambda table, rows: None,
     ):
         self.writer = writer
         self.db = check_identifier(db)
         self.max_rows = max_rows
         self.max_age = max_age
         self._clock = clock
-        self._rows: dict[str, list[tuple]] = {}
-        self._offsets: dict[Hashable, int] = {}
+        self._on_written = on_written
+        self._rows: dict[Partition, dict[str, list[tuple]]] = {}
+        self._offsets: dict[Partition, int] = {}
         self._first_added: float | None = None
 
     def __len__(self) -> int:
-        return sum(len(rows) for rows in self._rows.values())
+        return sum(len(rows) for tables in self._rows.values() for rows in tables.values())
 
-    def add(self, table: str, row: tuple, partition: Hashable, offset: int) -> None:
-        """Buffer `row` for `table`; `partition` is a partition number or (topic, partition)."""
-        columns = COLUMNS.get(table)
-        if columns is None:
-            raise KeyError(f"unknown table {table!r}; known: {sorted(COLUMNS)}")
-        if len(row) != len(columns):
-            raise ValueError(f"{table} row has {len(row)} values, expected {len(columns)}")
-        self._rows.setdefault(table, []).append(row)
-        self._offsets[partition] = max(offset, self._offsets.get(partition, offset))
+    def add(self, topic: str, partition: int, offset: int, rows: Iterable[Row]) -> None:
+        """Buffer the rows of the record at `offset`; `rows` may be empty."""
+        rows = list(rows)
+        for table, row in rows:  # check all before keeping any
+            columns = COLUMNS.get(table)
+            if columns is None:
+                raise KeyError(f"unknown table {table!r}; known: {sorted(COLUMNS)}")
+            if len(row) != len(columns):
+                raise ValueError(f"{table} row has {len(row)} values, expected {len(columns)}")
+        tp = (topic, partition)
+        tables = self._rows.setdefault(tp, {})
+        for table, row in rows:
+            tables.setdefault(table, []).append(row)
+        self._offsets[tp] = max(offset, self._offsets.get(tp, offset))
         if self._first_added is None:
             self._first_added = self._clock()
+
+    def pending(self) -> bool:
+        return bool(self._offsets)
 
     def should_flush(self) -> bool:
         if self._first_added is None:
             return False
         return len(self) >= self.max_rows or self._clock() - self._first_added >= self.max_age
 
-    def flush(self) -> dict[Hashable, int]:
-        """Write all buffered rows; return {partition: highest offset written}, or raise."""
-        for table in list(self._rows):
-            rows = self._rows[table]
+    def flush(self) -> dict[Partition, int]:
+        """Write all buffered rows; return {(topic, partition): highest offset}, or raise."""
+        for table in COLUMNS:
+            rows = [row for tables in self._rows.values() for row in tables.get(table, ())]
+            if not rows:
+                continue
             try:
                 self.writer.insert(f"{self.db}.{table}", COLUMNS[table], rows)
             except Exception as exc:
@@ -81,6 +93,17 @@ class Batch:
                     "flush of %d rows to %s failed, keeping them: %s", len(rows), table, exc
                 )
                 raise FlushError(table, len(rows), exc) from exc
-            del self._rows[table]  # written; a later failure elsewhere need not repeat it
-        durable, self._offsets, self._first_added = self._offsets, {}, None
+            for tables in self._rows.values():  # written; a later failure need not repeat it
+                tables.pop(table, None)
+            self._on_written(table, len(rows))
+        durable = self._offsets
+        self._rows, self._offsets, self._first_added = {}, {}, None
         return durable
+
+    def revoke(self, partitions: Iterable[Partition]) -> None:
+        """Drop the rows and offsets of `partitions`: their new owner reads them again."""
+        for tp in partitions:
+            self._rows.pop(tp, None)
+            self._offsets.pop(tp, None)
+        if not self._offsets:
+            self._first_added = None

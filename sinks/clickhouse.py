@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 
 from clickhouse_driver import Client
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,14 @@ class Settings(BaseModel):
     database: str = "casewatch"
     connect_timeout: float = 5.0
     send_receive_timeout: float = 30.0
+    #: a cluster name from the servers' remote_servers: migrations run ON CLUSTER with
+    #: Replicated engines (sinks/migrate.py); unset or empty: one server, plain engines
+    cluster: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @field_validator("cluster", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        return value or None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":

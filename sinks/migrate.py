@@ -5,6 +5,11 @@ Each file holds one statement; `{db}` stands for the database name. Every statem
 harmless: the next run applies it again as a no-op. `execute` is any callable that runs
 one SQL statement and returns its rows as tuples (clickhouse_driver's Client.execute,
 sinks.embedded.Embedded.execute, ...).
+
+With a `cluster` name (CASEWATCH_CLICKHOUSE_CLUSTER) the same files are applied to every
+node of that ClickHouse cluster: each statement gets `ON CLUSTER`, and each MergeTree
+engine becomes its Replicated twin, kept under `/clickhouse/tables/{shard}/<db>/<table>`
+with replica name `{replica}` (macros every node defines in its configuration).
 """
 
 import logging
@@ -28,8 +33,36 @@ class Migration:
     id: str
     sql: str
 
-    def for_database(self, db: str) -> str:
-        return self.sql.replace("{db}", db)
+    def for_database(self, db: str, cluster: str | None = None) -> str:
+        sql = self.sql.replace("{db}", db)
+        return sql if cluster is None else on_cluster(sql, db, cluster)
+
+
+_CREATE = re.compile(
+    r"^(\s*CREATE\s+(?:TABLE|MATERIALIZED\s+VIEW|VIEW|DATABASE)\s+IF\s+NOT\s+EXISTS\s+"
+    r"(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*))", re.I | re.M)
+_ENGINE = re.compile(r"\bENGINE\s*=\s*([A-Za-z]*MergeTree)\s*\(([^)]*)\)", re.I)
+
+
+def on_cluster(sql: str, db: str, cluster: str) -> str:
+    """One statement for every node of `cluster`: `ON CLUSTER` after the created object's
+    name, and a MergeTree engine replaced by its Replicated twin (same parameters after the
+    ZooKeeper path and replica name)."""
+    check_identifier(cluster)
+    match = _CREATE.search(sql)
+    if match is None:
+        raise ValueError(f"not a CREATE ... IF NOT EXISTS statement: {sql[:60]!r}")
+    name = match.group(2)
+    sql = sql[: match.end()] + f" ON CLUSTER {cluster}" + sql[match.end():]
+
+    def replicated(engine: re.Match) -> str:
+        kind, params = engine.group(1), engine.group(2).strip()
+        if kind.lower().startswith("replicated"):
+            raise ValueError(f"{name}: already a Replicated engine")
+        args = [f"'/clickhouse/tables/{{shard}}/{db}/{name}'", "'{replica}'"]
+        return f"ENGINE = Replicated{kind}({', '.join(args + ([params] if params else []))})"
+
+    return _ENGINE.sub(replicated, sql)
 
 
 def check_identifier(name: str) -> str:
@@ -55,17 +88,38 @@ def applied_migrations(execute: Execute, db: str = "casewatch") -> list[str]:
     return [row[0] for row in rows]
 
 
-def migrate(
-    execute: Execute, db: str = "casewatch", migrations: list[Migration] | None = None
-) -> list[str]:
-    """Create the database if missing and apply pending migrations; return the ids applied."""
+def bootstrap_statements(db: str, cluster: str | None = None) -> list[str]:
+    """The database and the table recording applied migrations."""
     check_identifier(db)
-    execute(f"CREATE DATABASE IF NOT EXISTS {db}")
-    execute(
+    statements = [
+        f"CREATE DATABASE IF NOT EXISTS {db}",
         f"CREATE TABLE IF NOT EXISTS {db}.schema_migrations "
         "(id String, applied_at DateTime('UTC')) "
-        "ENGINE = ReplacingMergeTree() ORDER BY id"
-    )
+        "ENGINE = ReplacingMergeTree() ORDER BY id",
+    ]
+    if cluster is None:
+        return statements
+    return [on_cluster(sql, db, cluster) for sql in statements]
+
+
+def migration_statements(db: str, cluster: str | None = None,
+                         migrations: list[Migration] | None = None) -> list[str]:
+    """Every statement `migrate` may run on an empty server, in order (for review)."""
+    return bootstrap_statements(db, cluster) + [
+        m.for_database(db, cluster) for m in (load_migrations() if migrations is None
+                                              else migrations)]
+
+
+def migrate(
+    execute: Execute, db: str = "casewatch", migrations: list[Migration] | None = None,
+    cluster: str | None = None,
+) -> list[str]:
+    """Create the database if missing and apply pending migrations; return the ids applied.
+
+    With `cluster`, every statement runs `ON CLUSTER` with Replicated engines; the record of
+    applied migrations is itself replicated, so every node agrees on what is done."""
+    for statement in bootstrap_statements(db, cluster):
+        execute(statement)
     done = set(applied_migrations(execute, db))
     applied = []
     for migration in load_migrations() if migrations is None else migrations:
@@ -74,9 +128,32 @@ def migrate(
         if not re.fullmatch(_MIGRATION_ID, migration.id):
             raise ValueError(f"bad migration id: {migration.id!r}")
         log.info("applying migration %s to database %s", migration.id, db)
-        execute(migration.for_database(db))
+        execute(migration.for_database(db, cluster))
         execute(
             f"INSERT INTO {db}.schema_migrations (id, applied_at) SELECT '{migration.id}', now()"
         )
         applied.append(migration.id)
     return applied
+
+
+class MigratingWriter:
+    """A writer (sinks.batch.Writer) that applies pending migrations before its first insert.
+
+    A sink may start while ClickHouse is down: it still joins its consumer group, and the
+    migrations are retried with its writes until they succeed.
+    """
+
+    def __init__(self, writer, execute: Execute, db: str):
+        self.writer = writer
+        self.execute = execute
+        self.db = check_identifier(db)
+        self.migrated = False
+
+    def migrate(self) -> None:
+        if not self.migrated:
+            migrate(self.execute, self.db)
+            self.migrated = True
+
+    def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        self.migrate()
+        self.writer.insert(table, columns, rows)

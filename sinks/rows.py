@@ -6,7 +6,7 @@ cut to whole seconds (the columns are DateTime('Asia/Shanghai')); booleans becom
 a missing person_id becomes ''.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
@@ -72,10 +72,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: what a DateTime column holds (seconds since the epoch as UInt32): a row outside it would
+#: be refused by every retried insert, so it is refused here, where its record is known
+DATETIME_RANGE = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC))
+
+
 def seconds(value: datetime) -> datetime:
-    """The same instant cut to whole seconds; a naive datetime is refused."""
+    """The same instant cut to whole seconds; a naive or out-of-range datetime is refused."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"naive datetime {value!r}: every timestamp must carry an offset")
+    if not DATETIME_RANGE[0] <= value <= DATETIME_RANGE[1]:
+        raise ValueError(f"{value.isoformat()} is outside ClickHouse's DateTime range")
     return value.replace(microsecond=0)
 
 

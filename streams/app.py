@@ -20,6 +20,7 @@ from rules.engine import Engine
 from streams.agents import health, rules, timers
 from streams.runtime import Runtime
 from streams.settings import Settings
+from streams.sink_process import supervised_sink
 from streams.source import Source
 from streams.work import Job
 
@@ -93,5 +94,8 @@ def create_app(settings: Settings, engine: Engine | None = None,
     timers.register(app, runtime, submit, fatal)
     health.register(app, runtime)
     app.service(Pipeline(app, runtime, Source(runtime, submit)))
+    sink = supervised_sink(settings)  # the ClickHouse sink: its own supervised process
+    if sink is not None:
+        app.service(sink)
     app.runtime = runtime
     return app

@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rules.engine import CASE_SUBJECT, CaseResult, Engine, merge, subject_of
+from rules.engine import CASE_SUBJECT, CaseResult, Engine, subject_of
 from rules.render import withdrawn
+from schemas.enums import Status
 from schemas.event import EVENT_ADAPTER, Envelope
 from schemas.measure_state import MeasureState
 from schemas.warning import Warning
@@ -75,7 +76,8 @@ class CaseLogic:
     """A case's events, what was published of it, and its per-subject results."""
 
     __slots__ = ("case_id", "engine", "events", "published", "offset", "version",
-                 "_results", "_dirty")
+                 "_by_subject", "_subject_list", "_results", "_next", "_owners", "_dirty",
+                 "_loaded_due")
 
     def __init__(self, case_id: str, engine: Engine):
         self.case_id = case_id
@@ -84,8 +86,14 @@ class CaseLogic:
         self.published: dict[str, tuple[str, Record]] = {}  # key -> (signature, record)
         self.offset = -1  # highest source offset applied
         self.version = 0  # grows with every publication of measure states
-        self._results: dict[str | None, CaseResult] = {}  # memory only, rebuilt on demand
+        self._by_subject: dict[str | None, list[Envelope]] = {}  # None: case-level events
+        self._subject_list: list[str | None] = [CASE_SUBJECT]  # in `_subjects` order
+        # per-subject results, in memory only (evaluated again after a load):
+        self._results: dict[str | None, dict[str, Record]] = {}
+        self._next: dict[str | None, datetime | None] = {}
+        self._owners: dict[str, set[str | None]] = {}  # record key -> subjects raising it
         self._dirty: set[str] = set()
+        self._loaded_due: float | None = None  # the persisted due, until evaluated again
 
     # ------------------------------------------------------------------ the two handlers
 
@@ -108,7 +116,7 @@ class CaseLogic:
             out.archived.append(a)
             if known is not None:
                 continue
-            self.events[a.event.event_id] = a.event
+            self._add(a.event)
             self._dirty.add(EVENT_ITEM + a.event.event_id)
             touched.add(subject_of(a.event))
         if replay or CASE_SUBJECT in touched:
@@ -118,48 +126,76 @@ class CaseLogic:
 
     def on_due(self, now: datetime) -> Outcome:
         """Re-evaluate the subjects whose next change has come."""
-        self._ensure_results(now)
-        due = {s for s, r in self._results.items()
-               if r.next_at is not None and r.next_at <= now}
+        due = {s for s, at in self._next.items() if at is not None and at <= now}
         out = Outcome()
         self._publish(due, now, out)
         return out
 
     def next_due(self) -> float | None:
         """Epoch seconds of the next clock-driven change, or None."""
-        nexts = [r.next_at for r in self._results.values() if r.next_at is not None]
+        if not self._next:
+            return self._loaded_due
+        nexts = [at for at in self._next.values() if at is not None]
         return min(nexts).timestamp() if nexts else None
 
     # ------------------------------------------------------------------ evaluation
 
+    def _add(self, event: Envelope) -> None:
+        self.events[event.event_id] = event
+        subject = subject_of(event)
+        if subject not in self._by_subject and subject is not CASE_SUBJECT:
+            self._subject_list = sorted([*self._subject_list, subject], key=_subject_order)
+        self._by_subject.setdefault(subject, []).append(event)
+
     def _subjects(self) -> list[str | None]:
-        persons = {subject_of(e) for e in self.events.values()} - {CASE_SUBJECT}
-        return [*sorted(persons), CASE_SUBJECT]
+        """Persons in order, then the case: the order `rules.engine.merge` reads them in."""
+        return self._subject_list
 
     def _events_of(self, subject: str | None) -> list[Envelope]:
-        return [e for e in self.events.values() if subject_of(e) in (subject, CASE_SUBJECT)]
+        case_level = self._by_subject.get(CASE_SUBJECT, [])
+        if subject is CASE_SUBJECT:
+            return list(case_level)
+        return [*self._by_subject.get(subject, ()), *case_level]
 
-    def _ensure_results(self, now: datetime) -> None:
-        for s in self._subjects():
-            if s not in self._results:
-                self._results[s] = self.engine.evaluate_subject(self._events_of(s), s, now)
+    def _evaluate(self, subject: str | None, now: datetime) -> None:
+        result = self.engine.evaluate_subject(self._events_of(subject), subject, now)
+        old = self._results.get(subject, {})
+        new = {record_key(r): r for r in _records(result)}
+        for key in old.keys() - new.keys():
+            owners = self._owners[key]
+            owners.discard(subject)
+            if not owners:
+                del self._owners[key]
+        for key in new.keys() - old.keys():
+            self._owners.setdefault(key, set()).add(subject)
+        self._results[subject] = new
+        self._next[subject] = result.next_at
+
+    def _current(self, key: str) -> Record | None:
+        """A record as `rules.engine.merge` gives it: the first subject's that has it in
+        force, else the first subject's."""
+        owners = self._owners.get(key)
+        if not owners:
+            return None
+        records = [self._results[s][key] for s in sorted(owners, key=_subject_order)]
+        return next((r for r in records if not _withdrawn(r)), records[0])
 
     def _publish(self, subjects: set[str | None], now: datetime, out: Outcome,
                  republish: bool = False) -> None:
-        self._ensure_results(now)
+        """Evaluate `subjects`, and those not evaluated since the case was loaded, and
+        publish what changed."""
+        subjects = subjects | {s for s in self._subjects() if s not in self._results}
         self._dirty.add(META_ITEM)  # the next due moves with every evaluation
-        keys: set[str] = set()
-        for s in subjects:
-            keys.update(map(record_key, _records(self._results[s])))
-            self._results[s] = self.engine.evaluate_subject(self._events_of(s), s, now)
-            keys.update(map(record_key, _records(self._results[s])))
-        if republish:
-            keys.update(self.published)
-        current = {record_key(r): r for r in _records(merge(
-            [self._results[s] for s in self._subjects()]))}
-        ordered = [k for k in current if k in keys] + sorted(keys.difference(current))
-        for key in ordered:
-            record = current.get(key) or self._gone(key)
+        # a case loaded from its store has no results yet: any published record may change
+        keys: set[str] = set(self.published) if republish or not self._results else set()
+        for s in sorted(subjects, key=_subject_order):
+            keys.update(self._results.get(s, ()))
+            self._evaluate(s, now)
+            keys.update(self._results[s])
+        ordered = [k for s in sorted(subjects, key=_subject_order) for k in self._results[s]
+                   if k in keys]
+        for key in dict.fromkeys([*ordered, *sorted(keys)]):
+            record = self._current(key) or self._gone(key)
             if record is None:
                 continue
             sig = signature(record)
@@ -179,16 +215,13 @@ class CaseLogic:
         if held is None:
             return None
         old = held[1]
-        subject = old.person_id
-        latest = max((e.occurred_at for e in self._events_of(subject)),
+        if _withdrawn(old) or (isinstance(old, MeasureState) and not old.active):
+            return old
+        latest = max((e.occurred_at for e in self._events_of(old.person_id)),
                      default=old.changed_at if isinstance(old, Warning) else old.since)
         if isinstance(old, Warning):
-            if old.status == "withdrawn":
-                return old
             rule = self.engine.catalogue.by_id[old.rule_id]
             return withdrawn(old, rule, max(latest, old.changed_at))
-        if not old.active:
-            return old
         return old.model_copy(update=dict(active=False, until=max(latest, old.since),
                                           due_at=None))
 
@@ -216,11 +249,9 @@ class CaseLogic:
         logic = cls(case_id, engine)
         for item, value in items.items():
             if item == META_ITEM:
-                offset, version, _ = value.split()
-                logic.offset, logic.version = int(offset), int(version)
+                logic.offset, logic.version, logic._loaded_due = parse_meta(value)
             elif item.startswith(EVENT_ITEM):
-                event = EVENT_ADAPTER.validate_json(value)
-                logic.events[event.event_id] = event
+                logic._add(EVENT_ADAPTER.validate_json(value))
             elif item.startswith(PUBLISHED_ITEM):
                 model = Warning if value[:1] == b"w" else MeasureState
                 record = model.model_validate_json(value[1:])
@@ -228,5 +259,19 @@ class CaseLogic:
         return logic
 
 
+def parse_meta(value: bytes) -> tuple[int, int, float | None]:
+    """A meta item: the highest source offset applied, the measures' version, the next due."""
+    offset, version, due = value.split()
+    return int(offset), int(version), None if due == b"-" else float(due)
+
+
 def _records(result: CaseResult) -> list[Record]:
     return [*result.warnings, *result.measures]
+
+
+def _withdrawn(record: Record) -> bool:
+    return isinstance(record, Warning) and record.status == Status.withdrawn
+
+
+def _subject_order(subject: str | None) -> tuple[bool, str]:
+    return subject is CASE_SUBJECT, subject or ""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rocksdict import Options, Rdict, WriteBatch
 
-from streams.case_logic import META_ITEM
+from streams.case_logic import META_ITEM, parse_meta
 
 CHECKPOINT = b"\xfe"
 DUE = b"\xff"
@@ -32,12 +32,6 @@ def item_key(case_id: str, item: str) -> bytes:
 def split_key(key: bytes) -> tuple[str, str]:
     length = int(key[:4], 16)
     return key[4 : 4 + length].decode(), key[4 + length :].decode()
-
-
-def meta_due(value: bytes) -> bytes | None:
-    """The next due written in a meta item (`offset version due`), or None."""
-    due = value.split()[2]
-    return None if due == b"-" else due
 
 
 class PartitionStore:
@@ -65,11 +59,11 @@ class PartitionStore:
             batch.put(key, value)
             case_id, item = split_key(key)
             if item == META_ITEM:
-                due = meta_due(value)
+                due = parse_meta(value)[2]
                 if due is None:
                     batch.delete(DUE + case_id.encode())
                 else:
-                    batch.put(DUE + case_id.encode(), due)
+                    batch.put(DUE + case_id.encode(), repr(due).encode())
         if checkpoint is not None:
             batch.put(CHECKPOINT, str(checkpoint).encode())
         self._db.write(batch)

@@ -18,11 +18,6 @@ FIRE_DELAY = Histogram(
     "From a case's due instant to its re-evaluation",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300),
 )
-SINK_BATCH_SECONDS = Histogram(
-    "casewatch_sink_batch_seconds", "Time to write one batch to ClickHouse"
-)
-SINK_ROWS = Counter("casewatch_sink_rows_total", "Rows written to ClickHouse", ["table"])
-SINK_FAILURES = Counter("casewatch_sink_failures_total", "Failed ClickHouse batch writes")
 CONSUMER_LAG = Gauge(
     "casewatch_consumer_lag_messages", "Messages not yet processed", ["topic", "partition"]
 )

@@ -3,8 +3,9 @@
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sinks.clickhouse import Settings as ClickHouseSettings
 
@@ -17,6 +18,10 @@ class Settings(BaseModel):
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = "casewatch."
     partitions: int = Field(4, ge=1)
+    #: replicas of every casewatch topic, and how many must have a write (acks=all) before
+    #: it counts: 3 and 2 on a 3-broker cluster, 1 and 1 on a single broker
+    replication_factor: int = Field(1, ge=1)
+    min_insync_replicas: int = Field(1, ge=1)
     app_id: str = "casewatch"
     state_dir: Path = Path(".state/worker")
     tz: str = "Asia/Shanghai"  # display time zone; rules always count in China Standard Time
@@ -33,7 +38,17 @@ class Settings(BaseModel):
     dead_letter_value_limit: int = Field(128 * 1024, ge=1024)  # bytes of the original kept
     sink_batch_rows: int = 5000
     sink_flush_seconds: float = 1.0
+    sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
+    sink_metrics_port: int = 9465
     clickhouse: ClickHouseSettings = ClickHouseSettings()
+
+    @model_validator(mode="after")
+    def _insync_within_replicas(self) -> "Settings":
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(f"min_insync_replicas ({self.min_insync_replicas}) exceeds "
+                             f"replication_factor ({self.replication_factor}): no write "
+                             "could ever be acknowledged")
+        return self
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":

@@ -1,4 +1,5 @@
-"""The worker's topics, created if missing (all with the same partition count).
+"""The worker's topics, created if missing: all with the configured partition count,
+replication factor and min.insync.replicas.
 
 `case-state` is the compacted changelog of the cases' state (streams/case_store.py).
 `case-events` accepts messages up to 4 MiB so that an oversized event reaches casewatch
@@ -10,6 +11,7 @@ import sys
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from streams.kafka_clients import connection
 from streams.settings import Settings
 
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks")
@@ -21,12 +23,13 @@ CONFIGS = {
 
 def ensure_topics(settings: Settings) -> list[str]:
     """Create the absent topics; return the names created."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
-                             client_id=f"{settings.app_id}-admin")
+    admin = KafkaAdminClient(**connection(settings), client_id=f"{settings.app_id}-admin")
     try:
         existing = set(admin.list_topics())
-        missing = [NewTopic(settings.topic(name), settings.partitions, 1,
-                            topic_configs=CONFIGS.get(name, {}))
+        common = {"min.insync.replicas": str(settings.min_insync_replicas)}
+        missing = [NewTopic(settings.topic(name), settings.partitions,
+                            settings.replication_factor,
+                            topic_configs={**common, **CONFIGS.get(name, {})})
                    for name in TOPICS if settings.topic(name) not in existing]
         if missing:
             try:

@@ -110,8 +110,10 @@ def clickhouse_variables(dashboards: list[tuple[Path, dict]]) -> list[tuple[str,
 
 
 DASHBOARD_FILES = load_dashboards()
-QUERIES = clickhouse_queries(DASHBOARD_FILES)
-VARIABLES = clickhouse_variables(DASHBOARD_FILES)
+# The supervision dashboard's panels run over the scenario below; the units dashboard's
+# over the quality dataset (test_grafana_units.py).
+QUERIES = [q for q in clickhouse_queries(DASHBOARD_FILES) if q.dashboard == SUPERVISION]
+VARIABLES = [v for v in clickhouse_variables(DASHBOARD_FILES) if v[0] == SUPERVISION]
 
 
 # ---------------------------------------------------------------- the expander
@@ -352,7 +354,7 @@ def fill(writer, execute: Execute, db: str) -> None:
     batch = Batch(writer, db=db)
     for emitted_at in [None] * (WRITES - 1) + [later()]:
         for table, row, partition, offset in scenario_rows(*filter(None, [emitted_at])):
-            batch.add(table, row, partition, offset)
+            batch.add("scenario", partition, offset, [(table, row)])
         batch.flush()
 
 
@@ -462,7 +464,7 @@ def test_expander_rejects_what_it_does_not_know(sql):
 
 # ---------------------------------------------------------------- retry-safety lint
 
-REPLACING = {"events", "warning_history", "measure_state"}
+REPLACING = {"events", "warning_history", "measure_state", "warning_actions"}
 AGGREGATING = {"warnings_hourly"}
 
 
@@ -765,9 +767,9 @@ def test_clickhouse_datasource_is_provisioned_with_password_from_env():
     assert [ds["uid"] for ds in ch] == [CH_UID]
     ds = ch[0]
     assert ds["jsonData"]["protocol"] == "native" and ds["jsonData"]["port"] == 9000
-    assert ds["jsonData"]["host"] and ds["jsonData"]["username"]
+    assert ds["jsonData"]["host"] and ds["jsonData"]["username"] == "casewatch_reader"
     assert ds["jsonData"]["defaultDatabase"] == SQL_DATABASE
-    assert ds["secureJsonData"]["password"] == "$__env{CLICKHOUSE_PASSWORD}"
+    assert ds["secureJsonData"]["password"] == "$__env{CLICKHOUSE_READER_PASSWORD}"
     for source in doc["datasources"]:  # no literal secret anywhere
         for name, value in (source.get("secureJsonData") or {}).items():
             assert ENV_REF.match(str(value)), f"{source['uid']}.secureJsonData.{name} is a literal"
@@ -792,7 +794,8 @@ def test_compose_grafana_service_matches_provisioning():
     env = grafana["environment"]
     plugins = [p.strip().split()[0] for p in str(env["GF_INSTALL_PLUGINS"]).split(",")]
     assert CH_PLUGIN in plugins
-    assert env["CLICKHOUSE_PASSWORD"].startswith("${CLICKHOUSE_PASSWORD")  # from the host env
+    # the read-only user's password, from the host env
+    assert env["CLICKHOUSE_READER_PASSWORD"].startswith("${CLICKHOUSE_READER_PASSWORD")
     assert "GF_PLUGINS_PREINSTALL" not in env  # one way to install the plugin
     mounts = {v.split(":")[0]: v.split(":")[1] for v in grafana["volumes"]}
     assert mounts["./grafana/provisioning"] == "/etc/grafana/provisioning"

@@ -46,7 +46,7 @@ def db(server):
 
 def add_scenario(batch: Batch, **kw) -> None:
     for table, row, partition, offset in scenario_rows(**kw):
-        batch.add(table, row, partition, offset)
+        batch.add("scenario", partition, offset, [(table, row)])
 
 
 def test_migrations_retries_and_queries(server, db):
@@ -61,7 +61,7 @@ def test_migrations_retries_and_queries(server, db):
     batch = Batch(server, db=db)
     for kw in ({}, {}, {"emitted_at": later()}):  # write, identical retry, replay
         add_scenario(batch, **kw)
-        assert batch.flush() == {0: 2, 1: 4, 2: 12}
+        assert batch.flush() == {("scenario", 0): 2, ("scenario", 1): 4, ("scenario", 2): 12}
     assert observe(server.execute, db) == EXPECTED
 
 
@@ -81,7 +81,7 @@ def test_flush_while_unreachable_keeps_rows_then_succeeds(server, db):
         batch.flush()
     assert len(batch) == pending
     batch.writer = server
-    assert batch.flush() == {0: 2, 1: 4, 2: 12}
+    assert batch.flush() == {("scenario", 0): 2, ("scenario", 1): 4, ("scenario", 2): 12}
     assert observe(server.execute, db) == EXPECTED
 
 
@@ -90,7 +90,7 @@ def test_wrong_type_is_rejected_and_kept(server, db):
     batch = Batch(server, db=db)
     table, row, partition, offset = next(r for r in scenario_rows() if r[0] == WARNING_HISTORY)
     late = COLUMNS[WARNING_HISTORY].index("late")
-    batch.add(table, row[:late] + ("x",) + row[late + 1 :], partition, offset)
+    batch.add("scenario", partition, offset, [(table, row[:late] + ("x",) + row[late + 1 :])])
     with pytest.raises(FlushError, match=r"warning_history.*Nullable\(UInt8\).*late"):
         batch.flush()
     assert len(batch) == 1

@@ -68,6 +68,7 @@ class Pipeline:
             "CASEWATCH_STATE_DIR": str(tmp_path / "state"),
             "CASEWATCH_CLICKHOUSE_DATABASE": f"it_{tag}",
             "CASEWATCH_METRICS_PORT": "19464",
+            "CASEWATCH_SINK_METRICS_PORT": "19465",
             "CASEWATCH_SINK_FLUSH_SECONDS": "0.5",
         }
         self.settings = Settings.from_env(self.env)
@@ -253,7 +254,7 @@ def test_prometheus_scrapes_the_worker_metrics(pipeline, tmp_path):
         "global: {scrape_interval: 1s}\n"
         "scrape_configs:\n"
         "  - job_name: casewatch\n"
-        "    static_configs: [{targets: ['127.0.0.1:19464']}]\n")
+        "    static_configs: [{targets: ['127.0.0.1:19464', '127.0.0.1:19465']}]\n")
     prometheus = subprocess.Popen(
         ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
          "--web.listen-address=127.0.0.1:19090"],

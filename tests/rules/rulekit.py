@@ -15,8 +15,7 @@ from rules.ids import warning_id
 from rules.testing import CaseTimeline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
-LAW_DIR = SHARED / "law"
+LAW_DIR = REPO_ROOT / "docs" / "law"
 
 MIN = timedelta(minutes=1)
 SEC = timedelta(seconds=1)

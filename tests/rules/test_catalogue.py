@@ -1,5 +1,5 @@
-"""The rule catalogue as data (rules/catalogue/*.toml) against the spec's tables (rules.md) and
-the law texts in shared/law; broken rule files are refused with CatalogueError."""
+"""The rule catalogue as data (rules/catalogue/*.toml) against the tables of docs/rules.md and
+the law texts in docs/law; broken rule files are refused with CatalogueError."""
 
 import re
 import shutil

@@ -40,8 +40,8 @@ def test_rows_written_again_count_once(ch):
     # first write, a retried batch with identical rows, and a replay at a later wall time
     for emitted_at in (None, None, later()):
         for table, row, partition, offset in scenario_rows(*filter(None, [emitted_at])):
-            batch.add(table, row, partition, offset)
-        assert batch.flush() == {0: 2, 1: 4, 2: 12}
+            batch.add("scenario", partition, offset, [(table, row)])
+        assert batch.flush() == {("scenario", 0): 2, ("scenario", 1): 4, ("scenario", 2): 12}
     assert observe(ch.execute, DB) == EXPECTED
     raw = ch.execute(f"SELECT count() FROM {DB}.warning_history")[0][0]
     assert int(raw) > EXPECTED["rows"]["warning_history"]  # copies exist; reads collapse them
@@ -53,7 +53,7 @@ def test_wrong_type_is_rejected_clearly_and_buffer_kept(ch):
     table, row, partition, offset = next(r for r in scenario_rows() if r[0] == WARNING_HISTORY)
     late = COLUMNS[WARNING_HISTORY].index("late")
     bad = row[:late] + ("x",) + row[late + 1 :]
-    batch.add(table, bad, partition, offset)
+    batch.add("scenario", partition, offset, [(table, bad)])
     with pytest.raises(FlushError, match=r"warning_history.*'late' \(Nullable\(UInt8\)\).*'x'"):
         batch.flush()
     assert len(batch) == 1

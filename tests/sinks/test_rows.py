@@ -13,6 +13,7 @@ from sinks.rows import (
     WARNING_COLUMNS,
     event_row,
     measure_row,
+    seconds,
     warning_row,
 )
 
@@ -103,3 +104,18 @@ def test_measure_row_carries_version():
     row = named(MEASURE_COLUMNS, measure_row(state, 77))
     assert (row["measure"], row["active"], row["version"]) == ("detention", 0, 77)
     assert row["until"] == datetime(2024, 3, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [
+    datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(2106, 2, 7, 6, 28, 16, tzinfo=UTC),
+    datetime(9999, 1, 1, tzinfo=UTC),
+], ids=["before 1970", "after UInt32 seconds", "year 9999"])
+def test_a_time_clickhouse_cannot_store_is_refused_before_the_insert(value):
+    with pytest.raises(ValueError, match="outside ClickHouse's DateTime range"):
+        seconds(value)
+
+
+def test_the_ends_of_the_datetime_range_are_kept():
+    assert seconds(datetime(1970, 1, 1, tzinfo=UTC)) == datetime(1970, 1, 1, tzinfo=UTC)
+    assert seconds(datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC)).year == 2106

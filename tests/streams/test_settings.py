@@ -11,6 +11,8 @@ DEFAULTS = {
     "kafka_bootstrap": "127.0.0.1:9092",
     "topic_prefix": "casewatch.",
     "partitions": 4,
+    "replication_factor": 1,
+    "min_insync_replicas": 1,
     "app_id": "casewatch",
     "state_dir": Path(".state/worker"),
     "tz": "Asia/Shanghai",
@@ -26,6 +28,8 @@ DEFAULTS = {
     "dead_letter_value_limit": 128 * 1024,
     "sink_batch_rows": 5000,
     "sink_flush_seconds": 1.0,
+    "sink": "process",
+    "sink_metrics_port": 9465,
 }
 CLICKHOUSE_DEFAULTS = {
     "host": "127.0.0.1",
@@ -55,6 +59,8 @@ def test_every_field_is_covered():
         ("CASEWATCH_KAFKA_BOOTSTRAP", "kafka:29092", "kafka_bootstrap", "kafka:29092"),
         ("CASEWATCH_TOPIC_PREFIX", "test-1.", "topic_prefix", "test-1."),
         ("CASEWATCH_PARTITIONS", "12", "partitions", 12),
+        ("CASEWATCH_REPLICATION_FACTOR", "1", "replication_factor", 1),
+        ("CASEWATCH_MIN_INSYNC_REPLICAS", "1", "min_insync_replicas", 1),
         ("CASEWATCH_APP_ID", "cw-test", "app_id", "cw-test"),
         ("CASEWATCH_STATE_DIR", "/tmp/cw state", "state_dir", Path("/tmp/cw state")),
         ("CASEWATCH_TZ", "UTC", "tz", "UTC"),
@@ -69,6 +75,8 @@ def test_every_field_is_covered():
         ("CASEWATCH_DEAD_LETTER_VALUE_LIMIT", "4096", "dead_letter_value_limit", 4096),
         ("CASEWATCH_SINK_BATCH_ROWS", "100", "sink_batch_rows", 100),
         ("CASEWATCH_SINK_FLUSH_SECONDS", "2.5", "sink_flush_seconds", 2.5),
+        ("CASEWATCH_SINK", "off", "sink", "off"),
+        ("CASEWATCH_SINK_METRICS_PORT", "18565", "sink_metrics_port", 18565),
     ],
 )
 def test_env_override(var, value, field, expected):
@@ -134,6 +142,8 @@ def test_from_env_reads_os_environ_by_default(monkeypatch):
         ("CASEWATCH_METRICS_PORT", "http", ("metrics_port",)),
         ("CASEWATCH_TICK_INTERVAL", "fast", ("tick_interval",)),
         ("CASEWATCH_SINK_BATCH_ROWS", "1e3x", ("sink_batch_rows",)),
+        ("CASEWATCH_SINK", "thread", ("sink",)),
+        ("CASEWATCH_SINK_METRICS_PORT", "x", ("sink_metrics_port",)),
         ("CASEWATCH_CLICKHOUSE_PORT", "abc", ("port",)),
         ("CASEWATCH_CLICKHOUSE_CONNECT_TIMEOUT", "soon", ("connect_timeout",)),
     ],
@@ -148,6 +158,25 @@ def test_bad_values_raise_validation_error(var, value, loc):
     assert errors[0]["input"] == value
     assert loc[0] in str(info.value)
     assert "pw-Secret-123" not in str(info.value)
+
+
+def test_cluster_replication_from_env():
+    settings = Settings.from_env({"CASEWATCH_REPLICATION_FACTOR": "3",
+                                  "CASEWATCH_MIN_INSYNC_REPLICAS": "2"})
+    assert (settings.replication_factor, settings.min_insync_replicas) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [({"CASEWATCH_MIN_INSYNC_REPLICAS": "2"}, "min_insync_replicas \\(2\\) exceeds"),
+     ({"CASEWATCH_REPLICATION_FACTOR": "0"}, "replication_factor"),
+     ({"CASEWATCH_REPLICATION_FACTOR": "three"}, "replication_factor"),
+     ({"CASEWATCH_REPLICATION_FACTOR": "3", "CASEWATCH_MIN_INSYNC_REPLICAS": "0"},
+      "min_insync_replicas")],
+)
+def test_bad_replication_settings_are_refused(env, message):
+    with pytest.raises(ValidationError, match=message):
+        Settings.from_env(env)
 
 
 def test_settings_are_frozen():

@@ -42,16 +42,23 @@ def admin(monkeypatch):
 
 
 def described(new_topics):
-    return [(t.name, t.num_partitions, t.replication_factor) for t in new_topics]
+    return [(t.name, t.num_partitions, t.replication_factor, t.topic_configs)
+            for t in new_topics]
+
+
+def configs(name: str, insync: int) -> dict:
+    """What every topic gets, and what some get besides (see the next test)."""
+    return {"min.insync.replicas": str(insync), **topics.CONFIGS.get(name.split(".", 1)[-1], {})}
 
 
 def test_changelog_is_compacted_and_events_may_be_large(admin):
     topics.ensure_topics(Settings(topic_prefix="c."))
     (client,) = admin.instances
-    configs = {t.name: t.topic_configs for t in client.created[0]}
-    assert configs["c.case-state"] == {"cleanup.policy": "compact"}
-    assert configs["c.case-events"] == {"max.message.bytes": str(4 * 1024 * 1024)}
-    assert configs["c.warnings"] == {}
+    created = {t.name: t.topic_configs for t in client.created[0]}
+    assert created["c.case-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact"}
+    assert created["c.case-events"] == {"min.insync.replicas": "1",
+                                        "max.message.bytes": str(4 * 1024 * 1024)}
+    assert created["c.warnings"] == {"min.insync.replicas": "1"}
 
 
 def test_topic_list():
@@ -79,8 +86,17 @@ def test_creates_the_missing_topics(admin, prefix, partitions, existing, created
     (client,) = admin.instances
     assert client.kwargs == {"bootstrap_servers": "kafka:1234", "client_id": "cw-x-admin"}
     assert [described(call) for call in client.created] == [
-        [(name, partitions, 1) for name in created]]
+        [(name, partitions, 1, configs(name, 1)) for name in created]]
     assert client.closed
+
+
+@pytest.mark.parametrize("replicas, insync", [(3, 2), (2, 2), (5, 3)])
+def test_topics_get_the_cluster_replication(admin, replicas, insync):
+    settings = Settings(replication_factor=replicas, min_insync_replicas=insync, partitions=12)
+    topics.ensure_topics(settings)
+    (client,) = admin.instances
+    assert [described(call) for call in client.created] == [
+        [(f"casewatch.{n}", 12, replicas, configs(f"casewatch.{n}", insync)) for n in ALL]]
 
 
 def test_nothing_missing_creates_nothing(admin):

@@ -1,4 +1,4 @@
-"""streams.sink_rows: output-topic records become rows of the right ClickHouse tables."""
+"""sinks.decode: records of the sink's input topics become rows of the right tables."""
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
@@ -8,13 +8,8 @@ from pydantic import ValidationError
 
 from rules.testing import CaseTimeline
 from schemas.event import InvalidEvent
+from sinks.decode import DECODERS, case_rows_message, warning_message
 from sinks.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
-from streams.sink_rows import (
-    case_row_record,
-    case_rows_message,
-    warning_message,
-    warning_record,
-)
 
 CST = timezone(timedelta(hours=8))
 
@@ -41,6 +36,17 @@ def event_record(raw: str, **extra) -> bytes:
     record = {"table": "events", "event": raw, "partition": 3, "offset": 42,
               "received_at": "2026-05-11T02:00:05+00:00", **extra}
     return json.dumps(record, ensure_ascii=False).encode()
+
+
+def case_row_record(record: bytes) -> tuple[str, tuple]:
+    """The one row of a case-rows message carrying `record`."""
+    (row,) = case_rows_message(b'{"rows": [' + record + b"]}")
+    return row
+
+
+def warning_record(value: bytes | str) -> tuple[str, tuple]:
+    (row,) = warning_message(value)
+    return row
 
 
 def measure_record(state, version=5) -> bytes:
@@ -123,22 +129,35 @@ def test_detention_ended_by_the_arrest(measures):
 
 
 BAD_CASE_ROWS = {
-    "not json": (b"not json", json.JSONDecodeError, None),
-    "truncated json": (b'{"table": "events"', json.JSONDecodeError, None),
-    "unknown table": (b'{"table": "nope"}', ValueError, "unknown row table 'nope'"),
-    "no table key": (b'{"event": "{}"}', KeyError, "table"),
+    "not json": (b"not json", ValidationError, "Invalid JSON"),
+    "truncated json": (b'{"table": "events"', ValidationError, "Invalid JSON"),
+    "unknown table": (b'{"table": "nope"}', ValidationError, "'nope'"),
+    "no table key": (b'{"event": "{}"}', ValidationError, "table"),
     "event: invalid body": (
         event_record('{"event_id": "e1"}'), InvalidEvent, "event_type"),
     "event: unknown type": (
         event_record('{"event_id": "e1", "event_type": "teleported"}'), InvalidEvent,
         "unknown event type 'teleported'"),
     "event: body not json": (event_record("garbage"), InvalidEvent, None),
+    "event: body not a string": (
+        b'{"table": "events", "event": {"event_id": "e1"}, "partition": 0, "offset": 1, '
+        b'"received_at": "2026-05-11T02:00:05+00:00"}', ValidationError, "event"),
     "event: missing event": (b'{"table": "events", "partition": 0, "offset": 1, '
-                             b'"received_at": "2026-05-11T02:00:05+00:00"}', KeyError, "event"),
-    "measure: missing state": (b'{"table": "measure_state", "version": 1}', KeyError, "state"),
+                             b'"received_at": "2026-05-11T02:00:05+00:00"}', ValidationError,
+                             "event"),
+    "event: negative offset": (
+        event_record('{"event_id": "e1"}', offset=-1), ValidationError, "offset"),
+    "event: naive received_at": (
+        event_record('{"event_id": "e1"}', received_at="2026-05-11T02:00:05"),
+        ValidationError, "received_at"),
+    "measure: missing state": (b'{"table": "measure_state", "version": 1}', ValidationError,
+                               "state"),
     "measure: invalid state": (
         b'{"table": "measure_state", "state": {"case_id": "C"}, "version": 1}',
         ValidationError, "person_id"),
+    "measure: version not a number": (
+        b'{"table": "measure_state", "state": {}, "version": "v2"}', ValidationError,
+        "version"),
 }
 
 
@@ -154,20 +173,20 @@ def test_malformed_case_rows_raise(value, error, text):
 def test_event_record_missing_key_raises(case, missing):
     record = json.loads(event_record(case.events[0].model_dump_json()))
     del record[missing]
-    with pytest.raises(KeyError, match=missing):
+    with pytest.raises(ValidationError, match=missing):
         case_row_record(json.dumps(record).encode())
 
 
 def test_measure_record_missing_version_raises(measures):
     record = json.loads(measure_record(measures["arrest"]))
     del record["version"]
-    with pytest.raises(KeyError, match="version"):
+    with pytest.raises(ValidationError, match="version"):
         case_row_record(json.dumps(record).encode())
 
 
 def test_event_record_bad_received_at_raises(case):
     value = event_record(case.events[0].model_dump_json(), received_at="yesterday")
-    with pytest.raises(ValueError, match="yesterday"):
+    with pytest.raises(ValidationError, match="received_at"):
         case_row_record(value)
 
 
@@ -196,11 +215,18 @@ def test_one_case_rows_message_carries_every_row_of_an_event(case, measures):
     assert rows[1][1] == case_row_record(measure_record(measures["detention"], version=2))[1]
 
 
-@pytest.mark.parametrize("value", [b"{}", b'{"rows": [{"table": "nope"}]}', b"[]", b"x"],
-                         ids=["no rows", "unknown table", "array", "not json"])
+@pytest.mark.parametrize(
+    "value", [b"{}", b'{"rows": [{"table": "nope"}]}', b"[]", b"x", b'{"rows": {}}', None],
+    ids=["no rows", "unknown table", "array", "not json", "rows not a list", "no value"])
 def test_malformed_case_rows_messages_raise(value):
-    with pytest.raises((KeyError, ValueError, TypeError)):
+    with pytest.raises(ValidationError):
         case_rows_message(value)
+
+
+def test_a_message_without_a_value_is_refused_by_every_decoder():
+    for decoder in DECODERS.values():
+        with pytest.raises(ValidationError):
+            decoder(None)
 
 
 def test_warning_message_is_one_row(warning):

@@ -1,0 +1,1 @@
+"""The monthly law-enforcement quality white paper (执法质量白皮书): figures, charts, HTML, PDF."""

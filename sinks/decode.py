@@ -1,0 +1,46 @@
+"""Records of the sink's input topics as ClickHouse rows: one decoder per topic.
+
+A decoder takes a record's value and returns its rows `[(table, row tuple), ...]`, or
+raises if the record cannot be read (the sink dead-letters it). `DECODERS` maps a topic's
+name without the prefix to its decoder; the sink reads exactly these topics.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from schemas.case_rows import CaseRows, EventRow, MeasureStateRow
+from schemas.event import parse_event
+from schemas.warning import Warning
+from sinks.base import Row
+from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY, event_row, measure_row, warning_row
+
+Decoder = Callable[[bytes | None], list[Row]]
+
+
+def warning_message(value: bytes | None) -> list[Row]:
+    """One message of the warnings topic: one warning state."""
+    warning = Warning.model_validate_json(value or b"")
+    return [(WARNING_HISTORY, warning_row(warning, emitted_at=datetime.now(UTC)))]
+
+
+def case_rows_message(value: bytes | None) -> list[Row]:
+    """One message of the case-rows topic (schemas/case_rows.py): the rows of one event."""
+    return [case_row(row) for row in CaseRows.model_validate_json(value or b"").rows]
+
+
+def case_row(row: EventRow | MeasureStateRow) -> Row:
+    if isinstance(row, EventRow):
+        return EVENTS, event_row(
+            parse_event(row.event),
+            partition=row.partition,
+            offset=row.offset,
+            received_at=row.received_at,
+            body=row.event,
+        )
+    return MEASURE_STATE, measure_row(row.state, row.version)
+
+
+DECODERS: dict[str, Decoder] = {
+    "warnings": warning_message,
+    "case-rows": case_rows_message,
+}

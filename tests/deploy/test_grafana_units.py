@@ -1,0 +1,206 @@
+"""The units dashboard (deploy/grafana/dashboards/casewatch-units.json): every ClickHouse
+panel's SQL, expanded as Grafana would (test_grafana_panels.expand), run on ClickHouse
+18.16 (integration) and chDB over the quality dataset of `sinks.quality_testing` written
+twice, must return exactly the figures that dataset is known to have.
+"""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from test_grafana_panels import (
+    ALL,
+    DASHBOARD_FILES,
+    Request,
+    clickhouse_queries,
+    clickhouse_variables,
+    comparable,
+    dedup_problems,
+    expand,
+)
+
+from sinks.quality_testing import (
+    EXPECTED_FIGURES,
+    EXPECTED_OPEN_AT_END,
+    EXPECTED_RULES,
+    MONTH,
+    PREVIOUS,
+    WARNINGS,
+    nov,
+    seed,
+)
+
+UNITS_UID = "casewatch-units"
+QUERIES = [q for q in clickhouse_queries(DASHBOARD_FILES) if q.dashboard == UNITS_UID]
+VARIABLES = [v for v in clickhouse_variables(DASHBOARD_FILES) if v[0] == UNITS_UID]
+UNIT_IDS = ["U3301", "U3302", "U3303"]
+
+CASES = {  # name: (month, selected units)
+    "nov_all": (MONTH, [ALL]),
+    "nov_picked": (MONTH, UNIT_IDS),  # every unit picked one by one: an IN list
+    "nov_U3302": (MONTH, ["U3302"]),
+    "oct_all": (PREVIOUS, [ALL]),
+}
+
+
+def _figures(month: str, units=None) -> list[tuple]:
+    rows = []
+    for unit, (due, met, missed, open_, viol, mean, p90, _, _) in EXPECTED_FIGURES[month].items():
+        if units is None or unit in units:
+            rate = round(met / due, 4) if due else None
+            rows.append((unit, due, met, rate, missed, open_, viol, mean, p90))
+    return rows
+
+
+def _ranking(month: str, units=None) -> list[tuple]:
+    rows = [(r[0], r[3], r[1]) for r in _figures(month, units) if r[1] > 0]
+    return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+
+def _lateness(month: str, units=None) -> list[tuple]:
+    return [(r[0], r[7], r[8]) for r in _figures(month, units) if r[4] > 0]
+
+
+def _turnaround(month: str, units=None) -> list[tuple]:
+    return [
+        (unit, f[7], f[8])
+        for unit, f in EXPECTED_FIGURES[month].items()
+        if f[7] and (units is None or unit in units)
+    ]
+
+
+def _due_text(warning_id: str) -> str:
+    due = next(w.due_at for w in WARNINGS if w.warning_id == warning_id)
+    return due.strftime("%Y-%m-%d %H:%M:%S")
+
+
+_OPEN_NOV = [(u, c, r, _due_text(w), late) for u, w, c, r, late in EXPECTED_OPEN_AT_END]
+_RULES_NOV = [(rule, problems, violations) for rule, _, problems, violations, _ in EXPECTED_RULES]
+
+EXPECTED: dict[str, dict[str, list[tuple]]] = {
+    "单位月度指标 Unit figures of the month": {
+        "nov_all": _figures(MONTH),
+        "nov_U3302": _figures(MONTH, {"U3302"}),
+        "oct_all": _figures(PREVIOUS),
+    },
+    "按时率排名 Ranking by on-time rate": {
+        "nov_all": _ranking(MONTH),
+        "nov_U3302": _ranking(MONTH, {"U3302"}),
+        "oct_all": _ranking(PREVIOUS),
+    },
+    "超时时长（小时）Lateness, hours": {
+        "nov_all": _lateness(MONTH),
+        "nov_U3302": [("U3302", 88.0, 144.0)],
+        "oct_all": _lateness(PREVIOUS),
+    },
+    "整改用时（小时）Rectification turnaround, hours": {
+        "nov_all": _turnaround(MONTH),
+        "nov_U3302": [("U3302", 1, 240.0)],
+        "oct_all": [],  # nothing was rectified by the end of October
+    },
+    "月末仍超期 Still overdue at month end": {
+        "nov_all": _OPEN_NOV,
+        "nov_U3302": _OPEN_NOV,  # all three are U3302's
+        "oct_all": [("U3302", "C204", "det_arrest_request", "2026-10-20 00:00:00", 288.0)],
+    },
+    "高发问题规则 Most broken rules": {
+        "nov_all": _RULES_NOV,
+        "nov_U3302": [
+            ("custody_extension_out_of_order", 1, 1),
+            ("custody_limit", 1, 0),
+            ("det_arrest_request", 1, 0),
+            ("det_family_notice", 1, 0),
+        ],
+        "oct_all": [("det_arrest_request", 1, 0), ("det_family_notice", 1, 0)],
+    },
+}
+EXPECTED_VARIABLES = {"month": ["2026-12", "2026-11", "2026-10"], "unit": UNIT_IDS}
+
+
+def request_for(case: str, db: str) -> Request:
+    month, units = CASES[case]
+    # The time range is not used by these panels (the month variable is); any will do.
+    return Request(
+        nov(1),
+        nov(30),
+        selected={"unit": units, "month": [month]},
+        options={"unit": UNIT_IDS, "month": EXPECTED_VARIABLES["month"]},
+        database=db,
+    )
+
+
+def expected_rows(title: str, case: str) -> list[tuple]:
+    return EXPECTED[title]["nov_all" if case == "nov_picked" else case]
+
+
+@pytest.fixture(scope="module")
+def server_db() -> Iterator[tuple]:
+    from sinks.clickhouse import ClickHouse, Settings
+
+    ch = ClickHouse(Settings.from_env())
+    try:
+        ch.wait_until_available(timeout=60)
+    except TimeoutError as exc:
+        pytest.fail(f"{exc}; is the stack up (deploy/stack start)?", pytrace=False)
+    db = f"casewatch_units_{uuid.uuid4().hex[:10]}"
+    seed(ch, ch.execute, db)
+    yield ch.execute, db
+    ch.execute(f"DROP DATABASE IF EXISTS {db}")
+
+
+@pytest.fixture(scope="module")
+def chdb_db(tmp_path_factory) -> Iterator[tuple]:
+    pytest.importorskip("chdb")
+    from sinks.embedded import Embedded
+
+    embedded = Embedded(str(tmp_path_factory.mktemp("chdb-units")))
+    seed(embedded, embedded.execute, "casewatch_units")
+    yield embedded.execute, "casewatch_units"
+    embedded.close()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("server_db", id="clickhouse-18.16", marks=pytest.mark.integration),
+        pytest.param("chdb_db", id="chdb"),
+    ]
+)
+def backend(request):
+    return request.getfixturevalue(request.param)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
+def test_units_panel_returns_known_figures(backend, query, case):
+    execute, db = backend
+    sql = expand(query.sql, request_for(case, db))
+    expected = expected_rows(query.title, case)
+    assert comparable(execute(sql), expected) == expected, sql
+
+
+@pytest.mark.parametrize("variable", VARIABLES, ids=lambda v: f"${v[1]}")
+def test_units_variables_list_values(backend, variable):
+    execute, db = backend
+    _, name, sql = variable
+    rows = execute(expand(sql, Request(nov(1), nov(30), database=db)))
+    assert [str(r[0]) for r in rows] == EXPECTED_VARIABLES[name]
+
+
+@pytest.mark.parametrize(
+    "sql", [q.sql for q in QUERIES] + [v[2] for v in VARIABLES],
+    ids=[q.name for q in QUERIES] + [f"${v[1]}" for v in VARIABLES],
+)
+def test_units_queries_read_retry_safely(sql):
+    assert dedup_problems(sql) == []
+
+
+def test_units_dashboard_covers_what_leaders_asked_for():
+    assert {q.title for q in QUERIES} == set(EXPECTED)
+    for cases in EXPECTED.values():
+        assert cases["nov_all"], "every panel shows something for November"
+    assert {v[1] for v in VARIABLES} == set(EXPECTED_VARIABLES)
+    month_var = next(
+        v for _, d in DASHBOARD_FILES if d["uid"] == UNITS_UID
+        for v in d["templating"]["list"] if v["name"] == "month"
+    )
+    assert month_var["multi"] is False and month_var["includeAll"] is False

@@ -1,0 +1,62 @@
+"""streams.case_store: a partition's cases on local RocksDB, keyed for prefix scans."""
+
+import pytest
+
+from streams.case_store import PartitionStore, item_key, split_key
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = PartitionStore(tmp_path / "cases-0")
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("case_id", ["C1", "案件-1", "a\x00b", "x" * 64, "C1m"])
+def test_keys_split_back(case_id):
+    assert split_key(item_key(case_id, "e:E1")) == (case_id, "e:E1")
+    assert split_key(item_key(case_id, "m")) == (case_id, "m")
+
+
+def test_a_case_is_its_own_items_only(store):
+    # "C1" is a prefix of "C10" and of "C1\x00x": their items must not leak into C1's
+    store.apply([(item_key("C1", "m"), b"3 1 -"), (item_key("C1", "e:E1"), b"{}"),
+                 (item_key("C10", "m"), b"5 0 -"), (item_key("C1\x00x", "e:E9"), b"[]")],
+                checkpoint=4)
+    assert store.load("C1") == {"m": b"3 1 -", "e:E1": b"{}"}
+    assert store.load("C10") == {"m": b"5 0 -"}
+    assert store.load("C2") == {}
+    assert store.checkpoint() == 4
+
+
+def test_dues_follow_the_meta_items(store):
+    store.apply([(item_key("A", "m"), b"1 0 100.5"), (item_key("B", "m"), b"2 0 50.0")], None)
+    assert sorted(store.dues()) == [("A", 100.5), ("B", 50.0)]
+    store.apply([(item_key("A", "m"), b"3 0 -")], None)  # nothing due any more
+    assert list(store.dues()) == [("B", 50.0)]
+    assert store.checkpoint() == 0  # none was given
+
+
+def test_survives_reopening_and_destroy_forgets(tmp_path):
+    s = PartitionStore(tmp_path / "p")
+    s.apply([(item_key("A", "m"), b"1 0 7.0")], checkpoint=10)
+    s.close()
+    s = PartitionStore(tmp_path / "p")
+    assert (s.load("A"), s.checkpoint(), list(s.dues())) == ({"m": b"1 0 7.0"}, 10, [("A", 7.0)])
+    s.destroy()
+    assert (s.load("A"), s.checkpoint(), list(s.dues())) == ({}, 0, [])
+    s.close()
+
+
+def test_tombstones_are_ignored(store):
+    store.apply([(item_key("A", "e:E1"), None), (item_key("A", "m"), b"0 0 -")], None)
+    assert store.load("A") == {"m": b"0 0 -"}
+
+
+@pytest.mark.parametrize("case_id", ["\xfe", "\xff", "", "C1"])
+def test_case_keys_never_meet_the_checkpoint_or_due_keys(store, case_id):
+    key = item_key(case_id, "m")
+    assert key[:1] in b"0123456789abcdef"
+    store.apply([(key, b"0 0 1.0")], checkpoint=2)
+    assert (store.load(case_id), store.checkpoint()) == ({"m": b"0 0 1.0"}, 2)
+    assert list(store.dues()) == [(case_id, 1.0)]
