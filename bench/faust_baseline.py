@@ -17,7 +17,10 @@ from pathlib import Path
 
 import faust
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support as a script
+
 from schemas.event import parse_event
+from tests.support.ports import free_port
 
 
 def run(mode: str, bootstrap: str, topic: str, partitions: int, count: int, result: Path) -> None:
@@ -53,7 +56,8 @@ def measure(mode: str, bootstrap: str, topic: str, partitions: int, count: int,
     result = workdir / f"faust-{mode}.json"
     with (workdir / f"faust-{mode}.log").open("wb") as log:
         subprocess.run([sys.executable, __file__, mode, bootstrap, topic, str(partitions),
-                        str(count), str(result), "worker", "--loglevel", "warn"],
+                        str(count), str(result), "worker", "--loglevel", "warn",
+                        "--web-port", str(free_port())],
                        cwd=workdir, stdout=log, stderr=subprocess.STDOUT, timeout=timeout,
                        check=False)
     if not result.exists():
