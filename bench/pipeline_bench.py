@@ -254,7 +254,7 @@ def report(n: int, rates: dict[str, dict[str, float]], empty: dict, loaded: dict
     naive_x = {o: r["worker"] / r["naive"] for o, r in rates.items()}
     targets = [
         ("≥ 4,000 events/s in the worst order", worst >= 4000,
-         f"{worst:,.0f}, {worst / 4000:.2f} of it"),
+         f"{worst:,.1f}, {worst / 4000:.3f} of it"),
         ("≥ 0.2 of the raw loop, case by case", raw_share >= 0.2, f"{raw_share:.3f}"),
         ("≥ 5× the naive Faust agent", min(naive_x.values()) >= 5,
          ", ".join(f"{o}: {x:.2f}×" for o, x in naive_x.items())),
