@@ -5,7 +5,7 @@
 In one run it
 1. generates `--obligations` obligations per month (October and November 2026) for
    `--units` units, about 6% of them late or still open, plus violations (1% of the
-   obligations), each as its state changes (sinks.rows), and writes them into a fresh
+   obligations), each as its state changes (sinks.clickhouse.rows), and writes them into a fresh
    database of the stack's ClickHouse (user `default`), with a units' actions table;
 2. baseline: one scan of warning_history that groups by warning_id (the shape every
    figure query starts with);
@@ -37,11 +37,11 @@ from report.render import render_html, write_report  # noqa: E402
 from rules.scoring import load_scoring  # noqa: E402
 from schemas.timefmt import CST  # noqa: E402
 from schemas.warning import LegalBasis, Warning  # noqa: E402
-from sinks.batch import Batch  # noqa: E402
-from sinks.clickhouse import ClickHouse, Settings  # noqa: E402
-from sinks.migrate import migrate  # noqa: E402
-from sinks.quality_testing import ACTION_COLUMNS, ACTIONS_DDL  # noqa: E402
-from sinks.rows import WARNING_HISTORY, warning_row  # noqa: E402
+from sinks.clickhouse.batch import Batch  # noqa: E402
+from sinks.clickhouse.client import ClickHouse, Settings  # noqa: E402
+from sinks.clickhouse.migrate import migrate  # noqa: E402
+from sinks.clickhouse.rows import WARNING_HISTORY, warning_row  # noqa: E402
+from tests.support.quality_seed import ACTION_COLUMNS  # noqa: E402
 
 RULES = [("det_family_notice", "statutory"), ("custody_limit", "statutory"),
          ("det_arrest_request", "statutory"), ("arrest_execution", "policy")]
@@ -84,7 +84,6 @@ def states(rng: random.Random, n: int, unit: str, month: Month, kind: str):
 def seed_database(ch: ClickHouse, db: str, obligations: int, units: int, seed: int) -> int:
     rng = random.Random(seed)
     migrate(ch.execute, db)
-    ch.execute(ACTIONS_DDL.format(db=db))
     batch, actions, rows = Batch(ch, db=db, max_rows=50_000), [], 0
     for month in (Month(2026, 10), Month(2026, 11)):
         for n in range(obligations + obligations // 100):
@@ -92,7 +91,8 @@ def seed_database(ch: ClickHouse, db: str, obligations: int, units: int, seed: i
             kind = "obligation" if n < obligations else "violation"
             changes, rectified = states(rng, n, unit, month, kind)
             for w in changes:
-                batch.add(WARNING_HISTORY, warning_row(w, emitted_at=EMITTED_AT), 0, rows)
+                row = warning_row(w, emitted_at=EMITTED_AT)
+                batch.add("seed", 0, rows, [(WARNING_HISTORY, row)])
                 rows += 1
             if rectified is not None and rng.random() < 0.7:
                 w = changes[0]

@@ -20,10 +20,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.report import write_section  # noqa: E402
-from sinks.clickhouse import ClickHouse, Settings  # noqa: E402
+from sinks.clickhouse.client import ClickHouse, Settings  # noqa: E402
+from sinks.clickhouse.migrate import migrate  # noqa: E402
+from sinks.clickhouse.rows import COLUMNS  # noqa: E402
 from sinks.decode import case_rows_message, warning_message  # noqa: E402
-from sinks.migrate import migrate  # noqa: E402
-from sinks.rows import COLUMNS  # noqa: E402
 from tests.integration.test_sink_process import case_rows, warning  # noqa: E402
 
 

@@ -41,48 +41,66 @@ def acknowledge(prefix: str, latest: dict[str, Warning]) -> Warning | None:
 def run(args) -> int:
     from kafka import KafkaConsumer, KafkaProducer
 
+    from cli.kafka_access import KafkaAccessError, explained
+    from streams.kafka_auth import kafka_python_kwargs
     from streams.settings import Settings
 
     settings = Settings.from_env()
-    operator = os.environ.get("CASEWATCH_OPERATOR", "operator")
-    local = ZoneInfo(settings.tz)
-    consumer = KafkaConsumer(settings.topic("warnings"), settings.topic("acks"),
-                             bootstrap_servers=settings.kafka_bootstrap,
-                             auto_offset_reset="earliest", group_id=None)
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
-    latest: dict[str, Warning] = {}
-    acked: set[str] = set()
+    topics = [settings.topic("warnings"), settings.topic("acks")]
+    security = kafka_python_kwargs(settings)
+    consumer = producer = None
     try:
-        while True:
-            for records in consumer.poll(timeout_ms=500).values():
-                for m in records:
-                    if m.topic == settings.topic("acks"):
-                        acked.add(json.loads(m.value)["warning_id"])
-                    else:
-                        w = Warning.model_validate_json(m.value)
-                        latest[w.warning_id] = w
-            rows = open_warnings(latest, acked)
-            if args.once:
-                sys.stdout.write(render_table(rows[: args.limit]))
-                return 0
-            clock = datetime.now(local).strftime("%H:%M:%S")
-            sys.stdout.write("\x1b[2J\x1b[H执法监督时限预警 casewatch — 未确认预警 open, "
-                             f"unacknowledged ({len(rows)})  {clock}\n")
-            sys.stdout.write(render_table(rows[: args.limit]))
-            sys.stdout.write("输入预警编号确认 type a warning id (6+ chars) + Enter "
-                             "to acknowledge: ")
-            sys.stdout.flush()
-            if select.select([sys.stdin], [], [], 1.0)[0]:
-                w = acknowledge(sys.stdin.readline(), latest)
-                if w is not None:
-                    ack = {"warning_id": w.warning_id, "case_id": w.case_id, "operator": operator,
-                           "acknowledged_at": datetime.now(UTC).isoformat()}
-                    producer.send(settings.topic("acks"), key=w.case_id.encode(),
-                                  value=json.dumps(ack).encode())
-                    producer.flush()
-            time.sleep(0.1)
+        with explained(settings, settings.kafka_bootstrap,
+                       f"read topics {', '.join(topics)}") as access:
+            consumer = KafkaConsumer(*topics, bootstrap_servers=settings.kafka_bootstrap,
+                                     auto_offset_reset="earliest", group_id=None,
+                                     bootstrap_timeout_ms=10_000, **security)
+            access.check_topics("read", topics, consumer.topics())
+            producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap,
+                                     bootstrap_timeout_ms=10_000, **security)
+            return _show(args, settings, consumer, producer)
+    except KafkaAccessError as exc:
+        print(f"casewatch console: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 0
     finally:
-        consumer.close()
-        producer.close()
+        for client in (consumer, producer):
+            if client is not None:
+                client.close()
+
+
+def _show(args, settings, consumer, producer) -> int:
+    """Redraw the open warnings until interrupted (once with --once); send acknowledgements."""
+    operator = os.environ.get("CASEWATCH_OPERATOR", "operator")
+    local = ZoneInfo(settings.tz)
+    latest: dict[str, Warning] = {}
+    acked: set[str] = set()
+    while True:
+        for records in consumer.poll(timeout_ms=500).values():
+            for m in records:
+                if m.topic == settings.topic("acks"):
+                    acked.add(json.loads(m.value)["warning_id"])
+                else:
+                    w = Warning.model_validate_json(m.value)
+                    latest[w.warning_id] = w
+        rows = open_warnings(latest, acked)
+        if args.once:
+            sys.stdout.write(render_table(rows[: args.limit]))
+            return 0
+        clock = datetime.now(local).strftime("%H:%M:%S")
+        sys.stdout.write("\x1b[2J\x1b[H执法监督时限预警 casewatch — 未确认预警 open, "
+                         f"unacknowledged ({len(rows)})  {clock}\n")
+        sys.stdout.write(render_table(rows[: args.limit]))
+        sys.stdout.write("输入预警编号确认 type a warning id (6+ chars) + Enter "
+                         "to acknowledge: ")
+        sys.stdout.flush()
+        if select.select([sys.stdin], [], [], 1.0)[0]:
+            w = acknowledge(sys.stdin.readline(), latest)
+            if w is not None:
+                ack = {"warning_id": w.warning_id, "case_id": w.case_id, "operator": operator,
+                       "acknowledged_at": datetime.now(UTC).isoformat()}
+                producer.send(settings.topic("acks"), key=w.case_id.encode(),
+                              value=json.dumps(ack).encode())
+                producer.flush()
+        time.sleep(0.1)

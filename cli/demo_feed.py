@@ -7,6 +7,7 @@ done late or never (see cli/lifecycles.py), so warnings appear live.
 
 import heapq
 import json
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -26,11 +27,20 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from kafka import KafkaProducer
 
+    from cli.kafka_access import KafkaAccessError, explained
+    from streams.kafka_auth import kafka_python_kwargs
     from streams.settings import Settings
 
     settings = Settings.from_env()
     topic = settings.topic("case-events")
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, linger_ms=20)
+    try:
+        with explained(settings, settings.kafka_bootstrap, f"write topic {topic}"):
+            producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, linger_ms=20,
+                                     bootstrap_timeout_ms=10_000,
+                                     **kafka_python_kwargs(settings))
+    except KafkaAccessError as exc:
+        print(f"casewatch demo-feed: {exc}", file=sys.stderr)
+        return 2
     rng = Random(args.seed)
     pending: list[tuple[float, int, dict]] = []
     started = published = 0

@@ -1,10 +1,10 @@
 """ClickHouse checks of `casewatch doctor`: the server answers, the configured cluster is
-known to it, and every migration in sinks/migrations/ is applied to the database."""
+known to it, and every migration in sinks/clickhouse/migrations/ is applied to the database."""
 
 from cli.findings import Finding, first_line
-from sinks.clickhouse import ClickHouse
-from sinks.clickhouse import Settings as ClickHouseSettings
-from sinks.migrate import applied_migrations, load_migrations
+from sinks.clickhouse.client import ClickHouse
+from sinks.clickhouse.client import Settings as ClickHouseSettings
+from sinks.clickhouse.migrate import applied_migrations, load_migrations
 
 CONNECT_TIMEOUT = 5.0
 

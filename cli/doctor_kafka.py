@@ -13,7 +13,7 @@ from streams.topics import TOPICS
 
 UNKNOWN_TOPIC = 3
 #: consumer group (suffix after the app id) -> the casewatch topics it consumes
-GROUPS = {"": ("case-events", "case-ticks"), "-sink": ("warnings", "case-rows")}
+GROUPS = {"": ("case-events",), "-sink": ("warnings", "case-rows", "warning-actions")}
 TIMEOUT_MS = 5000
 
 

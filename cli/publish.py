@@ -18,8 +18,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from kafka.errors import KafkaError
+    from kafka.errors import KafkaTimeoutError
 
+    from cli.kafka_access import KafkaAccessError, explained
     from streams import kafka_clients
     from streams.settings import Settings
 
@@ -30,14 +31,21 @@ def run(args) -> int:
         print(f"casewatch publish: cannot read {args.events}: {exc.strerror}", file=sys.stderr)
         return EXIT_BAD_ARGS
     topic = args.topic or settings.topic("case-events")
+    bootstrap = args.bootstrap or settings.kafka_bootstrap
     try:
         if args.bootstrap:
             settings = settings.model_copy(update={"kafka_bootstrap": args.bootstrap})
-        producer = kafka_clients.producer(settings, acks="all", linger_ms=20,
-                                          max_block_ms=10_000)
-        if not producer.partitions_for(topic):
-            raise KafkaError(f"topic {topic} has no partitions")
-    except KafkaError as exc:
+        with explained(settings, bootstrap, f"write topic {topic}") as access:
+            producer = kafka_clients.producer(settings, acks="all", linger_ms=20,
+                                              max_block_ms=10_000, bootstrap_timeout_ms=10_000)
+            try:
+                partitions = producer.partitions_for(topic)
+            except KafkaTimeoutError:  # no metadata for the topic: say why if Kafka knows
+                access.check_topics("write", [topic], set())
+                raise
+            if not partitions:
+                access.check_topics("write", [topic], set())
+    except KafkaAccessError as exc:
         print(f"casewatch publish: cannot publish to {topic}: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
     sent = invalid = 0

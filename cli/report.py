@@ -1,6 +1,6 @@
 """`casewatch report --month YYYY-MM [--unit U] --out DIR`: the monthly white paper.
 
-Reads ClickHouse as the read-only user (sinks/reader.py), scores with rules/scoring.toml
+Reads ClickHouse as the read-only user (sinks/clickhouse/reader.py), scores with rules/scoring.toml
 (or --scoring FILE), writes white-paper-YYYY-MM[-UNIT].html and .pdf into DIR and prints
 their paths. Exit 0 on success, 2 for bad arguments (month, scoring file), 3 when there is
 nothing to report (empty month, unknown unit), 4 when ClickHouse cannot be read.
@@ -15,7 +15,7 @@ from pathlib import Path
 from report.month import Month, MonthError
 from report.paper import NoData, build_paper
 from rules.scoring import SCORING_FILE, ScoringError, load_scoring
-from sinks.reader import reader_settings
+from sinks.clickhouse.reader import reader_settings
 
 EXIT_OK, EXIT_BAD_ARGS, EXIT_NO_DATA, EXIT_UNAVAILABLE = 0, 2, 3, 4
 
@@ -64,7 +64,7 @@ def run(args) -> int:
     from clickhouse_driver.errors import Error as DriverError
 
     from report.render import write_report
-    from sinks.clickhouse import ClickHouse
+    from sinks.clickhouse.client import ClickHouse
 
     # the driver logs each failed connection attempt with its traceback; the reason is
     # reported below, once

@@ -37,11 +37,12 @@ async def serve(settings) -> None:
     from prometheus_client import start_http_server
 
     from sinks import metrics
-    from sinks.batch import Batch
-    from sinks.clickhouse import ClickHouse
+    from sinks.clickhouse.batch import Batch
+    from sinks.clickhouse.client import ClickHouse
+    from sinks.clickhouse.migrate import MigratingWriter
     from sinks.consumer import SinkConsumer
     from sinks.decode import DECODERS
-    from sinks.migrate import MigratingWriter
+    from streams.kafka_auth import aiokafka_kwargs
     from streams.sink_process import PARENT_PID_ENV
     from streams.topics import ensure_topics
 
@@ -66,11 +67,12 @@ async def serve(settings) -> None:
         log.warning("migrations failed, retried before the first write: %s", exc)
     await asyncio.to_thread(ensure_topics, settings)
     client_id = f"{settings.app_id}-sink"
+    security = aiokafka_kwargs(settings)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
-                                client_id=client_id)
+                                client_id=client_id, **security)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=client_id,
                                 client_id=client_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+                                auto_offset_reset="earliest", **security)
     await producer.start()
     try:
         await consumer.start()

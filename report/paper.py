@@ -1,7 +1,7 @@
 """What the white paper says: the month's figures from ClickHouse, scored and ranked.
 
 `build_paper(execute, db, month, model)` reads the figures of `month` and of the month
-before (for the trend) through `sinks.quality`, scores every unit with `rules.scoring`,
+before (for the trend) through `sinks.clickhouse.quality`, scores every unit with `rules.scoring`,
 ranks them, and returns a `WhitePaper` for `report.render`. `NoData` carries the message
 for an empty month or a unit without obligations or violations in it.
 """
@@ -21,8 +21,8 @@ from rules.scoring import (
     rectification_state,
     score_unit,
 )
-from sinks import quality
-from sinks.quality import Execute, OpenObligation, ProblemRow, RuleCount, UnitFigures
+from sinks.clickhouse import quality
+from sinks.clickhouse.quality import Execute, OpenObligation, ProblemRow, RuleCount, UnitFigures
 
 
 class NoData(LookupError):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 #: (topic, partition); aiokafka's TopicPartition is such a tuple.
 Partition = tuple[str, int]
-#: (table, row tuple), the row in the column order of sinks.rows.COLUMNS[table]
+#: (table, row tuple), the row in the column order of sinks.clickhouse.rows.COLUMNS[table]
 Row = tuple[str, tuple]
 
 

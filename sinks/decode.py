@@ -11,8 +11,18 @@ from datetime import UTC, datetime
 from schemas.case_rows import CaseRows, EventRow, MeasureStateRow
 from schemas.event import parse_event
 from schemas.warning import Warning
+from schemas.warning_action import WarningAction
 from sinks.base import Row
-from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY, event_row, measure_row, warning_row
+from sinks.clickhouse.rows import (
+    EVENTS,
+    MEASURE_STATE,
+    WARNING_ACTIONS,
+    WARNING_HISTORY,
+    action_row,
+    event_row,
+    measure_row,
+    warning_row,
+)
 
 Decoder = Callable[[bytes | None], list[Row]]
 
@@ -40,7 +50,13 @@ def case_row(row: EventRow | MeasureStateRow) -> Row:
     return MEASURE_STATE, measure_row(row.state, row.version)
 
 
+def warning_action_message(value: bytes | None) -> list[Row]:
+    """One message of the warning-actions topic: one action of staff on a warning."""
+    return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
+
+
 DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
+    "warning-actions": warning_action_message,
 }

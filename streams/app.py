@@ -18,6 +18,7 @@ from mode import Service
 from rules.clock import Clock, WallClock
 from rules.engine import Engine
 from streams.agents import health, rules, timers
+from streams.kafka_auth import faust_kwargs
 from streams.runtime import Runtime
 from streams.settings import Settings
 from streams.sink_process import supervised_sink
@@ -77,10 +78,11 @@ def create_app(settings: Settings, engine: Engine | None = None,
         store="memory://",
         datadir=str(settings.state_dir / "faust"),
         web_enabled=True,
-        web_bind=settings.web_host,
-        web_host=settings.web_host,
-        web_port=settings.web_port,
+        web_bind=settings.health_host,
+        web_host=settings.health_host,
+        web_port=settings.health_port,
         autodiscover=False,
+        **faust_kwargs(settings),  # should Faust's own clients ever connect
     )
     runtime = Runtime(settings, engine or Engine(), clock or WallClock())
     jobs = app.channel()

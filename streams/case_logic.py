@@ -18,6 +18,7 @@ from datetime import datetime
 
 from rules.engine import CASE_SUBJECT, CaseResult, Engine, subject_of
 from rules.render import withdrawn
+from schemas.case_state import CaseMeta
 from schemas.enums import Status
 from schemas.event import EVENT_ADAPTER, Envelope
 from schemas.measure_state import MeasureState
@@ -77,7 +78,7 @@ class CaseLogic:
 
     __slots__ = ("case_id", "engine", "events", "published", "offset", "version",
                  "_by_subject", "_subject_list", "_results", "_next", "_owners", "_dirty",
-                 "_loaded_due")
+                 "_new_events", "_loaded_due")
 
     def __init__(self, case_id: str, engine: Engine):
         self.case_id = case_id
@@ -92,7 +93,8 @@ class CaseLogic:
         self._results: dict[str | None, dict[str, Record]] = {}
         self._next: dict[str | None, datetime | None] = {}
         self._owners: dict[str, set[str | None]] = {}  # record key -> subjects raising it
-        self._dirty: set[str] = set()
+        self._dirty: set[str] = set()  # items changed since `changes`, but new events:
+        self._new_events: dict[str, bytes] = {}  # their messages' bytes, validated already
         self._loaded_due: float | None = None  # the persisted due, until evaluated again
 
     # ------------------------------------------------------------------ the two handlers
@@ -117,7 +119,7 @@ class CaseLogic:
             if known is not None:
                 continue
             self._add(a.event)
-            self._dirty.add(EVENT_ITEM + a.event.event_id)
+            self._new_events[EVENT_ITEM + a.event.event_id] = a.raw  # persisted as it came
             touched.add(subject_of(a.event))
         if replay or CASE_SUBJECT in touched:
             touched = set(self._subjects())
@@ -229,18 +231,17 @@ class CaseLogic:
 
     def changes(self) -> dict[str, bytes]:
         """The items changed since the last call, as bytes: the changelog's delta."""
-        out = {}
+        out = dict(self._new_events)
         for item in self._dirty:
             if item == META_ITEM:
-                due = self.next_due()
-                out[item] = f"{self.offset} {self.version} {'-' if due is None else due}".encode()
-            elif item.startswith(EVENT_ITEM):
-                out[item] = self.events[item[len(EVENT_ITEM):]].model_dump_json().encode()
+                meta = CaseMeta(offset=self.offset, version=self.version, next_due=self.next_due())
+                out[item] = meta.model_dump_json().encode()
             else:
                 sig, record = self.published[item[len(PUBLISHED_ITEM):]]
                 kind = b"w" if isinstance(record, Warning) else b"m"
                 out[item] = kind + record.model_dump_json().encode()
         self._dirty.clear()
+        self._new_events.clear()
         return out
 
     @classmethod
@@ -261,8 +262,8 @@ class CaseLogic:
 
 def parse_meta(value: bytes) -> tuple[int, int, float | None]:
     """A meta item: the highest source offset applied, the measures' version, the next due."""
-    offset, version, due = value.split()
-    return int(offset), int(version), None if due == b"-" else float(due)
+    meta = CaseMeta.model_validate_json(value)
+    return meta.offset, meta.version, meta.next_due
 
 
 def _records(result: CaseResult) -> list[Record]:

@@ -1,12 +1,15 @@
-"""Configuration of the worker's own Kafka clients (aiokafka), in one place."""
+"""Configuration of the worker's own Kafka clients (aiokafka), in one place: bootstrap,
+security (streams/kafka_auth.py) and the options the worker relies on."""
 
+from streams.kafka_auth import aiokafka_kwargs
 from streams.settings import Settings
 
 MAX_FETCH_BYTES = 8 * 1024 * 1024
 
 
 def common_config(settings: Settings) -> dict:
-    return {"bootstrap_servers": settings.kafka_bootstrap, "client_id": settings.app_id}
+    return {"bootstrap_servers": settings.kafka_bootstrap, "client_id": settings.app_id,
+            **aiokafka_kwargs(settings)}
 
 
 def consumer_config(settings: Settings, group_id: str | None) -> dict:

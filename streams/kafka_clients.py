@@ -3,12 +3,13 @@ options (bootstrap servers, and the security settings when they are configured) 
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
+from streams.kafka_auth import kafka_python_kwargs
 from streams.settings import Settings
 
 
 def connection(settings: Settings) -> dict[str, object]:
     """Keyword arguments every kafka-python client of casewatch connects with."""
-    return {"bootstrap_servers": settings.kafka_bootstrap}
+    return {"bootstrap_servers": settings.kafka_bootstrap, **kafka_python_kwargs(settings)}
 
 
 def admin(settings: Settings, client_id: str, **options) -> KafkaAdminClient:

@@ -98,12 +98,11 @@ class Runtime:
         return result.offsets
 
     async def _persist(self, result: Result) -> None:
-        metadata = await self._outputs.send_all(result.sends)
+        acked = await self._outputs.send_all(result.sends)
         checkpoints: dict[int, int] = {}
-        for send, meta in zip(result.sends, metadata, strict=True):
+        for send, (partition, offset) in zip(result.sends, acked, strict=True):
             if send.topic == self.changelog_topic:
-                checkpoints[meta.partition] = max(checkpoints.get(meta.partition, 0),
-                                                  meta.offset + 1)
+                checkpoints[partition] = max(checkpoints.get(partition, 0), offset + 1)
         for p, records in result.changelog.items():
             self.stores[p].apply(records, checkpoints.get(p))
         for p, case_id, due in result.dues:

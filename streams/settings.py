@@ -5,9 +5,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from sinks.clickhouse import Settings as ClickHouseSettings
+from sinks.clickhouse.client import Settings as ClickHouseSettings
 
 ENV_PREFIX = "CASEWATCH_"
 
@@ -27,8 +27,8 @@ class Settings(BaseModel):
     tz: str = "Asia/Shanghai"  # display time zone; rules always count in China Standard Time
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9464
-    web_host: str = "127.0.0.1"  # health and readiness: GET /health, /ready
-    web_port: int = 6066
+    health_host: str = "127.0.0.1"  # the worker's health and readiness: GET /health, /ready
+    health_port: int = 6066
     tick_interval: float = 0.1  # seconds between looks at the due index
     batch_max_records: int = Field(2000, ge=1)  # source records handed to the agent at once
     case_cache_size: int = Field(100_000, ge=1)  # parsed cases kept in memory
@@ -41,6 +41,15 @@ class Settings(BaseModel):
     sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
     sink_metrics_port: int = 9465
     clickhouse: ClickHouseSettings = ClickHouseSettings()
+    # Kafka security (streams/kafka_auth.py turns these into client arguments)
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = (
+        "PLAINTEXT")
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None  # never logged, hidden in repr
+    kafka_ssl_cafile: Path | None = None  # CA bundle (PEM) the brokers' certificates chain to
+    kafka_ssl_certfile: Path | None = None  # client certificate (PEM), for mutual TLS
+    kafka_ssl_keyfile: Path | None = None  # its private key (PEM), if not in the certfile
 
     @model_validator(mode="after")
     def _insync_within_replicas(self) -> "Settings":

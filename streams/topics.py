@@ -14,7 +14,8 @@ from kafka.errors import TopicAlreadyExistsError
 from streams.kafka_clients import connection
 from streams.settings import Settings
 
-TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks")
+TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
+          "warning-actions")
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024)},
     "case-state": {"cleanup.policy": "compact"},

@@ -3,7 +3,7 @@
 import pytest
 
 from cli.console import acknowledge, open_warnings
-from rules.testing import CaseTimeline
+from tests.support.timeline import CaseTimeline
 
 
 @pytest.fixture(scope="module")

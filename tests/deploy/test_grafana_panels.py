@@ -5,11 +5,11 @@ No Grafana server runs here, so this file does what Grafana and the ClickHouse p
 dashboard variables and the plugin's macros, see `expand()` -- and runs the result
 
   (a) on the ClickHouse 18.16 server of `deploy/stack` (marked `integration`), and
-  (b) on current ClickHouse in-process (chDB, `sinks.embedded`),
+  (b) on current ClickHouse in-process (chDB, `sinks.clickhouse.embedded`),
 
-each in a fresh database built by `sinks.migrate.migrate` and holding the rows of
-`sinks.testing.scenario_rows()` written three times (first write, identical retry,
-replay with a later `emitted_at`), with merges stopped so the copies stay on disk. Every
+each in a fresh database built by `sinks.clickhouse.migrate.migrate` and holding the rows of
+`tests.support.clickhouse_scenario.scenario_rows()` written three times (first write, identical
+retry, replay with a later `emitted_at`), with merges stopped so the copies stay on disk. Every
 panel must return exactly the rows in `EXPECTED`, so a query that forgets FINAL/argMax
 (and counts a copy twice) fails.
 
@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 
 from schemas.timefmt import CST
-from sinks.batch import Batch
-from sinks.migrate import check_identifier, migrate
-from sinks.rows import COLUMNS
-from sinks.testing import later, scenario_rows
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.migrate import check_identifier, migrate
+from sinks.clickhouse.rows import COLUMNS
+from tests.support.clickhouse_scenario import later, scenario_rows
 
 REPO = Path(__file__).resolve().parents[2]
 GRAFANA = REPO / "deploy" / "grafana"
@@ -360,7 +360,7 @@ def fill(writer, execute: Execute, db: str) -> None:
 
 @pytest.fixture(scope="module")
 def server_db() -> Iterator[tuple[Execute, str]]:
-    from sinks.clickhouse import ClickHouse, Settings
+    from sinks.clickhouse.client import ClickHouse, Settings
 
     ch = ClickHouse(Settings.from_env())
     try:
@@ -376,7 +376,7 @@ def server_db() -> Iterator[tuple[Execute, str]]:
 @pytest.fixture(scope="module")
 def chdb_db(tmp_path_factory) -> Iterator[tuple[Execute, str]]:
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     embedded = Embedded(str(tmp_path_factory.mktemp("chdb")))
     db = "casewatch_grafana"

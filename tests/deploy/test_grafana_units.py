@@ -1,6 +1,6 @@
 """The units dashboard (deploy/grafana/dashboards/casewatch-units.json): every ClickHouse
 panel's SQL, expanded as Grafana would (test_grafana_panels.expand), run on ClickHouse
-18.16 (integration) and chDB over the quality dataset of `sinks.quality_testing` written
+18.16 (integration) and chDB over the quality dataset of `tests.support.quality_seed` written
 twice, must return exactly the figures that dataset is known to have.
 """
 
@@ -19,7 +19,7 @@ from test_grafana_panels import (
     expand,
 )
 
-from sinks.quality_testing import (
+from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
     EXPECTED_RULES,
@@ -135,7 +135,7 @@ def expected_rows(title: str, case: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def server_db() -> Iterator[tuple]:
-    from sinks.clickhouse import ClickHouse, Settings
+    from sinks.clickhouse.client import ClickHouse, Settings
 
     ch = ClickHouse(Settings.from_env())
     try:
@@ -151,7 +151,7 @@ def server_db() -> Iterator[tuple]:
 @pytest.fixture(scope="module")
 def chdb_db(tmp_path_factory) -> Iterator[tuple]:
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     embedded = Embedded(str(tmp_path_factory.mktemp("chdb-units")))
     seed(embedded, embedded.execute, "casewatch_units")

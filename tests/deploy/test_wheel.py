@@ -77,7 +77,8 @@ def elsewhere(tmp_path) -> tuple[Path, dict]:
 def test_wheel_holds_every_file_the_packages_read(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     data = package_data_files()
-    assert {"rules/calendar.toml", "rules/measures.toml", "sinks/migrations/0001_events.sql",
+    assert {"rules/calendar.toml", "rules/measures.toml",
+            "sinks/clickhouse/migrations/0001_events.sql",
             "rules/catalogue/custody_limit.toml"} <= data
     assert data - names == set()
 

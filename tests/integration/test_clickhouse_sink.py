@@ -10,11 +10,11 @@ import uuid
 
 import pytest
 
-from sinks.batch import Batch, FlushError
-from sinks.clickhouse import ClickHouse, Settings
-from sinks.migrate import applied_migrations, load_migrations, migrate
-from sinks.rows import COLUMNS, WARNING_HISTORY
-from sinks.testing import EXPECTED, later, observe, scenario_rows
+from sinks.clickhouse.batch import Batch, FlushError
+from sinks.clickhouse.client import ClickHouse, Settings
+from sinks.clickhouse.migrate import applied_migrations, load_migrations, migrate
+from sinks.clickhouse.rows import COLUMNS, WARNING_HISTORY
+from tests.support.clickhouse_scenario import EXPECTED, later, observe, scenario_rows
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,12 @@ import uuid
 import pytest
 from clickhouse_driver.errors import ServerException
 
-from sinks.batch import Batch
-from sinks.clickhouse import ClickHouse, Settings
-from sinks.migrate import migrate
-from sinks.quality_testing import warning_rows
-from sinks.reader import reader_settings, wait_for_reader
-from sinks.rows import WARNING_HISTORY
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.client import ClickHouse, Settings
+from sinks.clickhouse.migrate import migrate
+from sinks.clickhouse.reader import reader_settings, wait_for_reader
+from sinks.clickhouse.rows import WARNING_HISTORY
+from tests.support.quality_seed import warning_rows
 
 WRITER = Settings(user="casewatch_writer", password="casewatch-writer-dev")
 
@@ -31,7 +31,7 @@ def test_writer_migrates_and_writes_reader_reads(db):
     migrate(writer.execute, db)
     batch = Batch(writer, db=db)
     for offset, row in enumerate(warning_rows()):
-        batch.add(WARNING_HISTORY, row, 0, offset)
+        batch.add("seed", 0, offset, [(WARNING_HISTORY, row)])
     batch.flush()
     reader = ClickHouse(reader_settings({}))
     count = reader.execute(f"SELECT uniqExact(warning_id) FROM {db}.warning_history")

@@ -305,3 +305,37 @@ def test_a_deadline_due_while_the_worker_is_down_fires_on_restart(pipeline):
         lambda w: w["case_id"] == "CR" and w["level"] == "overdue", timeout=30)
     assert overdue["due_at"] == format_cst(due)
     assert arrived - restarted <= 2.0, f"fired {arrived - restarted:.2f} s after restart"
+
+
+def test_every_compression_codec_is_read(pipeline):
+    """Integrators' producers compress: gzip, snappy, lz4 and zstd batches are all read (a
+    real producer each), and the events behind them raise their warnings."""
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer
+
+    codecs = ("gzip", "snappy", "lz4", "zstd")
+    detained_at = datetime.now(CST) - timedelta(hours=25)
+
+    async def produce():
+        for codec in codecs:
+            producer = AIOKafkaProducer(bootstrap_servers=pipeline.stack.bootstrap,
+                                        compression_type=codec, linger_ms=50)
+            await producer.start()
+            try:
+                for n in range(5):  # one compressed batch of five events
+                    e = event(f"Z-{codec}-{n}", 1, "detained", detained_at)
+                    await producer.send(pipeline.settings.topic("case-events"),
+                                        json.dumps(e).encode(), key=e["case_id"].encode())
+                await producer.flush()
+            finally:
+                await producer.stop()
+
+    asyncio.run(produce())
+    for codec in codecs:
+        for n in range(5):
+            pipeline.warnings.wait_for(lambda w, c=f"Z-{codec}-{n}": (
+                w["case_id"] == c and w["rule_id"] == "det_family_notice"
+                and w["level"] == "overdue"), timeout=60)
+    assert pipeline.worker.proc.poll() is None  # still running
+    assert pipeline.dead_letters.json() == []

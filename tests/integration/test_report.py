@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from sinks.clickhouse import ClickHouse, Settings
-from sinks.quality_testing import (
+from sinks.clickhouse.client import ClickHouse, Settings
+from sinks.clickhouse.reader import reader_settings, wait_for_reader
+from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
     EXPECTED_PROBLEMS,
@@ -26,7 +27,6 @@ from sinks.quality_testing import (
     PREVIOUS,
     seed,
 )
-from sinks.reader import reader_settings, wait_for_reader
 
 REPO = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -28,12 +28,13 @@ from schemas.case_rows import CaseRows, EventRow, MeasureStateRow
 from schemas.measure_state import MeasureState
 from schemas.timefmt import CST
 from schemas.warning import LegalBasis, Warning
+from sinks.decode import DECODERS
 from streams.settings import Settings
 from streams.sink_process import SinkProcess
 from streams.topics import ensure_topics
 
 REPO = Path(__file__).resolve().parents[2]
-INPUTS = ("warnings", "case-rows")
+INPUTS = tuple(DECODERS)  # every topic the sink reads
 KEYS = {  # table -> its ReplacingMergeTree key
     "events": "(case_id, event_id)",
     "warning_history": "(warning_id, changed_at, level, status)",

@@ -41,7 +41,7 @@ def test_kafka_round_trip(stack) -> None:
 
 
 def test_casewatch_topics_exist(stack) -> None:
-    names = ("case-events", "case-events.dlq", "warnings", "case-ticks")
+    names = ("case-events", "case-events.dlq", "warnings", "case-state", "warning-actions")
     consumer = KafkaConsumer(bootstrap_servers=stack.bootstrap)
     try:
         partitions = {stack.topic(n): consumer.partitions_for_topic(stack.topic(n)) for n in names}

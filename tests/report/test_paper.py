@@ -9,7 +9,7 @@ from report.month import Month
 from report.paper import NoData, build_paper
 from report.render import change, file_stem, hours, percent, render_html
 from rules.scoring import Rectification, load_scoring
-from sinks.quality_testing import (
+from tests.support.quality_seed import (
     EXPECTED_PROBLEMS,
     EXPECTED_RANKING,
     EXPECTED_SCORES,
@@ -25,7 +25,7 @@ NOW = datetime(2026, 12, 2, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def chdb(tmp_path_factory):
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     embedded = Embedded(str(tmp_path_factory.mktemp("chdb-paper")))
     seed(embedded, embedded.execute, "paper")

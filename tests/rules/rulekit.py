@@ -1,6 +1,6 @@
 """Shared helpers and tables of the rule tests.
 
-`Case` wraps `rules.testing.CaseTimeline` with absolute instants (RFC 3339 strings) and the
+`Case` wraps `tests.support.timeline.CaseTimeline` with absolute instants (RFC 3339 strings) and the
 details every event type needs, so that a test only spells out what matters to it.
 `RULES` holds one plain, spec-derived scenario per deadline rule of the spec (rules.md):
 its trigger, a trigger instant on an ordinary working day, the due_at the spec's counting
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from rules.ids import warning_id
-from rules.testing import CaseTimeline
+from tests.support.timeline import CaseTimeline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAW_DIR = REPO_ROOT / "docs" / "law"

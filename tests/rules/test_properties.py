@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.lifecycles import case_lifecycle
-from rules.testing import CaseTimeline, shared_engine
 from schemas.event import EVENT_ADAPTER, Envelope, parse_event
 from schemas.event_types import EVENT_TYPES
+from tests.support.timeline import CaseTimeline, shared_engine
 
 START = datetime.fromisoformat("2026-04-28T09:00:00+08:00")
 SETTINGS = settings(max_examples=100, deadline=None,

@@ -1,8 +1,8 @@
-"""sinks.clickhouse settings: read from the environment; the password never shows."""
+"""sinks.clickhouse.client settings: read from the environment; the password never shows."""
 
 import logging
 
-from sinks.clickhouse import ClickHouse, Settings
+from sinks.clickhouse.client import ClickHouse, Settings
 
 
 def test_from_env_and_password_hidden(caplog):

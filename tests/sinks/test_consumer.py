@@ -6,10 +6,10 @@ from collections import namedtuple
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError
 
-from sinks.batch import Batch
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.rows import WARNING_HISTORY
 from sinks.consumer import SinkConsumer
-from sinks.rows import WARNING_HISTORY
-from sinks.testing import scenario_rows
+from tests.support.clickhouse_scenario import scenario_rows
 
 Record = namedtuple("Record", "topic partition offset key value")
 ROW = next(row for table, row, _, _ in scenario_rows() if table == WARNING_HISTORY)

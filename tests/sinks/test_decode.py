@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from rules.testing import CaseTimeline
 from schemas.event import InvalidEvent
+from sinks.clickhouse.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
 from sinks.decode import DECODERS, case_rows_message, warning_message
-from sinks.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
+from tests.support.timeline import CaseTimeline
 
 CST = timezone(timedelta(hours=8))
 

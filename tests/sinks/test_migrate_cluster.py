@@ -1,12 +1,12 @@
-"""sinks.migrate on a ClickHouse cluster: ON CLUSTER statements with Replicated engines,
+"""sinks.clickhouse.migrate on a ClickHouse cluster: ON CLUSTER statements with Replicated engines,
 generated from the same migration files; without a cluster the DDL is unchanged."""
 
 import re
 
 import pytest
 
-from sinks.clickhouse import Settings
-from sinks.migrate import (
+from sinks.clickhouse.client import Settings
+from sinks.clickhouse.migrate import (
     bootstrap_statements,
     load_migrations,
     migrate,
@@ -30,6 +30,7 @@ def path(table: str) -> str:
         ("warning_history", f"ReplicatedReplacingMergeTree({path('warning_history')}, emitted_at)"),
         ("measure_state", f"ReplicatedReplacingMergeTree({path('measure_state')}, version)"),
         ("warnings_hourly", f"ReplicatedAggregatingMergeTree({path('warnings_hourly')})"),
+        ("warning_actions", f"ReplicatedReplacingMergeTree({path('warning_actions')})"),
     ],
 )
 def test_tables_get_replicated_engines_on_cluster(table, engine):
@@ -54,7 +55,7 @@ def test_materialized_view_on_cluster_keeps_its_target_and_query():
 
 def test_every_migration_file_is_covered():
     assert set(BY_TABLE) == {"events", "warning_history", "measure_state", "warnings_hourly",
-                             "warnings_hourly_mv"}
+                             "warnings_hourly_mv", "warning_actions"}
 
 
 def test_database_and_migration_record_on_cluster():

@@ -1,8 +1,9 @@
-"""sinks.migrate.MigratingWriter: migrations retried with the writes until they succeed."""
+"""sinks.clickhouse.migrate.MigratingWriter: migrations retried with the writes until they
+succeed."""
 
 import pytest
 
-from sinks.migrate import MigratingWriter
+from sinks.clickhouse.migrate import MigratingWriter
 
 
 class Server:

@@ -2,14 +2,14 @@
 
 import pytest
 
-from sinks.batch import Batch, FlushError
-from sinks.migrate import applied_migrations, load_migrations, migrate
-from sinks.rows import COLUMNS, WARNING_HISTORY
-from sinks.testing import EXPECTED, later, observe, scenario_rows
+from sinks.clickhouse.batch import Batch, FlushError
+from sinks.clickhouse.migrate import applied_migrations, load_migrations, migrate
+from sinks.clickhouse.rows import COLUMNS, WARNING_HISTORY
+from tests.support.clickhouse_scenario import EXPECTED, later, observe, scenario_rows
 
 pytest.importorskip("chdb")
 
-from sinks.embedded import Embedded  # noqa: E402
+from sinks.clickhouse.embedded import Embedded  # noqa: E402
 
 DB = "casewatch"
 

@@ -1,4 +1,4 @@
-"""sinks/quality.py over the seeded dataset (written twice, merges stopped) on current
+"""sinks/clickhouse/quality.py over the seeded dataset (written twice, merges stopped) on current
 ClickHouse (chDB) and on the 18.16 server (integration): every figure equals the known
 answer of sinks/quality_testing.py."""
 
@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from report.month import Month
-from sinks import quality
-from sinks.quality_testing import (
+from sinks.clickhouse import quality
+from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
     EXPECTED_PROBLEMS,
@@ -23,7 +23,7 @@ from sinks.quality_testing import (
 @pytest.fixture(scope="module")
 def chdb_dbs(tmp_path_factory) -> Iterator[tuple]:
     pytest.importorskip("chdb")
-    from sinks.embedded import Embedded
+    from sinks.clickhouse.embedded import Embedded
 
     embedded = Embedded(str(tmp_path_factory.mktemp("chdb-quality")))
     seed(embedded, embedded.execute, "q_actions")
@@ -34,7 +34,7 @@ def chdb_dbs(tmp_path_factory) -> Iterator[tuple]:
 
 @pytest.fixture(scope="module")
 def server_dbs() -> Iterator[tuple]:
-    from sinks.clickhouse import ClickHouse, Settings
+    from sinks.clickhouse.client import ClickHouse, Settings
 
     ch = ClickHouse(Settings.from_env())
     ch.wait_until_available(timeout=60)
@@ -106,8 +106,9 @@ def test_broken_rules_and_open_at_month_end(dbs):
     )
 
 
-def test_without_actions_table_turnaround_is_unknown(dbs):
+def test_without_actions_turnaround_is_unknown(dbs):
     execute, _, plain = dbs
+    assert execute(f"SELECT count() FROM {plain}.warning_actions")[0][0] == 0
     assert not quality.has_actions(execute, plain)
     figures = quality.unit_figures(execute, plain, *bounds(MONTH))
     assert {f.unit_id: (f.rectified, f.mean_turnaround_hours) for f in figures} == {

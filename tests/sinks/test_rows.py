@@ -1,4 +1,4 @@
-"""sinks.rows: models to row tuples, without I/O."""
+"""sinks.clickhouse.rows: models to row tuples, without I/O."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,7 +7,7 @@ import pytest
 from schemas.event import parse_event
 from schemas.measure_state import MeasureState
 from schemas.warning import LegalBasis, Warning
-from sinks.rows import (
+from sinks.clickhouse.rows import (
     EVENT_COLUMNS,
     MEASURE_COLUMNS,
     WARNING_COLUMNS,

@@ -1,11 +1,12 @@
-"""sinks.batch: the sink contract — buffering, offsets, failed writes, revoked partitions."""
+"""sinks.clickhouse.batch: the sink contract — buffering, offsets, failed writes, revoked
+partitions."""
 
 import pytest
 
 from sinks.base import Sink
-from sinks.batch import Batch, FlushError
-from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY
-from sinks.testing import scenario_rows
+from sinks.clickhouse.batch import Batch, FlushError
+from sinks.clickhouse.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY
+from tests.support.clickhouse_scenario import scenario_rows
 
 OFFSETS = {("scenario", 0): 2, ("scenario", 1): 4, ("scenario", 2): 12}
 

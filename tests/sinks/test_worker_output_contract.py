@@ -4,14 +4,14 @@ import json
 from datetime import datetime
 from types import SimpleNamespace
 
-from rules.testing import shared_engine
 from schemas.case_rows import CaseRows
+from sinks.clickhouse.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY
 from sinks.decode import DECODERS
-from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
 from streams.settings import Settings
 from streams.work import Processor
+from tests.support.timeline import shared_engine
 
 DETAINED = {"event_id": "E1", "schema_version": 1, "event_type": "detained",
             "occurred_at": "2026-05-11T10:00:00+08:00", "case_id": "C1",

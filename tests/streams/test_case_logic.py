@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from rules.testing import CaseTimeline, shared_engine
 from schemas.event import EVENT_ADAPTER
 from streams.case_logic import Arrival, CaseLogic, Outcome, conflict_reason
+from tests.support.timeline import CaseTimeline, shared_engine
 
 START = "2026-05-11T10:00:00+08:00"  # a Monday
 CST = timezone(timedelta(hours=8))

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from cli.lifecycles import generate_events
-from rules.testing import shared_engine
 from schemas.event import parse_event
 from streams.case_logic import Arrival, CaseLogic
+from tests.support.timeline import shared_engine
 
 AT = datetime.fromisoformat("2026-03-01T00:00:00+08:00")
 

@@ -2,7 +2,12 @@
 
 import pytest
 
+from schemas.case_state import CaseMeta
 from streams.case_store import PartitionStore, item_key, split_key
+
+
+def meta(offset: int, version: int, due: float | None) -> bytes:
+    return CaseMeta(offset=offset, version=version, next_due=due).model_dump_json().encode()
 
 
 @pytest.fixture
@@ -20,43 +25,45 @@ def test_keys_split_back(case_id):
 
 def test_a_case_is_its_own_items_only(store):
     # "C1" is a prefix of "C10" and of "C1\x00x": their items must not leak into C1's
-    store.apply([(item_key("C1", "m"), b"3 1 -"), (item_key("C1", "e:E1"), b"{}"),
-                 (item_key("C10", "m"), b"5 0 -"), (item_key("C1\x00x", "e:E9"), b"[]")],
+    store.apply([(item_key("C1", "m"), meta(3, 1, None)), (item_key("C1", "e:E1"), b"{}"),
+                 (item_key("C10", "m"), meta(5, 0, None)), (item_key("C1\x00x", "e:E9"), b"[]")],
                 checkpoint=4)
-    assert store.load("C1") == {"m": b"3 1 -", "e:E1": b"{}"}
-    assert store.load("C10") == {"m": b"5 0 -"}
+    assert store.load("C1") == {"m": meta(3, 1, None), "e:E1": b"{}"}
+    assert store.load("C10") == {"m": meta(5, 0, None)}
     assert store.load("C2") == {}
     assert store.checkpoint() == 4
 
 
 def test_dues_follow_the_meta_items(store):
-    store.apply([(item_key("A", "m"), b"1 0 100.5"), (item_key("B", "m"), b"2 0 50.0")], None)
+    store.apply([(item_key("A", "m"), meta(1, 0, 100.5)),
+                 (item_key("B", "m"), meta(2, 0, 50.0))], None)
     assert sorted(store.dues()) == [("A", 100.5), ("B", 50.0)]
-    store.apply([(item_key("A", "m"), b"3 0 -")], None)  # nothing due any more
+    store.apply([(item_key("A", "m"), meta(3, 0, None))], None)  # nothing due any more
     assert list(store.dues()) == [("B", 50.0)]
     assert store.checkpoint() == 0  # none was given
 
 
 def test_survives_reopening_and_destroy_forgets(tmp_path):
     s = PartitionStore(tmp_path / "p")
-    s.apply([(item_key("A", "m"), b"1 0 7.0")], checkpoint=10)
+    s.apply([(item_key("A", "m"), meta(1, 0, 7.0))], checkpoint=10)
     s.close()
     s = PartitionStore(tmp_path / "p")
-    assert (s.load("A"), s.checkpoint(), list(s.dues())) == ({"m": b"1 0 7.0"}, 10, [("A", 7.0)])
+    assert (s.load("A"), s.checkpoint(), list(s.dues())) == (
+        {"m": meta(1, 0, 7.0)}, 10, [("A", 7.0)])
     s.destroy()
     assert (s.load("A"), s.checkpoint(), list(s.dues())) == ({}, 0, [])
     s.close()
 
 
 def test_tombstones_are_ignored(store):
-    store.apply([(item_key("A", "e:E1"), None), (item_key("A", "m"), b"0 0 -")], None)
-    assert store.load("A") == {"m": b"0 0 -"}
+    store.apply([(item_key("A", "e:E1"), None), (item_key("A", "m"), meta(0, 0, None))], None)
+    assert store.load("A") == {"m": meta(0, 0, None)}
 
 
 @pytest.mark.parametrize("case_id", ["\xfe", "\xff", "", "C1"])
 def test_case_keys_never_meet_the_checkpoint_or_due_keys(store, case_id):
     key = item_key(case_id, "m")
     assert key[:1] in b"0123456789abcdef"
-    store.apply([(key, b"0 0 1.0")], checkpoint=2)
-    assert (store.load(case_id), store.checkpoint()) == ({"m": b"0 0 1.0"}, 2)
+    store.apply([(key, meta(0, 0, 1.0))], checkpoint=2)
+    assert (store.load(case_id), store.checkpoint()) == ({"m": meta(0, 0, 1.0)}, 2)
     assert list(store.dues()) == [(case_id, 1.0)]

@@ -94,7 +94,7 @@ def test_configure_logging_text():
 def test_commands_log_json_lines_when_asked(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("CASEWATCH_LOG_FORMAT", "json")
     assert main(["schema", "--out", str(tmp_path)]) == 0
-    logging.getLogger("kafka.conn").warning("connection refused")
+    logging.getLogger("cli.publish").warning("connection refused")
     err = capsys.readouterr().err.splitlines()
     assert json.loads(err[-1])["message"] == "connection refused"
 

@@ -18,8 +18,8 @@ DEFAULTS = {
     "tz": "Asia/Shanghai",
     "metrics_host": "127.0.0.1",
     "metrics_port": 9464,
-    "web_host": "127.0.0.1",
-    "web_port": 6066,
+    "health_host": "127.0.0.1",
+    "health_port": 6066,
     "tick_interval": 0.1,
     "batch_max_records": 2000,
     "case_cache_size": 100_000,
@@ -30,6 +30,13 @@ DEFAULTS = {
     "sink_flush_seconds": 1.0,
     "sink": "process",
     "sink_metrics_port": 9465,
+    "kafka_security_protocol": "PLAINTEXT",
+    "kafka_sasl_mechanism": "SCRAM-SHA-512",
+    "kafka_username": None,
+    "kafka_password": None,
+    "kafka_ssl_cafile": None,
+    "kafka_ssl_certfile": None,
+    "kafka_ssl_keyfile": None,
 }
 CLICKHOUSE_DEFAULTS = {
     "host": "127.0.0.1",
@@ -66,7 +73,8 @@ def test_every_field_is_covered():
         ("CASEWATCH_TZ", "UTC", "tz", "UTC"),
         ("CASEWATCH_METRICS_HOST", "0.0.0.0", "metrics_host", "0.0.0.0"),
         ("CASEWATCH_METRICS_PORT", "19464", "metrics_port", 19464),
-        ("CASEWATCH_WEB_PORT", "16066", "web_port", 16066),
+        ("CASEWATCH_HEALTH_PORT", "16066", "health_port", 16066),
+        ("CASEWATCH_HEALTH_HOST", "0.0.0.0", "health_host", "0.0.0.0"),
         ("CASEWATCH_TICK_INTERVAL", "0.25", "tick_interval", 0.25),
         ("CASEWATCH_BATCH_MAX_RECORDS", "500", "batch_max_records", 500),
         ("CASEWATCH_CASE_CACHE_SIZE", "10", "case_cache_size", 10),
@@ -77,6 +85,16 @@ def test_every_field_is_covered():
         ("CASEWATCH_SINK_FLUSH_SECONDS", "2.5", "sink_flush_seconds", 2.5),
         ("CASEWATCH_SINK", "off", "sink", "off"),
         ("CASEWATCH_SINK_METRICS_PORT", "18565", "sink_metrics_port", 18565),
+        ("CASEWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "kafka_security_protocol", "SASL_SSL"),
+        ("CASEWATCH_KAFKA_SASL_MECHANISM", "SCRAM-SHA-256", "kafka_sasl_mechanism",
+         "SCRAM-SHA-256"),
+        ("CASEWATCH_KAFKA_USERNAME", "casewatch", "kafka_username", "casewatch"),
+        ("CASEWATCH_KAFKA_SSL_CAFILE", "/etc/kafka/ca.pem", "kafka_ssl_cafile",
+         Path("/etc/kafka/ca.pem")),
+        ("CASEWATCH_KAFKA_SSL_CERTFILE", "/etc/kafka/c.pem", "kafka_ssl_certfile",
+         Path("/etc/kafka/c.pem")),
+        ("CASEWATCH_KAFKA_SSL_KEYFILE", "/etc/kafka/c.key", "kafka_ssl_keyfile",
+         Path("/etc/kafka/c.key")),
     ],
 )
 def test_env_override(var, value, field, expected):
@@ -177,6 +195,10 @@ def test_cluster_replication_from_env():
 def test_bad_replication_settings_are_refused(env, message):
     with pytest.raises(ValidationError, match=message):
         Settings.from_env(env)
+def test_kafka_password_from_env_is_hidden():
+    settings = Settings.from_env({"CASEWATCH_KAFKA_PASSWORD": "pw-Secret-123"})
+    assert settings.kafka_password.get_secret_value() == "pw-Secret-123"
+    assert "pw-Secret-123" not in repr(settings) + settings.model_dump_json()
 
 
 def test_settings_are_frozen():

@@ -6,7 +6,8 @@ from kafka.errors import TopicAlreadyExistsError
 import streams.topics as topics
 from streams.settings import Settings
 
-ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks"]
+ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
+       "warning-actions"]
 
 
 class FakeAdmin:
@@ -73,7 +74,7 @@ def test_topic_list():
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
          ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state"]),
+          "casewatch.case-state", "casewatch.warning-actions"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
@@ -84,7 +85,8 @@ def test_creates_the_missing_topics(admin, prefix, partitions, existing, created
                         kafka_bootstrap="kafka:1234", app_id="cw-x")
     assert topics.ensure_topics(settings) == created
     (client,) = admin.instances
-    assert client.kwargs == {"bootstrap_servers": "kafka:1234", "client_id": "cw-x-admin"}
+    assert client.kwargs == {"bootstrap_servers": "kafka:1234", "client_id": "cw-x-admin",
+                             "security_protocol": "PLAINTEXT"}
     assert [described(call) for call in client.created] == [
         [(name, partitions, 1, configs(name, 1)) for name in created]]
     assert client.closed
@@ -121,3 +123,14 @@ def test_other_errors_propagate_and_close_the_client(admin):
         topics.ensure_topics(Settings())
     (client,) = admin.instances
     assert client.closed
+
+
+def test_the_admin_client_logs_in_with_the_kafka_credentials(admin):
+    settings = Settings(kafka_security_protocol="SASL_PLAINTEXT", kafka_username="casewatch",
+                        kafka_password="pw-1", kafka_sasl_mechanism="SCRAM-SHA-256")
+    topics.ensure_topics(settings)
+    (client,) = admin.instances
+    assert {k: client.kwargs[k] for k in ("security_protocol", "sasl_mechanism",
+                                          "sasl_plain_username", "sasl_plain_password")} == {
+        "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-256",
+        "sasl_plain_username": "casewatch", "sasl_plain_password": "pw-1"}

@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from rules.testing import shared_engine
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
 from streams.settings import Settings
 from streams.work import Processor
+from tests.support.timeline import shared_engine
 
 NOW = datetime.fromisoformat("2026-05-12T12:00:00+08:00")
 DETAINED = {"event_id": "E1", "schema_version": 1, "event_type": "detained",

@@ -1,0 +1,1 @@
+"""Test support shared by the test directories and the benchmarks (not shipped)."""

@@ -54,7 +54,7 @@ class Sandbox:
             **self.env,
             "CASEWATCH_STATE_DIR": str(self.workdir / name / "state"),
             "CASEWATCH_METRICS_PORT": str(free_port()),
-            "CASEWATCH_WEB_PORT": str(free_port()),
+            "CASEWATCH_HEALTH_PORT": str(free_port()),
             "CASEWATCH_SINK_METRICS_PORT": str(free_port()),
         }
         (self.workdir / name).mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 VENV_BIN = Path(sys.executable).parent
 #: What a worker without the /ready endpoint (before core v2) logs once it runs.
 LEGACY_READY_LINE = b"Worker]: Ready"
@@ -20,13 +22,17 @@ LEGACY_READY_LINE = b"Worker]: Ready"
 
 class WorkerProcess:
     def __init__(self, env: dict[str, str], log_path: Path):
-        self.env = {**os.environ, **env}
+        # two workers on one host need their own health and sink metrics ports
+        own = {name: str(free_port()) for name in ("CASEWATCH_HEALTH_PORT",
+                                                   "CASEWATCH_SINK_METRICS_PORT")
+               if name not in env}
+        self.env = {**os.environ, **own, **env}
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
         self.starts = 0
         local = "http://127.0.0.1"
         self.metrics_url = f"{local}:{self.env.get('CASEWATCH_METRICS_PORT', '9464')}/metrics"
-        self.ready_url = f"{local}:{self.env.get('CASEWATCH_WEB_PORT', '6066')}/ready"
+        self.ready_url = f"{local}:{self.env['CASEWATCH_HEALTH_PORT']}/ready"
         self._log_mark = 0
 
     @property
@@ -60,9 +66,9 @@ class WorkerProcess:
             return None
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        """Until GET /ready answers 200: the worker's partitions are recovered and it
-        consumes. A worker that serves no /ready (404, or no web server) counts as ready
-        once it logs Faust's ready line, as workers before core v2 did."""
+        """Until GET /ready (on CASEWATCH_HEALTH_PORT) answers 200: the worker's partitions
+        are recovered and it consumes. A worker that serves no /ready (404, or no server)
+        counts as ready once it logs Faust's ready line, as workers before core v2 did."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

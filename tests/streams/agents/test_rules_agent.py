@@ -52,8 +52,8 @@ def test_a_failed_job_hands_its_error_to_the_submitter(app):
 
 
 def test_the_factory_builds_independent_apps(tmp_path):
-    a = create_app(Settings(state_dir=tmp_path / "a", app_id="a", web_port=1))
-    b = create_app(Settings(state_dir=tmp_path / "b", app_id="b", web_port=2))
+    a = create_app(Settings(state_dir=tmp_path / "a", app_id="a", health_port=1))
+    b = create_app(Settings(state_dir=tmp_path / "b", app_id="b", health_port=2))
     assert a is not b and a.conf.id == "a" and b.conf.web_port == 2
     assert a.runtime is not b.runtime
     assert "apply_rules" in {ag.name.rsplit(".", 1)[-1] for ag in a.agents.values()}

@@ -14,31 +14,11 @@ from datetime import datetime, timedelta
 
 from schemas.timefmt import CST
 from schemas.warning import LegalBasis, Warning
-from sinks.batch import Batch
-from sinks.migrate import check_identifier, migrate
-from sinks.rows import WARNING_HISTORY, warning_row
+from sinks.clickhouse.batch import Batch
+from sinks.clickhouse.migrate import check_identifier, migrate
+from sinks.clickhouse.rows import WARNING_HISTORY, warning_row
 
 Execute = Callable[[str], list[tuple]]
-
-# The shape of {db}.warning_actions (owned by the console's migration; created here for tests).
-ACTIONS_DDL = """
-CREATE TABLE IF NOT EXISTS {db}.warning_actions
-(
-    action_id      String,
-    warning_id     String,
-    case_id        String,
-    unit_id        String,
-    rule_id        String,
-    action         String,
-    note           String,
-    actor_id       String,
-    actor_role     String,
-    acted_at       DateTime('Asia/Shanghai'),
-    schema_version UInt8
-)
-ENGINE = ReplacingMergeTree()
-ORDER BY action_id
-"""
 
 EMITTED_AT = datetime(2026, 12, 2, 9, 0, tzinfo=CST)
 MONTH, PREVIOUS = "2026-11", "2026-10"
@@ -187,7 +167,6 @@ def seed(writer, execute: Execute, db: str, *, with_actions: bool = True, writes
             batch.add("seed", 0, offset, [(WARNING_HISTORY, row)])
         batch.flush()
     if with_actions:
-        execute(ACTIONS_DDL.format(db=db))
         execute(f"SYSTEM STOP MERGES {db}.warning_actions")
         for _ in range(writes):
             writer.insert(f"{db}.warning_actions", ACTION_COLUMNS, action_rows())

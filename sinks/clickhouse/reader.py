@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from sinks.clickhouse import ClickHouse, Settings
+from sinks.clickhouse.client import ClickHouse, Settings
 
 READER_USER = "casewatch_reader"
 READER_DEV_PASSWORD = "casewatch-reader-dev"  # local development default, documented

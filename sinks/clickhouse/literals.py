@@ -61,7 +61,8 @@ def render(value: object, ch_type: str, column: str = "?", declared: str | None 
             raise _mismatch(column, declared, value)
         zone = ZoneInfo(match.group(1) or "UTC")
         return quote_string(value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"))
-    raise TypeError(f"column {column!r}: type {ch_type} is not supported by sinks.literals")
+    raise TypeError(f"column {column!r}: type {ch_type} is not supported by "
+                    "sinks.clickhouse.literals")
 
 
 def render_row(row: tuple, columns: list[tuple[str, str]]) -> str:

@@ -5,7 +5,7 @@ once. The SQL is kept to what both ClickHouse 18.16 and current releases accept.
 come back in China Standard Time (the columns are DateTime('Asia/Shanghai')).
 """
 
-from sinks.migrate import check_identifier
+from sinks.clickhouse.migrate import check_identifier
 
 # The current state of each warning is its change with the latest (changed_at, emitted_at).
 _CURRENT_WARNINGS = """

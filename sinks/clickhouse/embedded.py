@@ -1,15 +1,15 @@
-"""An in-process ClickHouse (chDB) with the same two calls as sinks.clickhouse.ClickHouse:
+"""An in-process ClickHouse (chDB) with the same two calls as sinks.clickhouse.client.ClickHouse:
 `execute(sql) -> rows` and `insert(table, columns, rows)`. For tests and local tools.
 
 Rows are sent as SQL literals rendered strictly against the table's declared types
-(sinks.literals), so a wrong type fails here as it would under clickhouse_driver's
+(sinks.clickhouse.literals), so a wrong type fails here as it would under clickhouse_driver's
 types_check.
 """
 
 import json
 
-from sinks.literals import render_row
-from sinks.migrate import check_identifier
+from sinks.clickhouse.literals import render_row
+from sinks.clickhouse.migrate import check_identifier
 
 
 class Embedded:

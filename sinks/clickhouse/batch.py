@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from sinks.base import Partition, Row, Sink
-from sinks.migrate import check_identifier
-from sinks.rows import COLUMNS
+from sinks.clickhouse.migrate import check_identifier
+from sinks.clickhouse.rows import COLUMNS
 
 log = logging.getLogger(__name__)
 

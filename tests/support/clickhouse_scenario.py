@@ -1,7 +1,7 @@
 """A small, fixed scenario for testing the sink against any ClickHouse (chDB or a server).
 
-`scenario_rows()` yields (table, row, partition, offset) built through sinks.rows from
-real models; `EXPECTED` is what each read query in sinks.queries must return for it,
+`scenario_rows()` yields (table, row, partition, offset) built through sinks.clickhouse.rows from
+real models; `EXPECTED` is what each read query in sinks.clickhouse.queries must return for it,
 however many times the rows were written. Times are China Standard Time, 2024-03-01.
 """
 
@@ -12,8 +12,15 @@ from schemas.event import parse_event
 from schemas.measure_state import MeasureState
 from schemas.timefmt import CST
 from schemas.warning import LegalBasis, Warning
-from sinks.queries import QUERIES
-from sinks.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY, event_row, measure_row, warning_row
+from sinks.clickhouse.queries import QUERIES
+from sinks.clickhouse.rows import (
+    EVENTS,
+    MEASURE_STATE,
+    WARNING_HISTORY,
+    event_row,
+    measure_row,
+    warning_row,
+)
 
 
 def at(hour: int, minute: int) -> datetime:

@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
 from schemas.warning import Warning
+from schemas.warning_action import WarningAction
 
 EVENTS = "events"
 WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
+WARNING_ACTIONS = "warning_actions"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -65,10 +67,25 @@ MEASURE_COLUMNS = (
     "version",
 )
 
+ACTION_COLUMNS = (
+    "action_id",
+    "schema_version",
+    "warning_id",
+    "case_id",
+    "unit_id",
+    "rule_id",
+    "action",
+    "note",
+    "actor_id",
+    "actor_role",
+    "acted_at",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     EVENTS: EVENT_COLUMNS,
     WARNING_HISTORY: WARNING_COLUMNS,
     MEASURE_STATE: MEASURE_COLUMNS,
+    WARNING_ACTIONS: ACTION_COLUMNS,
 }
 
 
@@ -156,4 +173,21 @@ def measure_row(state: MeasureState, version: int) -> tuple:
         _seconds_or_none(state.due_at),
         list(state.evidence),
         version,
+    )
+
+
+def action_row(action: WarningAction) -> tuple:
+    """Row of `warning_actions`."""
+    return (
+        action.action_id,
+        action.schema_version,
+        action.warning_id,
+        action.case_id,
+        action.unit_id,
+        action.rule_id,
+        str(action.action),
+        action.note,
+        action.actor_id,
+        str(action.actor_role),
+        seconds(action.acted_at),
     )

@@ -1,10 +1,10 @@
-"""Apply the SQL files in sinks/migrations/ in order, once each, recording them.
+"""Apply the SQL files in sinks/clickhouse/migrations/ in order, once each, recording them.
 
 Each file holds one statement; `{db}` stands for the database name. Every statement is
 `CREATE ... IF NOT EXISTS`, so a crash between applying a file and recording it is
 harmless: the next run applies it again as a no-op. `execute` is any callable that runs
 one SQL statement and returns its rows as tuples (clickhouse_driver's Client.execute,
-sinks.embedded.Embedded.execute, ...).
+sinks.clickhouse.embedded.Embedded.execute, ...).
 
 With a `cluster` name (CASEWATCH_CLICKHOUSE_CLUSTER) the same files are applied to every
 node of that ClickHouse cluster: each statement gets `ON CLUSTER`, and each MergeTree
@@ -137,7 +137,8 @@ def migrate(
 
 
 class MigratingWriter:
-    """A writer (sinks.batch.Writer) that applies pending migrations before its first insert.
+    """A writer (sinks.clickhouse.batch.Writer) that applies pending migrations before its
+    first insert.
 
     A sink may start while ClickHouse is down: it still joins its consumer group, and the
     migrations are retried with its writes until they succeed.

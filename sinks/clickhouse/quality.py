@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sinks.migrate import check_identifier
+from sinks.clickhouse.migrate import check_identifier
 
 Execute = Callable[[str], list[tuple]]
 HOUR = 3600
@@ -237,7 +237,11 @@ def _hours(seconds) -> float | None:
 
 
 def has_actions(execute: Execute, db: str) -> bool:
-    return int(execute(has_actions_sql(db))[0][0]) > 0
+    """Whether rectification is recorded at all: the actions table exists and holds an
+    action (the web console in use). Without, rectification is neither scored nor shown."""
+    if int(execute(has_actions_sql(db))[0][0]) == 0:
+        return False
+    return int(execute(f"SELECT count() FROM {check_identifier(db)}.warning_actions")[0][0]) > 0
 
 
 def known_units(execute: Execute, db: str) -> list[str]:

@@ -1,0 +1,130 @@
+"""ClickHouse reads of the console. SQL valid on ClickHouse 18.16 and current releases;
+values are bound as clickhouse_driver parameters, the database name is checked."""
+
+from sinks.clickhouse.migrate import check_identifier
+
+_LATEST = """
+SELECT
+    warning_id,
+    argMax(rule_id, (changed_at, emitted_at)),
+    argMax(level, (changed_at, emitted_at)),
+    argMax(status, (changed_at, emitted_at)) AS cur_status,
+    argMax(case_id, (changed_at, emitted_at)),
+    argMax(person_id, (changed_at, emitted_at)),
+    argMax(unit_id, (changed_at, emitted_at)),
+    argMax(due_at, (changed_at, emitted_at)),
+    max(changed_at),
+    argMax(message_zh, (changed_at, emitted_at)),
+    argMax(message_en, (changed_at, emitted_at)),
+    argMax(evidence, (changed_at, emitted_at)),
+    argMax(late, (changed_at, emitted_at))
+FROM {db}.warning_history
+"""
+
+
+def open_snapshot(db: str) -> str:
+    """Latest state of every warning whose latest status is open (see LATEST_COLUMNS)."""
+    return (_LATEST.format(db=check_identifier(db))
+            + "GROUP BY warning_id HAVING cur_status = 'open'")
+
+
+def latest_of(db: str) -> str:
+    """Latest state of one warning: parameter `wid`."""
+    return (_LATEST.format(db=check_identifier(db))
+            + "WHERE warning_id = %(wid)s GROUP BY warning_id")
+
+
+LATEST_COLUMNS = ("warning_id", "rule_id", "level", "status", "case_id", "person_id", "unit_id",
+                  "due_at", "changed_at", "message_zh", "message_en", "evidence", "late")
+
+
+def timeline(db: str) -> str:
+    """Every state of warning `wid`, oldest first."""
+    return f"""
+SELECT changed_at, level, status, due_at, resolved_at, late
+FROM {check_identifier(db)}.warning_history FINAL
+WHERE warning_id = %(wid)s
+ORDER BY changed_at, emitted_at
+"""
+
+
+def evidence_events(db: str) -> str:
+    """The events `ids` of case `case`, in the order of legal effect."""
+    return f"""
+SELECT event_id, event_type, occurred_at, person_id, unit_id
+FROM {check_identifier(db)}.events FINAL
+WHERE case_id = %(case)s AND event_id IN %(ids)s
+ORDER BY occurred_at, event_id
+"""
+
+
+def person_measures(db: str) -> str:
+    """Measures of person `person` in case `case`, current first."""
+    return f"""
+SELECT measure, active, since, until, due_at
+FROM {check_identifier(db)}.measure_state FINAL
+WHERE case_id = %(case)s AND person_id = %(person)s
+ORDER BY active DESC, since DESC
+"""
+
+
+MEASURE_SORTS = {
+    "due": "isNull(due_at), due_at, case_id, person_id",
+    "since": "since, case_id, person_id",
+    "unit": "unit_id, isNull(due_at), due_at, case_id, person_id",
+    "measure": "measure, isNull(due_at), due_at, case_id, person_id",
+}
+
+
+def measure_board(db: str, units: bool, measure: bool, sort: str) -> str:
+    """Active measures, filtered by parameters `units` (tuple) and `measure` when asked;
+    `limit`/`offset` page them. Rows: (case, person, measure, unit, since, due_at)."""
+    where = ["active = 1"]
+    if units:
+        where.append("unit_id IN %(units)s")
+    if measure:
+        where.append("measure = %(measure)s")
+    return f"""
+SELECT case_id, person_id, measure, unit_id, since, due_at
+FROM {check_identifier(db)}.measure_state FINAL
+WHERE {' AND '.join(where)}
+ORDER BY {MEASURE_SORTS[sort]}
+LIMIT %(offset)s, %(limit)s
+"""
+
+
+def measure_board_count(db: str, units: bool, measure: bool) -> str:
+    where = ["active = 1"]
+    if units:
+        where.append("unit_id IN %(units)s")
+    if measure:
+        where.append("measure = %(measure)s")
+    return (f"SELECT count() FROM {check_identifier(db)}.measure_state FINAL "
+            f"WHERE {' AND '.join(where)}")
+
+
+def measure_counts(db: str) -> str:
+    """(measure, persons under it now)."""
+    return f"""
+SELECT measure, count()
+FROM {check_identifier(db)}.measure_state FINAL
+WHERE active = 1
+GROUP BY measure
+ORDER BY measure
+"""
+
+
+def new_per_hour(db: str) -> str:
+    """(China-time hour, unit, new warnings) for warnings first raised since `since` (epoch s)."""
+    return f"""
+SELECT toStartOfHour(first_at) AS hour, unit_id, count()
+FROM (
+    SELECT warning_id, min(changed_at) AS first_at, any(unit_id) AS unit_id
+    FROM {check_identifier(db)}.warning_history
+    GROUP BY warning_id
+    HAVING first_at >= toDateTime(%(since)s)
+)
+GROUP BY hour, unit_id
+ORDER BY hour, unit_id
+"""
+

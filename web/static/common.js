@@ -1,0 +1,226 @@
+// Shared by every page: language, API calls with the CSRF token, time formatting, header.
+"use strict";
+
+const I18N = {
+  zh: {
+    title: "执法监督时限预警", warnings: "预警", measures: "强制措施", screen: "大屏",
+    logout: "退出", lang: "English", all: "全部", unit: "单位", level: "级别", rule: "规则",
+    measure: "措施", case: "案件", person: "人员", due: "期限", left: "剩余/超期",
+    stage: "处置", message: "内容", open: "未闭环预警", live: "实时", reconnecting: "重连中…",
+    approaching: "临期", overdue: "超期", violation: "违规",
+    "status.open": "未结", "status.resolved": "已结", "status.withdrawn": "已撤回",
+    "stage.new": "待确认", "stage.acknowledged": "已确认", "stage.rectified": "已整改待核查",
+    "stage.verified": "核查通过", "stage.returned": "已退回",
+    "act.acknowledge": "确认", "act.rectify": "登记整改", "act.verify": "核查通过",
+    "act.return": "退回", note: "整改情况 / 退回理由", prev: "上一页", next: "下一页",
+    page: "页", basis: "法律依据", events: "依据事件", timeline: "预警经过", actions: "处置记录",
+    current_measure: "当前强制措施", none: "无", back: "返回列表", since: "起始",
+    days_left: "剩余天数", overdue_by: "超期", remaining: "剩余", at: "时间", actor: "操作人",
+    event_type: "事件类型", event_id: "事件编号", persons: "人", open_by_unit: "各单位未闭环预警",
+    new_per_hour: "每小时新增预警", under_measure: "在押/在控人员", overdue_now: "当前超期",
+    open_total: "未闭环预警", sort: "排序", total: "共", rows: "条", login: "登录",
+    user: "用户编号", password: "密码", login_failed: "用户编号或密码错误",
+    too_many: "尝试次数过多，请稍后再试", action_done: "已提交", rule_kind: "类型",
+    statutory: "法定", policy: "规范", late: "逾期办结", no_actions: "暂无处置记录",
+    "m.summons": "传唤/拘传", "m.detention": "刑事拘留", "m.arrest": "逮捕",
+    "m.bail": "取保候审", "m.rs": "监视居住", "m.prosecution": "移送审查起诉",
+    note_required: "请填写整改情况或退回理由", loop_closed: "已闭环",
+    action: "操作", role: "角色", status: "状态", until: "截止/解除",
+  },
+  en: {
+    title: "casewatch — legal time limits", warnings: "Warnings", measures: "Measures",
+    screen: "Big screen", logout: "Log out", lang: "中文", all: "All", unit: "Unit",
+    level: "Level", rule: "Rule", measure: "Measure", case: "Case", person: "Person",
+    due: "Due", left: "Time left", stage: "Loop", message: "Message", open: "Open warnings",
+    live: "live", reconnecting: "reconnecting…", approaching: "approaching",
+    overdue: "overdue", violation: "violation", "status.open": "open",
+    "status.resolved": "resolved", "status.withdrawn": "withdrawn", "stage.new": "new",
+    "stage.acknowledged": "acknowledged", "stage.rectified": "rectified, to verify",
+    "stage.verified": "verified", "stage.returned": "returned",
+    "act.acknowledge": "Acknowledge", "act.rectify": "Record rectification",
+    "act.verify": "Verify", "act.return": "Return", note: "What was done / reason",
+    prev: "Previous", next: "Next", page: "page", basis: "Legal basis",
+    events: "Events it rests on", timeline: "Timeline", actions: "Actions",
+    current_measure: "Current measures", none: "none", back: "Back to list", since: "Since",
+    days_left: "Days left", overdue_by: "overdue", remaining: "left", at: "At",
+    actor: "Actor", event_type: "Event type", event_id: "Event id", persons: "persons",
+    open_by_unit: "Open warnings by unit", new_per_hour: "New warnings per hour",
+    under_measure: "Persons under each measure", overdue_now: "Overdue now",
+    open_total: "Open warnings", sort: "Sort", total: "Total", rows: "rows", login: "Log in",
+    user: "User id", password: "Password", login_failed: "Wrong user id or password",
+    too_many: "Too many attempts, try again later", action_done: "Recorded",
+    rule_kind: "Kind", statutory: "statutory", policy: "policy", late: "done late",
+    no_actions: "No actions yet", "m.summons": "summons", "m.detention": "detention",
+    "m.arrest": "arrest", "m.bail": "bail", "m.rs": "residential surveillance",
+    "m.prosecution": "transferred for prosecution",
+    note_required: "A note is required", loop_closed: "closed",
+    action: "Action", role: "Role", status: "Status", until: "Until",
+  },
+};
+
+const CW = {
+  lang: localStorage.getItem("casewatch.lang") || "zh",
+  me: null,
+  info: null,
+  tz: "Asia/Shanghai",
+};
+
+function t(key) {
+  return (I18N[CW.lang] && I18N[CW.lang][key]) || I18N.zh[key] || key;
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+async function api(path, options) {
+  const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
+  if (opts.method && opts.method !== "GET" && CW.me) {
+    opts.headers[CW.me.csrf_header] = CW.me.csrf;
+    opts.headers["Content-Type"] = "application/json";
+  }
+  const resp = await fetch(path, opts);
+  if (resp.status === 401) {
+    location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+    throw new Error("login required");
+  }
+  const body = await resp.json().catch(() => ({}));
+  if (!resp.ok) {
+    const err = new Error(body.error || resp.statusText);
+    err.status = resp.status;
+    throw err;
+  }
+  return body;
+}
+
+function fmtTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  const parts = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: CW.tz, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hour12: false,
+  }).formatToParts(d);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+function fmtLeft(iso, now) {
+  if (!iso) return "";
+  let s = Math.round((new Date(iso).getTime() - now) / 1000);
+  const late = s < 0;
+  s = Math.abs(s);
+  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const zh = CW.lang === "zh";
+  let text;
+  if (d > 0) text = zh ? `${d}天${h}时` : `${d}d ${h}h`;
+  else if (h > 0) text = zh ? `${h}时${m}分` : `${h}h ${m}m`;
+  else text = zh ? `${m}分${sec}秒` : `${m}m ${sec}s`;
+  return late ? `${t("overdue_by")} ${text}` : `${t("remaining")} ${text}`;
+}
+
+function ruleTitle(ruleId) {
+  const r = CW.info && CW.info.rules[ruleId];
+  if (!r) return ruleId;
+  return CW.lang === "zh" ? r.title_zh : r.title_en;
+}
+
+function measureLabel(name) {
+  return name ? t("m." + name) : "";
+}
+
+function applyI18n(root) {
+  (root || document).querySelectorAll("[data-i18n]").forEach((n) => {
+    n.textContent = t(n.dataset.i18n);
+  });
+  document.documentElement.lang = CW.lang === "zh" ? "zh-CN" : "en";
+}
+
+function header(active, onLang) {
+  const nav = el("nav", { class: "top" },
+    el("span", { class: "brand", "data-i18n": "title" }),
+    el("a", { href: "/", class: active === "list" ? "on" : "", "data-i18n": "warnings" }),
+    el("a", { href: "/measures", class: active === "measures" ? "on" : "",
+      "data-i18n": "measures" }),
+    el("a", { href: "/screen", class: active === "screen" ? "on" : "", "data-i18n": "screen" }),
+    el("span", { class: "spacer" }),
+    el("span", { id: "conn", class: "conn" }),
+    el("span", { class: "who", id: "who" }, `${CW.me.id} · ${CW.me.role}`),
+    el("button", { id: "lang", "data-i18n": "lang", onclick: () => {
+      CW.lang = CW.lang === "zh" ? "en" : "zh";
+      localStorage.setItem("casewatch.lang", CW.lang);
+      applyI18n();
+      if (onLang) onLang();
+    } }),
+    el("button", { id: "logout", "data-i18n": "logout", onclick: async () => {
+      await api("/logout", { method: "POST" }).catch(() => {});
+      location.href = "/login";
+    } }),
+  );
+  document.body.prepend(nav);
+  applyI18n();
+}
+
+async function boot() {
+  const [me, info] = await Promise.all([api("/api/me"), api("/api/rules")]);
+  CW.me = me;
+  CW.info = info;
+  CW.tz = me.tz || info.tz || CW.tz;
+  return me;
+}
+
+// Live feed: snapshot then SSE from its sequence number; resync when the server says so.
+class LiveFeed {
+  constructor(onSnapshot, onEvent, onState) {
+    this.onSnapshot = onSnapshot;
+    this.onEvent = onEvent;
+    this.onState = onState || (() => {});
+    this.last = null;
+    this.es = null;
+  }
+  async load() {
+    const snap = await api("/api/warnings");
+    this.last = snap.seq;
+    this.onSnapshot(snap.warnings);
+    this.connect();
+  }
+  connect() {
+    if (this.es) this.es.close();
+    const es = new EventSource("/api/stream?since=" + this.last);
+    this.es = es;
+    es.onopen = () => this.onState("live");
+    es.onmessage = (e) => {
+      this.last = e.lastEventId;
+      this.onEvent(JSON.parse(e.data));
+    };
+    es.addEventListener("resync", () => {
+      es.close();
+      this.load().catch(() => this.retry());
+    });
+    es.onerror = () => {
+      this.onState("reconnecting");
+      if (es.readyState === EventSource.CLOSED) this.retry();
+    };
+  }
+  retry() {
+    setTimeout(async () => {
+      try {
+        await api("/api/me");  // 401 -> login page
+        this.connect();
+      } catch (e) {
+        this.retry();
+      }
+    }, 1000);
+  }
+}

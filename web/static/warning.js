@@ -1,0 +1,115 @@
+// One warning explained: rule, legal basis, events, measures, timeline, actions, the loop.
+"use strict";
+
+const wid = decodeURIComponent(location.pathname.split("/").pop());
+let data = null;
+
+function section(titleKey, ...content) {
+  return el("section", { class: "card", id: "sec-" + titleKey },
+    el("h2", { "data-i18n": titleKey }, t(titleKey)), ...content);
+}
+
+function table(headKeys, rows) {
+  return el("table", { class: "grid small" },
+    el("thead", {}, el("tr", {}, ...headKeys.map((k) => el("th", {}, t(k))))),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
+}
+
+function render() {
+  const w = data.warning, rule = data.rule || { basis: [] };
+  const zh = CW.lang === "zh";
+  const root = document.getElementById("explain");
+  const actions = data.actions.map((a) => [fmtTime(a.acted_at),
+    el("span", { class: "act " + a.action }, t("act." + a.action)), a.actor_id,
+    a.actor_role, a.note || "—"]);
+  const panel = el("section", { class: "card", id: "loop" },
+    el("h2", {}, `${t("stage")}: `,
+      el("span", { id: "stage", class: `stage ${w.stage}` }, t("stage." + w.stage))),
+    data.can.length ? el("div", { class: "actform" },
+      el("textarea", { id: "note", rows: 3, placeholder: t("note") }),
+      el("div", {}, ...data.can.map((a) => el("button", {
+        class: "act " + a, id: "do-" + a, onclick: () => act(a),
+      }, t("act." + a)))),
+      el("div", { id: "acterr", class: "err" })) : null);
+  root.replaceChildren(
+    el("a", { href: "/", class: "back", "data-i18n": "back" }, t("back")),
+    el("header", { class: "card head" },
+      el("span", { class: `badge ${w.level}` }, t(w.level)),
+      el("h1", {}, ruleTitle(w.rule)),
+      el("span", { class: "status" }, t("status." + w.status)),
+      el("p", { class: "msg" }, zh ? w.zh : w.en),
+      el("dl", {},
+        el("dt", {}, t("case")), el("dd", {}, w.case),
+        el("dt", {}, t("person")), el("dd", {}, w.person || "—"),
+        el("dt", {}, t("unit")), el("dd", {}, w.unit),
+        el("dt", {}, t("due")), el("dd", {}, fmtTime(w.due)),
+        el("dt", {}, t("left")), el("dd", {}, w.status === "open" ? fmtLeft(w.due, Date.now()) : "—"),
+        el("dt", {}, t("rule_kind")), el("dd", {}, t(rule.kind || "statutory")))),
+    el("div", { class: "cols" },
+      el("div", {},
+        section("basis", ...rule.basis.map((b) => el("blockquote", {},
+          el("strong", {}, b.ref), " ", b.text_zh))),
+        section("events", data.events.length ? table(["event_type", "at", "event_id", "person"],
+          data.events.map((e) => [zh ? (CW.info.events[e.type] || e.type) : e.type,
+            fmtTime(e.at), e.id, e.person || "—"])) : t("none")),
+        section("current_measure", data.measures.length ? table(
+          ["measure", "since", "due", "until"],
+          data.measures.map((m) => [measureLabel(m.measure), fmtTime(m.since), fmtTime(m.due),
+            m.active ? "✔" : fmtTime(m.until)])) : t("none"))),
+      el("div", {},
+        panel,
+        section("actions", actions.length
+          ? table(["at", "action", "actor", "role", "note"], actions)
+          : el("p", { id: "no-actions" }, t("no_actions"))),
+        section("timeline", table(["at", "level", "status", "due"],
+          data.timeline.map((s) => [fmtTime(s.at), t(s.level), t("status." + s.status),
+            fmtTime(s.due)]))))),
+  );
+  applyI18n(root);
+}
+
+async function load() {
+  try {
+    data = await api("/api/warnings/" + encodeURIComponent(wid));
+  } catch (e) {
+    document.getElementById("explain").replaceChildren(el("p", { class: "err" }, e.message));
+    return;
+  }
+  render();
+}
+
+async function act(action) {
+  const note = document.getElementById("note").value.trim();
+  if ((action === "rectify" || action === "return") && !note) {
+    document.getElementById("acterr").textContent = t("note_required");
+    return;
+  }
+  try {
+    await api(`/api/warnings/${encodeURIComponent(wid)}/actions`, {
+      method: "POST", body: JSON.stringify({ action, note }),
+    });
+  } catch (e) {
+    document.getElementById("acterr").textContent = e.message;
+    return;
+  }
+  await load();
+}
+
+// Reload the explanation when this warning changes (a new level, an action elsewhere).
+function follow() {
+  const es = new EventSource("/api/stream");
+  es.onmessage = (e) => {
+    const ev = JSON.parse(e.data);
+    if ((ev.op === "upsert" && ev.w.id === wid) || (ev.op === "remove" && ev.id === wid)) load();
+  };
+}
+
+async function main() {
+  await boot();
+  header("list", render);
+  document.getElementById("conn").remove();
+  await load();
+  follow();
+}
+
+main();

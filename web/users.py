@@ -1,0 +1,80 @@
+"""Users and roles from a TOML file; passwords checked against argon2 hashes.
+
+    [[users]]
+    id = "u3301-duty"             # an id, never a person's name
+    role = "unit"                 # unit | supervisor | screen
+    units = ["U3301"]             # unit role only: the units this user sees and acts on
+    password_hash = "$argon2id$v=19$..."   # `casewatch web --hash-password`
+"""
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Role = Literal["unit", "supervisor", "screen"]
+_hasher = PasswordHasher()
+
+
+class User(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")
+    role: Role
+    units: frozenset[str] = frozenset()
+    password_hash: str = Field(pattern=r"^\$argon2(id|i|d)\$")
+
+    @model_validator(mode="after")
+    def _units_match_role(self) -> "User":
+        if self.role == "unit" and not self.units:
+            raise ValueError("a unit user needs at least one unit")
+        if self.role != "unit" and self.units:
+            raise ValueError(f"a {self.role} user sees all units; drop 'units'")
+        return self
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The units this user sees; None means all."""
+        return self.units if self.role == "unit" else None
+
+    def sees(self, unit_id: str) -> bool:
+        return self.role != "unit" or unit_id in self.units
+
+    def public(self) -> dict:
+        return {"id": self.id, "role": self.role, "units": sorted(self.units)}
+
+
+class UsersError(ValueError):
+    pass
+
+
+def load_users(path: Path) -> dict[str, User]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        users = [User.model_validate(u) for u in data.get("users", [])]
+    except (OSError, tomllib.TOMLDecodeError, ValidationError, TypeError) as exc:
+        raise UsersError(f"{path}: {exc}") from exc
+    by_id = {u.id: u for u in users}
+    if len(by_id) != len(users):
+        raise UsersError(f"{path}: duplicate user id")
+    if not by_id:
+        raise UsersError(f"{path}: no [[users]]")
+    return by_id
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True if the password matches; an unknown user costs a hash check all the same."""
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY = _hasher.hash("casewatch-no-such-user")
