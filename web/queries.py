@@ -6,18 +6,18 @@ from sinks.clickhouse.migrate import check_identifier
 _LATEST = """
 SELECT
     warning_id,
-    argMax(rule_id, (changed_at, emitted_at)),
-    argMax(level, (changed_at, emitted_at)),
-    argMax(status, (changed_at, emitted_at)) AS cur_status,
-    argMax(case_id, (changed_at, emitted_at)),
-    argMax(person_id, (changed_at, emitted_at)),
-    argMax(unit_id, (changed_at, emitted_at)),
-    argMax(due_at, (changed_at, emitted_at)),
+    argMax(rule_id, (emitted_at, changed_at)),
+    argMax(level, (emitted_at, changed_at)),
+    argMax(status, (emitted_at, changed_at)) AS cur_status,
+    argMax(case_id, (emitted_at, changed_at)),
+    argMax(person_id, (emitted_at, changed_at)),
+    argMax(unit_id, (emitted_at, changed_at)),
+    argMax(due_at, (emitted_at, changed_at)),
     max(changed_at),
-    argMax(message_zh, (changed_at, emitted_at)),
-    argMax(message_en, (changed_at, emitted_at)),
-    argMax(evidence, (changed_at, emitted_at)),
-    argMax(late, (changed_at, emitted_at))
+    argMax(message_zh, (emitted_at, changed_at)),
+    argMax(message_en, (emitted_at, changed_at)),
+    argMax(evidence, (emitted_at, changed_at)),
+    argMax(late, (emitted_at, changed_at))
 FROM {db}.warning_history
 """
 
@@ -44,7 +44,7 @@ def timeline(db: str) -> str:
 SELECT changed_at, level, status, due_at, resolved_at, late
 FROM {check_identifier(db)}.warning_history FINAL
 WHERE warning_id = %(wid)s
-ORDER BY changed_at, emitted_at
+ORDER BY emitted_at, changed_at
 """
 
 

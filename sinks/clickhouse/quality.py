@@ -2,7 +2,7 @@
 
 A month is the half-open China-time interval [start, end) given as unix seconds; "at month
 end" means at `end`. Every query reads the latest state of each warning (argMax by
-(changed_at, emitted_at) under GROUP BY warning_id) and the units' actions FINAL, so rows
+(emitted_at, changed_at) under GROUP BY warning_id) and the units' actions FINAL, so rows
 written twice count once. The SQL runs on ClickHouse 18.16 and on current releases: times
 are handled as UInt32 unix seconds (argMax skips NULL arguments, so nullable times are
 read as `ifNull(toUInt32(x), 0)`, 0 meaning none), joins are `ANY LEFT JOIN ... USING`.
@@ -33,14 +33,14 @@ HOUR = 3600
 _WARNINGS = """
     SELECT
         warning_id,
-        argMax(unit_id, (changed_at, emitted_at)) AS unit_id,
-        argMax(rule_id, (changed_at, emitted_at)) AS rule_id,
-        argMax(rule_kind, (changed_at, emitted_at)) AS rule_kind,
-        argMax(case_id, (changed_at, emitted_at)) AS case_id,
-        argMax(level, (changed_at, emitted_at)) AS level,
-        argMax(status, (changed_at, emitted_at)) AS status,
-        argMax(ifNull(toUInt32(due_at), 0), (changed_at, emitted_at)) AS due_ts,
-        argMax(ifNull(toUInt32(resolved_at), 0), (changed_at, emitted_at)) AS resolved_ts,
+        argMax(unit_id, (emitted_at, changed_at)) AS unit_id,
+        argMax(rule_id, (emitted_at, changed_at)) AS rule_id,
+        argMax(rule_kind, (emitted_at, changed_at)) AS rule_kind,
+        argMax(case_id, (emitted_at, changed_at)) AS case_id,
+        argMax(level, (emitted_at, changed_at)) AS level,
+        argMax(status, (emitted_at, changed_at)) AS status,
+        argMax(ifNull(toUInt32(due_at), 0), (emitted_at, changed_at)) AS due_ts,
+        argMax(ifNull(toUInt32(resolved_at), 0), (emitted_at, changed_at)) AS resolved_ts,
         min(toUInt32(changed_at)) AS raised_ts
     FROM {db}.warning_history
     GROUP BY warning_id

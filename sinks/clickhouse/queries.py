@@ -7,17 +7,17 @@ come back in China Standard Time (the columns are DateTime('Asia/Shanghai')).
 
 from sinks.clickhouse.migrate import check_identifier
 
-# The current state of each warning is its change with the latest (changed_at, emitted_at).
+# The current state of each warning is its change with the latest (emitted_at, changed_at).
 _CURRENT_WARNINGS = """
     SELECT
         warning_id,
-        argMax(rule_id, (changed_at, emitted_at)) AS cur_rule_id,
-        argMax(level, (changed_at, emitted_at)) AS cur_level,
-        argMax(status, (changed_at, emitted_at)) AS cur_status,
-        argMax(case_id, (changed_at, emitted_at)) AS cur_case_id,
-        argMax(person_id, (changed_at, emitted_at)) AS cur_person_id,
-        argMax(unit_id, (changed_at, emitted_at)) AS cur_unit_id,
-        argMax(due_at, (changed_at, emitted_at)) AS cur_due_at,
+        argMax(rule_id, (emitted_at, changed_at)) AS cur_rule_id,
+        argMax(level, (emitted_at, changed_at)) AS cur_level,
+        argMax(status, (emitted_at, changed_at)) AS cur_status,
+        argMax(case_id, (emitted_at, changed_at)) AS cur_case_id,
+        argMax(person_id, (emitted_at, changed_at)) AS cur_person_id,
+        argMax(unit_id, (emitted_at, changed_at)) AS cur_unit_id,
+        argMax(due_at, (emitted_at, changed_at)) AS cur_due_at,
         max(changed_at) AS last_changed_at
     FROM {db}.warning_history
     GROUP BY warning_id
