@@ -1,10 +1,18 @@
-"""Pipeline benchmark: events/s through the worker against a raw consume-and-decode loop,
-and the firing delay of deadlines with many open obligations against an empty index.
+"""Pipeline benchmark (issue 6, item 7), every baseline measured in the same run:
 
-Needs the local stack (deploy/stack start). Uses its own topics, app id, database and
-metrics port, and removes them afterwards. Figures go to docs/benchmarks.md.
+- events/s through the casewatch worker against the raw aiokafka loop
+  (bench/raw_loop.py), an empty and a naive Faust agent (bench/faust_baseline.py), all on
+  one freshly filled topic, in the generator's case-by-case order and shuffled;
+- deadline firing delay with many open obligations against an empty due index;
+- RSS of the worker (and its sink) with many open subjects, and the time from a SIGKILL to
+  /ready again with that state.
 
-    .venv/bin/python bench/pipeline_bench.py [--events 50000] [--open-cases 250000]
+Needs the local stack (deploy/stack start). Every run uses its own topics, app id,
+database and ports (tests/support/sandbox.py) and removes them. Figures go to
+docs/benchmarks.md ("pipeline").
+
+    .venv/bin/python bench/pipeline_bench.py [--events 20000] [--open-cases 250000]
+                                             [--open-subjects 1000000]
 """
 
 import argparse
@@ -12,111 +20,78 @@ import asyncio
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
-from aiokafka import AIOKafkaConsumer
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import faust_baseline  # noqa: E402
+from bench.raw_loop import raw_loop  # noqa: E402
 from bench.report import write_section  # noqa: E402
-from cli.lifecycles import generate_events  # noqa: E402
-from schemas.event import parse_event  # noqa: E402
-from streams.settings import Settings  # noqa: E402
-from streams.topics import ensure_topics  # noqa: E402
-from streams.worker_process import WorkerProcess  # noqa: E402
+from tests.support.histories import past_events  # noqa: E402
+from tests.support.quiescence import wait_processed  # noqa: E402
+from tests.support.sandbox import Sandbox  # noqa: E402
 
 OUT = REPO / "bench" / "out"
-PROBES = 200  # deadlines measured per phase
+PROBES = 200  # deadlines measured per firing phase
 OBLIGATIONS_PER_DETENTION = 4  # jail transfer, family notice, interrogation, arrest request
+LONG = 4 * 3600  # seconds allowed for a worker to get through a load
+STACK = SimpleNamespace(
+    bootstrap=os.environ.get("CASEWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+    clickhouse_host=os.environ.get("CASEWATCH_CLICKHOUSE_HOST", "127.0.0.1"),
+    clickhouse_port=int(os.environ.get("CASEWATCH_CLICKHOUSE_PORT", "9000")),
+)
 
 
-class Run:
-    def __init__(self, name: str):
-        tag = uuid.uuid4().hex[:6]
-        self.dir = OUT / f"{name}-{tag}"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.env = {
-            "CASEWATCH_TOPIC_PREFIX": f"bench{tag}.",
-            "CASEWATCH_APP_ID": f"bench{tag}",
-            "CASEWATCH_STATE_DIR": str(self.dir / "state"),
-            "CASEWATCH_CLICKHOUSE_DATABASE": f"bench_{tag}",
-            "CASEWATCH_METRICS_PORT": "19470",
+def sandbox(name: str) -> Sandbox:
+    workdir = OUT / f"{name}-{datetime.now(UTC):%H%M%S}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    return Sandbox(STACK, workdir)
+
+
+def publish(box: Sandbox, events) -> int:
+    producer = KafkaProducer(bootstrap_servers=STACK.bootstrap, linger_ms=50,
+                             batch_size=256 * 1024, acks=1)
+    n = 0
+    for e in events:
+        producer.send(box.topic("case-events"), key=e["case_id"].encode(),
+                      value=json.dumps(e, ensure_ascii=False).encode())
+        n += 1
+    producer.flush()
+    producer.close()
+    return n
+
+
+def throughput(events: list[dict], order: str) -> dict[str, float]:
+    """events/s of each consumer over the same freshly filled topic."""
+    box = sandbox(f"throughput-{order}")
+    try:
+        n = publish(box, events)
+        topic, partitions = box.topic("case-events"), int(box.env["CASEWATCH_PARTITIONS"])
+        seconds = {
+            "raw": asyncio.run(raw_loop(STACK.bootstrap, topic, n)),
+            "empty": faust_baseline.measure("empty", STACK.bootstrap, topic, partitions, n,
+                                            box.workdir),
+            "naive": faust_baseline.measure("naive", STACK.bootstrap, topic, partitions, n,
+                                            box.workdir),
         }
-        self.settings = Settings.from_env(self.env)
-        ensure_topics(self.settings)
-        self.worker = WorkerProcess(self.env, self.dir / "worker.log")
-        self.topic = self.settings.topic("case-events")
-
-    def publish(self, events) -> int:
-        producer = KafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, linger_ms=50,
-                                 batch_size=256 * 1024, acks=1)
-        n = 0
-        for e in events:
-            producer.send(self.topic, key=e["case_id"].encode(),
-                          value=json.dumps(e, ensure_ascii=False).encode())
-            n += 1
-        producer.flush()
-        producer.close()
-        return n
-
-    def processed(self) -> float:
-        return sum(self.worker.metric_values("casewatch_events_in_total").values())
-
-    def close(self) -> None:
-        self.worker.stop()
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
-        mine = [t for t in admin.list_topics()
-                if t.startswith(self.env["CASEWATCH_TOPIC_PREFIX"])
-                or t.startswith(self.env["CASEWATCH_APP_ID"])]
-        admin.delete_topics(mine)
-        admin.close()
-        from sinks.clickhouse.client import ClickHouse
-
-        ClickHouse(self.settings.clickhouse).execute(
-            f"DROP DATABASE IF EXISTS {self.settings.clickhouse.database}")
-
-
-async def raw_consume(settings: Settings, topic: str, n: int) -> float:
-    """Baseline: consume and validate every message with aiokafka, nothing else."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                group_id=f"raw-{uuid.uuid4().hex[:6]}")
-    await consumer.start()
-    seen = 0
-    started = time.perf_counter()
-    try:
-        while seen < n:
-            for records in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
-                for m in records:
-                    parse_event(m.value)
-                    seen += 1
-    finally:
-        await consumer.stop()
-    return time.perf_counter() - started
-
-
-def throughput(n_events: int) -> dict:
-    run = Run("throughput")
-    try:
-        n = run.publish(generate_events(n_events, seed=11, start=datetime.now(UTC)
-                                        - timedelta(days=400)))
-        baseline = asyncio.run(raw_consume(run.settings, run.topic, n))
-        run.worker.start()
+        worker = box.worker("worker")
+        worker.start()
         started = time.perf_counter()
-        while run.processed() < n:
-            time.sleep(0.2)
-        elapsed = time.perf_counter() - started
-        return {"events": n, "baseline_s": baseline, "pipeline_s": elapsed}
+        wait_processed(box, n, timeout=LONG)
+        seconds["worker"] = time.perf_counter() - started
+        return {name: n / s for name, s in seconds.items()}
     finally:
-        run.close()
+        box.close()
 
 
 def detentions(n: int, hours_ago: float, prefix: str):
@@ -127,24 +102,28 @@ def detentions(n: int, hours_ago: float, prefix: str):
                    person_id="P1", unit_id="U3301")
 
 
+def load(box: Sandbox, subjects: int):
+    """A started worker holding `subjects` detained persons (their duties all open)."""
+    worker = box.worker("worker")
+    worker.start()
+    if subjects:
+        publish(box, detentions(subjects, 1.0, "O"))
+        wait_processed(box, subjects, timeout=LONG)
+    return worker
+
+
 def firing_delay(open_cases: int) -> dict:
     """Delays (s) from due to the overdue warning on the topic, for PROBES summons."""
-    run = Run(f"firing{open_cases}")
+    box = sandbox(f"firing{open_cases}")
     try:
-        run.worker.start()
-        if open_cases:
-            run.publish(detentions(open_cases, 1.0, "O"))
-            while run.processed() < open_cases:
-                time.sleep(0.5)
-        index_size = run.worker.metric("casewatch_due_index_size")
+        load(box, open_cases)
         due0 = datetime.now(UTC) + timedelta(seconds=20)
         dues = {f"S{i}": due0 + timedelta(milliseconds=50 * i) for i in range(PROBES)}
         arrivals: dict[str, float] = {}
         stop = threading.Event()
 
         def collect():
-            consumer = KafkaConsumer(run.settings.topic("warnings"),
-                                     bootstrap_servers=run.settings.kafka_bootstrap,
+            consumer = KafkaConsumer(box.topic("warnings"), bootstrap_servers=STACK.bootstrap,
                                      auto_offset_reset="latest")
             while not stop.is_set():
                 for records in consumer.poll(timeout_ms=100).values():
@@ -158,10 +137,10 @@ def firing_delay(open_cases: int) -> dict:
         thread = threading.Thread(target=collect, daemon=True)
         thread.start()
         time.sleep(3)
-        run.publish(dict(event_id=f"{c}-1", schema_version=1, event_type="summons_started",
-                         occurred_at=(due - timedelta(hours=12)).isoformat(), case_id=c,
-                         case_kind="criminal", person_id="P1", unit_id="U3301",
-                         details={"kind": "summons"}) for c, due in dues.items())
+        publish(box, (dict(event_id=f"{c}-1", schema_version=1, event_type="summons_started",
+                           occurred_at=(due - timedelta(hours=12)).isoformat(), case_id=c,
+                           case_kind="criminal", person_id="P1", unit_id="U3301",
+                           details={"kind": "summons"}) for c, due in dues.items()))
         deadline = time.time() + 90
         while len(arrivals) < PROBES and time.time() < deadline:
             time.sleep(0.5)
@@ -169,32 +148,85 @@ def firing_delay(open_cases: int) -> dict:
         thread.join(5)
         delays = sorted(arrivals[c] - dues[c].timestamp() for c in arrivals)
         return {"open_obligations": open_cases * OBLIGATIONS_PER_DETENTION,
-                "index_cases": int(index_size), "fired": len(delays),
-                "median_s": statistics.median(delays), "p99_s": delays[int(0.99 * len(delays))],
-                "max_s": delays[-1]}
+                "fired": len(delays), "median_s": statistics.median(delays),
+                "p99_s": delays[int(0.99 * len(delays))], "max_s": delays[-1]}
     finally:
-        run.close()
+        box.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=50_000)
-    parser.add_argument("--open-cases", type=int, default=250_000)
-    args = parser.parse_args()
-    tp = throughput(args.events)
-    empty = firing_delay(0)
-    loaded = firing_delay(args.open_cases)
-    pipeline_rate = tp["events"] / tp["pipeline_s"]
-    baseline_rate = tp["events"] / tp["baseline_s"]
+def rss_mib(pid: int) -> dict[str, float]:
+    """Resident memory (MiB) of a process and, summed, of its descendants."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+
+    def rss(p: int) -> float:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    descendants, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        descendants.append(p)
+        todo.extend(children.get(p, []))
+    return {"worker": rss(pid), "children": sum(rss(p) for p in descendants)}
+
+
+def state_and_recovery(subjects: int) -> dict:
+    """RSS with `subjects` open subjects, then SIGKILL and the time until /ready again."""
+    box = sandbox(f"state{subjects}")
+    try:
+        worker = load(box, subjects)
+        time.sleep(5)  # let the last batch's garbage go
+        loaded = rss_mib(worker.pid)
+        worker.kill()
+        killed = time.perf_counter()
+        worker.start(ready_timeout=LONG)
+        to_ready = time.perf_counter() - killed
+        return {"subjects": subjects, "rss": loaded, "to_ready_s": to_ready,
+                "rss_after": rss_mib(worker.pid)}
+    finally:
+        box.close()
+
+
+def verdict(ok: bool, shortfall: str) -> str:
+    return "met" if ok else f"missed ({shortfall})"
+
+
+def report(n: int, rates: dict[str, dict[str, float]], empty: dict, loaded: dict,
+           state: dict | None) -> str:
     lines = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, local Kafka 4 and ClickHouse 18.16.",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/pipeline_bench.py` on "
+        f"{os.cpu_count()} cores (shared), Python {platform.python_version()}, local Kafka 4 "
+        f"and ClickHouse 18.16; {n:,} generated events (`cli.lifecycles`, deadlines long "
+        "past) on one freshly filled 4-partition topic per order.",
+        "",
+        "| order | raw aiokafka loop | empty Faust agent | naive Faust agent | casewatch "
+        "worker | worker / raw | worker / empty | worker / naive |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for order, r in rates.items():
+        lines.append(
+            f"| {order} | {r['raw']:,.0f} | {r['empty']:,.0f} | {r['naive']:,.0f} | "
+            f"{r['worker']:,.0f} | {r['worker'] / r['raw']:.3f} | "
+            f"{r['worker'] / r['empty']:.2f} | {r['worker'] / r['naive']:.2f} |")
+    worst = min(r["worker"] for r in rates.values())
+    in_order = rates["case by case"]
+    lines += [
+        "",
+        "events/s. Raw loop: aiokafka `getmany` + `parse_event`. Empty agent: a Faust agent "
+        "that only validates (`parse_event`). Naive agent: the same plus one update of a "
+        "memory-store table (with changelog) per event. Worker: `casewatch worker` from "
+        "/ready until its group committed every event, all outputs produced.",
         "",
         "| measure | baseline | casewatch | ratio |",
         "|---|---|---|---|",
-        f"| events/s, {tp['events']:,} generated events | {baseline_rate:,.0f} (raw aiokafka "
-        f"consume + validate) | {pipeline_rate:,.0f} (worker, all outputs) | "
-        f"{pipeline_rate / baseline_rate:.3f} |",
         f"| deadline firing delay, median (s) | {empty['median_s']:.3f} (empty index) | "
         f"{loaded['median_s']:.3f} ({loaded['open_obligations']:,} open obligations) | "
         f"{loaded['median_s'] / empty['median_s']:.2f} |",
@@ -202,13 +234,68 @@ def main() -> int:
         f"{loaded['p99_s'] / empty['p99_s']:.2f} |",
         f"| deadline firing delay, max (s) | {empty['max_s']:.3f} | {loaded['max_s']:.3f} | "
         f"{loaded['max_s'] / empty['max_s']:.2f} |",
+    ]
+    if state:
+        total = state["rss"]["worker"] + state["rss"]["children"]
+        lines += [
+            f"| RSS with {state['subjects']:,} open subjects (MiB) | | {total:,.0f} (worker "
+            f"{state['rss']['worker']:,.0f}, sink {state['rss']['children']:,.0f}) | |",
+            f"| SIGKILL to /ready with that state (s) | | {state['to_ready_s']:.1f} | |",
+        ]
+    lines += [
         "",
         f"Firing delay: from the due instant of {PROBES} summons deadlines to their `overdue` "
-        f"warning arriving on the warnings topic ({loaded['fired']} of {PROBES} fired with "
-        f"{loaded['index_cases']:,} cases in the due index).",
+        f"warning on the warnings topic ({loaded['fired']} of {PROBES} fired).",
+        "",
+        "| target (issue 6) | result |",
+        "|---|---|",
     ]
-    write_section("pipeline", "\n".join(lines))
-    print("\n".join(lines))
+    raw_share = in_order["worker"] / in_order["raw"]
+    naive_x = {o: r["worker"] / r["naive"] for o, r in rates.items()}
+    targets = [
+        ("≥ 4,000 events/s in the worst order", worst >= 4000,
+         f"{worst:,.1f}, {worst / 4000:.3f} of it"),
+        ("≥ 0.2 of the raw loop, case by case", raw_share >= 0.2, f"{raw_share:.3f}"),
+        ("≥ 5× the naive Faust agent", min(naive_x.values()) >= 5,
+         ", ".join(f"{o}: {x:.2f}×" for o, x in naive_x.items())),
+        ("firing delay p99 ≤ 1 s", loaded["p99_s"] <= 1, f"{loaded['p99_s']:.3f} s"),
+    ]
+    if state:
+        full = state["subjects"] >= 1_000_000
+        total = state["rss"]["worker"] + state["rss"]["children"]
+        targets += [
+            ("≤ 2 GB RSS with 1,000,000 open subjects", full and total * 2**20 <= 2e9,
+             f"{total:,.0f} MiB with {state['subjects']:,}"),
+            ("≤ 60 s from a crash to live with them", full and state["to_ready_s"] <= 60,
+             f"{state['to_ready_s']:.1f} s with {state['subjects']:,}"),
+        ]
+    lines += [f"| {name} | {verdict(ok, got)} |" for name, ok, got in targets]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--open-cases", type=int, default=250_000,
+                        help="detentions loaded for the firing delay (4 obligations each)")
+    parser.add_argument("--open-subjects", type=int, default=1_000_000,
+                        help="detained persons loaded for RSS and recovery (0: skip)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--no-write", action="store_true", help="print, leave the doc alone")
+    args = parser.parse_args()
+    events = past_events(args.events, seed=args.seed)
+    shuffled = random.Random(args.seed).sample(events, len(events))
+    rates = {"case by case": throughput(events, "ordered"),
+             "shuffled": throughput(shuffled, "shuffled")}
+    print(json.dumps(rates, indent=1), flush=True)
+    empty = firing_delay(0)
+    loaded = firing_delay(args.open_cases)
+    print(json.dumps({"empty": empty, "loaded": loaded}, indent=1), flush=True)
+    state = state_and_recovery(args.open_subjects) if args.open_subjects else None
+    text = report(len(events), rates, empty, loaded, state)
+    if not args.no_write:
+        write_section("pipeline", text)
+    print(text)
     return 0
 
 

@@ -15,7 +15,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from sinks.clickhouse.migrate import load_migrations
 from streams.settings import Settings
 from streams.topics import TOPICS, ensure_topics
-from streams.worker_process import WorkerProcess
+from tests.support.worker_process import WorkerProcess
 
 CASEWATCH = Path(sys.executable).parent / "casewatch"
 FREE_PORT = 18399  # in this developer's range; nothing listens there

@@ -33,7 +33,7 @@ from kafka.admin import (
 from streams.kafka_auth import aiokafka_kwargs, kafka_python_kwargs
 from streams.settings import Settings
 from streams.topics import ensure_topics
-from streams.worker_process import WorkerProcess
+from tests.support.worker_process import WorkerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 CASEWATCH = Path(sys.executable).parent / "casewatch"

@@ -17,7 +17,7 @@ from kafka.admin import KafkaAdminClient
 from schemas.timefmt import format_cst
 from streams.settings import Settings
 from streams.topics import ensure_topics
-from streams.worker_process import WorkerProcess
+from tests.support.worker_process import WorkerProcess
 
 CST = timezone(timedelta(hours=8))
 

@@ -19,8 +19,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from streams.settings import Settings
 from streams.topics import ensure_topics
-from streams.worker_process import WorkerProcess
 from tests.support.web_process import WebProcess
+from tests.support.worker_process import WorkerProcess
 
 CST = timezone(timedelta(hours=8))
 REPO = Path(__file__).resolve().parents[2]
