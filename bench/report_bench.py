@@ -133,7 +133,8 @@ def main() -> None:
         seed_s, rows = timed(lambda: seed_database(ch, db, args.obligations, args.units,
                                                    args.seed))
         baseline_s, _ = timed(lambda: ch.execute(
-            f"SELECT count() FROM (SELECT warning_id, argMax(status, (emitted_at, changed_at))"
+            "SELECT count() FROM (SELECT warning_id, "
+            "argMax(status, (kafka_offset, emitted_at, changed_at))"
             f" FROM {db}.warning_history GROUP BY warning_id)"))
         now = datetime.now(UTC)
         paper_s, paper = timed(lambda: build_paper(ch.execute, db, month, model, now=now))

@@ -88,7 +88,7 @@ class SinkConsumer:
                     # the rest of this fetch, so it must not be buffered twice.
                     return
                 try:
-                    rows = decode(record.value)
+                    rows = decode(record.value, record.offset)
                 except Exception as exc:  # an unreadable record must not stop the sink
                     metrics.SINK_DEAD_LETTERS.labels(tp.topic).inc()
                     log.error("unreadable record %s[%d]@%d dead-lettered: %s",

@@ -1,6 +1,6 @@
 """Records of the sink's input topics as ClickHouse rows: one decoder per topic.
 
-A decoder takes a record's value and returns its rows `[(table, row tuple), ...]`, or
+A decoder takes a record's value and offset and returns its rows `[(table, row tuple), ...]`, or
 raises if the record cannot be read (the sink dead-letters it). `DECODERS` maps a topic's
 name without the prefix to its decoder; the sink reads exactly these topics.
 """
@@ -24,16 +24,17 @@ from sinks.clickhouse.rows import (
     warning_row,
 )
 
-Decoder = Callable[[bytes | None], list[Row]]
+Decoder = Callable[[bytes | None, int], list[Row]]
 
 
-def warning_message(value: bytes | None) -> list[Row]:
-    """One message of the warnings topic: one warning state."""
+def warning_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the warnings topic: one warning state, ordered by its offset."""
     warning = Warning.model_validate_json(value or b"")
-    return [(WARNING_HISTORY, warning_row(warning, emitted_at=datetime.now(UTC)))]
+    return [(WARNING_HISTORY, warning_row(warning, emitted_at=datetime.now(UTC),
+                                          kafka_offset=offset))]
 
 
-def case_rows_message(value: bytes | None) -> list[Row]:
+def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row]:
     """One message of the case-rows topic (schemas/case_rows.py): the rows of one event."""
     return [case_row(row) for row in CaseRows.model_validate_json(value or b"").rows]
 
@@ -50,7 +51,7 @@ def case_row(row: EventRow | MeasureStateRow) -> Row:
     return MEASURE_STATE, measure_row(row.state, row.version)
 
 
-def warning_action_message(value: bytes | None) -> list[Row]:
+def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
     """One message of the warning-actions topic: one action of staff on a warning."""
     return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
 

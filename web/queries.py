@@ -6,18 +6,18 @@ from sinks.clickhouse.migrate import check_identifier
 _LATEST = """
 SELECT
     warning_id,
-    argMax(rule_id, (emitted_at, changed_at)),
-    argMax(level, (emitted_at, changed_at)),
-    argMax(status, (emitted_at, changed_at)) AS cur_status,
-    argMax(case_id, (emitted_at, changed_at)),
-    argMax(person_id, (emitted_at, changed_at)),
-    argMax(unit_id, (emitted_at, changed_at)),
-    argMax(due_at, (emitted_at, changed_at)),
+    argMax(rule_id, (kafka_offset, emitted_at, changed_at)),
+    argMax(level, (kafka_offset, emitted_at, changed_at)),
+    argMax(status, (kafka_offset, emitted_at, changed_at)) AS cur_status,
+    argMax(case_id, (kafka_offset, emitted_at, changed_at)),
+    argMax(person_id, (kafka_offset, emitted_at, changed_at)),
+    argMax(unit_id, (kafka_offset, emitted_at, changed_at)),
+    argMax(due_at, (kafka_offset, emitted_at, changed_at)),
     max(changed_at),
-    argMax(message_zh, (emitted_at, changed_at)),
-    argMax(message_en, (emitted_at, changed_at)),
-    argMax(evidence, (emitted_at, changed_at)),
-    argMax(late, (emitted_at, changed_at))
+    argMax(message_zh, (kafka_offset, emitted_at, changed_at)),
+    argMax(message_en, (kafka_offset, emitted_at, changed_at)),
+    argMax(evidence, (kafka_offset, emitted_at, changed_at)),
+    argMax(late, (kafka_offset, emitted_at, changed_at))
 FROM {db}.warning_history
 """
 
@@ -44,7 +44,7 @@ def timeline(db: str) -> str:
 SELECT changed_at, level, status, due_at, resolved_at, late
 FROM {check_identifier(db)}.warning_history FINAL
 WHERE warning_id = %(wid)s
-ORDER BY emitted_at, changed_at
+ORDER BY kafka_offset, emitted_at, changed_at
 """
 
 

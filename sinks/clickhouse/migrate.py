@@ -1,10 +1,11 @@
 """Apply the SQL files in sinks/clickhouse/migrations/ in order, once each, recording them.
 
 Each file holds one statement; `{db}` stands for the database name. Every statement is
-`CREATE ... IF NOT EXISTS`, so a crash between applying a file and recording it is
-harmless: the next run applies it again as a no-op. `execute` is any callable that runs
-one SQL statement and returns its rows as tuples (clickhouse_driver's Client.execute,
-sinks.clickhouse.embedded.Embedded.execute, ...).
+`CREATE ... IF NOT EXISTS` or `ALTER TABLE ... ADD COLUMN`, the latter skipped when the
+column exists already (ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`), so a crash
+between applying a file and recording it is harmless: the next run is a no-op. `execute`
+is any callable that runs one SQL statement and returns its rows as tuples
+(clickhouse_driver's Client.execute, sinks.clickhouse.embedded.Embedded.execute, ...).
 
 With a `cluster` name (CASEWATCH_CLICKHOUSE_CLUSTER) the same files are applied to every
 node of that ClickHouse cluster: each statement gets `ON CLUSTER`, and each MergeTree
@@ -42,6 +43,9 @@ _CREATE = re.compile(
     r"^(\s*CREATE\s+(?:TABLE|MATERIALIZED\s+VIEW|VIEW|DATABASE)\s+IF\s+NOT\s+EXISTS\s+"
     r"(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*))", re.I | re.M)
 _ENGINE = re.compile(r"\bENGINE\s*=\s*([A-Za-z]*MergeTree)\s*\(([^)]*)\)", re.I)
+_ADD_COLUMN = re.compile(
+    r"^(\s*ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*))"
+    r"\s+ADD\s+COLUMN\s+([A-Za-z_][A-Za-z0-9_]*)\b", re.I | re.M)
 
 
 def on_cluster(sql: str, db: str, cluster: str) -> str:
@@ -49,6 +53,9 @@ def on_cluster(sql: str, db: str, cluster: str) -> str:
     name, and a MergeTree engine replaced by its Replicated twin (same parameters after the
     ZooKeeper path and replica name)."""
     check_identifier(cluster)
+    alter = _ADD_COLUMN.search(sql)
+    if alter is not None:
+        return sql[: alter.end(1)] + f" ON CLUSTER {cluster}" + sql[alter.end(1):]
     match = _CREATE.search(sql)
     if match is None:
         raise ValueError(f"not a CREATE ... IF NOT EXISTS statement: {sql[:60]!r}")
@@ -63,6 +70,17 @@ def on_cluster(sql: str, db: str, cluster: str) -> str:
         return f"ENGINE = Replicated{kind}({', '.join(args + ([params] if params else []))})"
 
     return _ENGINE.sub(replicated, sql)
+
+
+def _column_exists(execute: Execute, statement: str) -> bool:
+    """True when `statement` adds a column that its table has already."""
+    alter = _ADD_COLUMN.search(statement)
+    if alter is None:
+        return False
+    _, db, table, column = alter.groups()
+    rows = execute("SELECT count() FROM system.columns WHERE database = "
+                   f"'{db}' AND table = '{table}' AND name = '{column}'")
+    return int(rows[0][0]) > 0
 
 
 def check_identifier(name: str) -> str:
@@ -128,7 +146,9 @@ def migrate(
         if not re.fullmatch(_MIGRATION_ID, migration.id):
             raise ValueError(f"bad migration id: {migration.id!r}")
         log.info("applying migration %s to database %s", migration.id, db)
-        execute(migration.for_database(db, cluster))
+        statement = migration.for_database(db, cluster)
+        if not _column_exists(execute, statement):
+            execute(statement)
         execute(
             f"INSERT INTO {db}.schema_migrations (id, applied_at) SELECT '{migration.id}', now()"
         )

@@ -2,10 +2,11 @@
 
 A month is the half-open China-time interval [start, end) given as unix seconds; "at month
 end" means at `end`. Every query reads the latest state of each warning (argMax by
-(emitted_at, changed_at) under GROUP BY warning_id) and the units' actions FINAL, so rows
-written twice count once. The SQL runs on ClickHouse 18.16 and on current releases: times
-are handled as UInt32 unix seconds (argMax skips NULL arguments, so nullable times are
-read as `ifNull(toUInt32(x), 0)`, 0 meaning none), joins are `ANY LEFT JOIN ... USING`.
+(kafka_offset, emitted_at, changed_at), its publication order, under GROUP BY warning_id)
+and the units' actions FINAL, so rows written twice count once. The SQL runs on ClickHouse
+18.16 and on current releases: times are handled as UInt32 unix seconds (argMax skips NULL
+arguments, so nullable times are read as `ifNull(toUInt32(x), 0)`, 0 meaning none), joins
+are `ANY LEFT JOIN ... USING`.
 
 Definitions (docs/quality.md):
 - obligation: a warning whose latest level is not `violation`; withdrawn ones never count.
@@ -33,14 +34,15 @@ HOUR = 3600
 _WARNINGS = """
     SELECT
         warning_id,
-        argMax(unit_id, (emitted_at, changed_at)) AS unit_id,
-        argMax(rule_id, (emitted_at, changed_at)) AS rule_id,
-        argMax(rule_kind, (emitted_at, changed_at)) AS rule_kind,
-        argMax(case_id, (emitted_at, changed_at)) AS case_id,
-        argMax(level, (emitted_at, changed_at)) AS level,
-        argMax(status, (emitted_at, changed_at)) AS status,
-        argMax(ifNull(toUInt32(due_at), 0), (emitted_at, changed_at)) AS due_ts,
-        argMax(ifNull(toUInt32(resolved_at), 0), (emitted_at, changed_at)) AS resolved_ts,
+        argMax(unit_id, (kafka_offset, emitted_at, changed_at)) AS unit_id,
+        argMax(rule_id, (kafka_offset, emitted_at, changed_at)) AS rule_id,
+        argMax(rule_kind, (kafka_offset, emitted_at, changed_at)) AS rule_kind,
+        argMax(case_id, (kafka_offset, emitted_at, changed_at)) AS case_id,
+        argMax(level, (kafka_offset, emitted_at, changed_at)) AS level,
+        argMax(status, (kafka_offset, emitted_at, changed_at)) AS status,
+        argMax(ifNull(toUInt32(due_at), 0), (kafka_offset, emitted_at, changed_at)) AS due_ts,
+        argMax(ifNull(toUInt32(resolved_at), 0), (kafka_offset, emitted_at, changed_at))
+            AS resolved_ts,
         min(toUInt32(changed_at)) AS raised_ts
     FROM {db}.warning_history
     GROUP BY warning_id

@@ -7,17 +7,18 @@ come back in China Standard Time (the columns are DateTime('Asia/Shanghai')).
 
 from sinks.clickhouse.migrate import check_identifier
 
-# The current state of each warning is its change with the latest (emitted_at, changed_at).
+# The current state of each warning is its change published last: the latest
+# (kafka_offset, emitted_at, changed_at) (docs/clickhouse.md, "The current state").
 _CURRENT_WARNINGS = """
     SELECT
         warning_id,
-        argMax(rule_id, (emitted_at, changed_at)) AS cur_rule_id,
-        argMax(level, (emitted_at, changed_at)) AS cur_level,
-        argMax(status, (emitted_at, changed_at)) AS cur_status,
-        argMax(case_id, (emitted_at, changed_at)) AS cur_case_id,
-        argMax(person_id, (emitted_at, changed_at)) AS cur_person_id,
-        argMax(unit_id, (emitted_at, changed_at)) AS cur_unit_id,
-        argMax(due_at, (emitted_at, changed_at)) AS cur_due_at,
+        argMax(rule_id, (kafka_offset, emitted_at, changed_at)) AS cur_rule_id,
+        argMax(level, (kafka_offset, emitted_at, changed_at)) AS cur_level,
+        argMax(status, (kafka_offset, emitted_at, changed_at)) AS cur_status,
+        argMax(case_id, (kafka_offset, emitted_at, changed_at)) AS cur_case_id,
+        argMax(person_id, (kafka_offset, emitted_at, changed_at)) AS cur_person_id,
+        argMax(unit_id, (kafka_offset, emitted_at, changed_at)) AS cur_unit_id,
+        argMax(due_at, (kafka_offset, emitted_at, changed_at)) AS cur_due_at,
         max(changed_at) AS last_changed_at
     FROM {db}.warning_history
     GROUP BY warning_id

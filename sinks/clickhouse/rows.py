@@ -52,6 +52,7 @@ WARNING_COLUMNS = (
     "message_en",
     "calendar_provisional",
     "emitted_at",
+    "kafka_offset",
 )
 
 MEASURE_COLUMNS = (
@@ -136,8 +137,9 @@ def event_row(
     )
 
 
-def warning_row(warning: Warning, *, emitted_at: datetime) -> tuple:
-    """Row of `warning_history`; `emitted_at` is the wall-clock time of the write."""
+def warning_row(warning: Warning, *, emitted_at: datetime, kafka_offset: int = 0) -> tuple:
+    """Row of `warning_history`; `emitted_at` is the wall-clock time of the write,
+    `kafka_offset` the warning message's offset (its publication order)."""
     return (
         warning.warning_id,
         warning.rule_id,
@@ -157,6 +159,7 @@ def warning_row(warning: Warning, *, emitted_at: datetime) -> tuple:
         warning.message_en,
         int(warning.calendar_provisional),
         seconds(emitted_at),
+        kafka_offset,
     )
 
 

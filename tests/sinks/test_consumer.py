@@ -16,7 +16,7 @@ ROW = next(row for table, row, _, _ in scenario_rows() if table == WARNING_HISTO
 A, B = TopicPartition("w", 0), TopicPartition("w", 1)
 
 
-def decode(value: bytes):
+def decode(value: bytes, offset: int):
     if value != b"ok":
         raise ValueError("not ok")
     return [(WARNING_HISTORY, ROW)]

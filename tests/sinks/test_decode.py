@@ -232,3 +232,9 @@ def test_a_message_without_a_value_is_refused_by_every_decoder():
 def test_warning_message_is_one_row(warning):
     rows = warning_message(warning.model_dump_json().encode())
     assert [(table, row[0]) for table, row in rows] == [(WARNING_HISTORY, warning.warning_id)]
+
+
+def test_a_warning_row_carries_its_message_offset(warning):
+    """The offset orders a warning's states as they were published (docs/clickhouse.md)."""
+    ((_, row),) = warning_message(warning.model_dump_json().encode(), 4242)
+    assert dict(zip(COLUMNS[WARNING_HISTORY], row, strict=True))["kafka_offset"] == 4242

@@ -16,7 +16,9 @@ from sinks.clickhouse.migrate import (
 
 DB, CLUSTER = "cw", "casewatch_cluster"
 MIGRATIONS = load_migrations()
-BY_TABLE = {re.search(r"\{db\}\.(\w+)", m.sql).group(1): m for m in MIGRATIONS}
+CREATES = [m for m in MIGRATIONS if re.search(r"^\s*CREATE\s", m.sql, re.M)]
+BY_TABLE = {re.search(r"\{db\}\.(\w+)", m.sql).group(1): m for m in CREATES}
+ALTERS = [m for m in MIGRATIONS if m not in CREATES]
 
 
 def path(table: str) -> str:
@@ -56,6 +58,32 @@ def test_materialized_view_on_cluster_keeps_its_target_and_query():
 def test_every_migration_file_is_covered():
     assert set(BY_TABLE) == {"events", "warning_history", "measure_state", "warnings_hourly",
                              "warnings_hourly_mv", "warning_actions"}
+    assert [m.id for m in ALTERS] == ["0007_warning_history_offset"]
+
+
+def test_an_added_column_runs_on_cluster():
+    (alter,) = ALTERS
+    assert alter.for_database(DB, CLUSTER).splitlines()[-1] == (
+        f"ALTER TABLE {DB}.warning_history ON CLUSTER {CLUSTER} "
+        "ADD COLUMN kafka_offset UInt64 DEFAULT 0")
+
+
+@pytest.mark.parametrize("present, runs", [(0, True), (1, False)], ids=["new", "there"])
+def test_an_added_column_is_added_once(present, runs):
+    """18.16 has no ADD COLUMN IF NOT EXISTS: the column is looked up first, so a crash
+    between applying and recording the migration is harmless."""
+    ran: list[str] = []
+
+    def execute(sql):
+        ran.append(sql)
+        if sql.startswith("SELECT count() FROM system.columns"):
+            return [(present,)]
+        return [(m.id,) for m in CREATES] if sql.startswith("SELECT DISTINCT id") else []
+
+    assert migrate(execute, DB) == ["0007_warning_history_offset"]
+    assert [s for s in ran if "ALTER TABLE" in s] == (
+        [ALTERS[0].for_database(DB)] if runs else [])
+    assert "AND name = 'kafka_offset'" in next(s for s in ran if "system.columns" in s)
 
 
 def test_database_and_migration_record_on_cluster():
@@ -132,6 +160,6 @@ def test_current_clickhouse_parses_the_cluster_ddl():
     chdb = pytest.importorskip("chdb")
     for sql in migration_statements(DB, CLUSTER):
         ast = str(chdb.query(f"EXPLAIN AST {sql}", "TSV"))
-        assert "CreateQuery" in ast
+        assert ("AlterQuery" if "ALTER TABLE" in sql else "CreateQuery") in ast
     with pytest.raises(Exception, match="Syntax error"):
         chdb.query(f"EXPLAIN AST {migration_statements(DB, CLUSTER)[2]} ON CLUSTER", "TSV")

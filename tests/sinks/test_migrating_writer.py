@@ -16,7 +16,7 @@ class Server:
         if not self.up:
             raise ConnectionError("down")
         self.statements.append(sql)
-        return []
+        return [(0,)] if sql.startswith("SELECT count()") else []  # no such column yet
 
     def insert(self, table, columns, rows):
         self.inserts.append(table)

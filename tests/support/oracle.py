@@ -56,10 +56,11 @@ def about(warnings: dict[str, dict]) -> dict[str, str]:
 
 def current_in_clickhouse(client, db: str) -> dict[str, State]:
     """Each warning's current state in warning_history: the row written last, by
-    (emitted_at, changed_at), as sinks/clickhouse/queries.py reads it."""
+    (kafka_offset, emitted_at, changed_at), as sinks/clickhouse/queries.py reads it."""
     rows = client.execute(
-        f"SELECT warning_id, argMax(level, (emitted_at, changed_at)), "
-        f"argMax(status, (emitted_at, changed_at)) FROM {db}.warning_history GROUP BY warning_id")
+        f"SELECT warning_id, argMax(level, (kafka_offset, emitted_at, changed_at)), "
+        f"argMax(status, (kafka_offset, emitted_at, changed_at)) "
+        f"FROM {db}.warning_history GROUP BY warning_id")
     return {wid: (level, status) for wid, level, status in rows}
 
 
