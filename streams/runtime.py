@@ -1,10 +1,10 @@
 """The worker's state and its one writer: stores, cache, due index, and how a job runs.
 
 Jobs (source batches and dues) run one at a time under `lock`, which rebalances take too:
-a partition is never released or recovered while a job touches it. A job's messages are
-all acknowledged by Kafka before its changelog records reach the local store, before its
-dues are indexed, and before its source offsets are committed (at-least-once that does
-not depend on timing; outputs are idempotent).
+a partition is never released or recovered while a job touches it. A job's changelog
+records are acknowledged by Kafka first, then its outputs; only then do the changelog
+records reach the local store, its dues the index, and its source offsets a commit
+(at-least-once that does not depend on timing; outputs are idempotent).
 """
 
 import asyncio
@@ -98,11 +98,16 @@ class Runtime:
         return result.offsets
 
     async def _persist(self, result: Result) -> None:
-        acked = await self._outputs.send_all(result.sends)
+        # The state first: once the changelog has what this job publishes, a crash before
+        # the outputs are acknowledged makes the input a redelivery, which republishes the
+        # case's whole state. The other order could lose the knowledge that a warning went
+        # out, and a later evaluation that no longer raises it would never withdraw it.
+        changelog = [s for s in result.sends if s.topic == self.changelog_topic]
+        acked = await self._outputs.send_all(changelog)
+        await self._outputs.send_all([s for s in result.sends if s.topic != self.changelog_topic])
         checkpoints: dict[int, int] = {}
-        for send, (partition, offset) in zip(result.sends, acked, strict=True):
-            if send.topic == self.changelog_topic:
-                checkpoints[partition] = max(checkpoints.get(partition, 0), offset + 1)
+        for partition, offset in acked:
+            checkpoints[partition] = max(checkpoints.get(partition, 0), offset + 1)
         for p, records in result.changelog.items():
             self.stores[p].apply(records, checkpoints.get(p))
         for p, case_id, due in result.dues:
