@@ -2,7 +2,6 @@
 
 import json
 import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -11,52 +10,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from clickhouse_driver import Client
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 
 from schemas.timefmt import format_cst
 from streams.settings import Settings
 from streams.topics import ensure_topics
+from tests.support.collector import Collector
 from tests.support.worker_process import WorkerProcess
 
 CST = timezone(timedelta(hours=8))
-
-
-class Collector:
-    """Reads a topic from the start in a thread, stamping each record with its arrival."""
-
-    def __init__(self, bootstrap: str, topic: str):
-        self.records: list[tuple[float, bytes | None, bytes]] = []
-        self._stop = threading.Event()
-        self._consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap,
-                                       auto_offset_reset="earliest", group_id=None)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            for batch in self._consumer.poll(timeout_ms=100).values():
-                arrived = time.time()
-                self.records.extend((arrived, m.key, m.value) for m in batch)
-
-    def wait_for(self, predicate, timeout: float = 60.0):
-        """Arrival time and JSON of the first record matching, waiting up to `timeout`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for arrived, _, value in list(self.records):
-                record = json.loads(value)
-                if predicate(record):
-                    return arrived, record
-            time.sleep(0.05)
-        raise AssertionError("no matching record within the timeout")
-
-    def json(self) -> list[dict]:
-        return [json.loads(v) for _, _, v in list(self.records)]
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(5)
-        self._consumer.close()
 
 
 class Pipeline:

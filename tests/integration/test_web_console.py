@@ -5,7 +5,6 @@ screenshots (docs/screenshots/)."""
 import http.client
 import json
 import secrets
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -13,12 +12,13 @@ from pathlib import Path
 
 import pytest
 from clickhouse_driver import Client
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from playwright.sync_api import expect, sync_playwright
 
 from streams.settings import Settings
 from streams.topics import ensure_topics
+from tests.support.collector import Collector
 from tests.support.web_process import WebProcess
 from tests.support.worker_process import WorkerProcess
 
@@ -29,41 +29,6 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORDS = {"sup01": "demo-sup01", "u3301": "demo-u3301", "u3302": "demo-u3302",
              "screen01": "demo-screen01"}
 LOGIN_WINDOW = 3  # seconds; short, so the rate-limit test does not lock the others out
-
-
-class Warnings:
-    """The warnings topic read from the start in a thread, each record with its arrival."""
-
-    def __init__(self, bootstrap: str, topic: str):
-        self.records: list[tuple[float, dict]] = []
-        self._stop = threading.Event()
-        self._consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap,
-                                       auto_offset_reset="earliest", group_id=None)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            for batch in self._consumer.poll(timeout_ms=50).values():
-                arrived = time.time()
-                self.records.extend((arrived, json.loads(m.value)) for m in batch)
-
-    def wait_for(self, predicate, timeout: float = 60.0) -> tuple[float, dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for arrived, w in list(self.records):
-                if predicate(w):
-                    return arrived, w
-            time.sleep(0.02)
-        raise AssertionError("no matching warning within the timeout")
-
-    def latest(self, warning_id: str) -> dict:
-        return [w for _, w in self.records if w["warning_id"] == warning_id][-1]
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(5)
-        self._consumer.close()
 
 
 class Console:
@@ -89,7 +54,7 @@ class Console:
         self.web = WebProcess(self.env, tmp / "web.log")
         self.url = self.web.base_url
         self.producer = KafkaProducer(bootstrap_servers=stack.bootstrap)
-        self.warnings = Warnings(stack.bootstrap, self.settings.topic("warnings"))
+        self.warnings = Collector(stack.bootstrap, self.settings.topic("warnings"))
 
     def publish(self, event: dict) -> None:
         self.producer.send(self.settings.topic("case-events"), key=event["case_id"].encode(),

@@ -22,7 +22,7 @@ DEFAULTS = {
     "health_port": 6066,
     "tick_interval": 0.1,
     "batch_max_records": 2000,
-    "case_cache_size": 100_000,
+    "case_cache_size": 20_000,
     "closed_retention": 3600.0,
     "send_retries": 5,
     "dead_letter_value_limit": 128 * 1024,
