@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from sinks.clickhouse.batch import Batch
 from sinks.clickhouse.migrate import check_identifier, migrate
 from sinks.clickhouse.rows import COLUMNS
 from tests.support.clickhouse_scenario import later, scenario_rows
+from tests.support.databases import on_chdb, on_server
 
 REPO = Path(__file__).resolve().parents[2]
 GRAFANA = REPO / "deploy" / "grafana"
@@ -360,29 +360,16 @@ def fill(writer, execute: Execute, db: str) -> None:
 
 @pytest.fixture(scope="module")
 def server_db() -> Iterator[tuple[Execute, str]]:
-    from sinks.clickhouse.client import ClickHouse, Settings
-
-    ch = ClickHouse(Settings.from_env())
-    try:
-        ch.wait_until_available(timeout=60)
-    except TimeoutError as exc:
-        pytest.fail(f"{exc}; is the stack up (deploy/stack start)?", pytrace=False)
-    db = f"casewatch_grafana_{uuid.uuid4().hex[:10]}"
-    fill(ch, ch.execute, db)
-    yield ch.execute, db
-    ch.execute(f"DROP DATABASE IF EXISTS {db}")
+    with on_server("casewatch_grafana") as (ch, [db]):
+        fill(ch, ch.execute, db)
+        yield ch.execute, db
 
 
 @pytest.fixture(scope="module")
 def chdb_db(tmp_path_factory) -> Iterator[tuple[Execute, str]]:
-    pytest.importorskip("chdb")
-    from sinks.clickhouse.embedded import Embedded
-
-    embedded = Embedded(str(tmp_path_factory.mktemp("chdb")))
-    db = "casewatch_grafana"
-    fill(embedded, embedded.execute, db)
-    yield embedded.execute, db
-    embedded.close()
+    with on_chdb(tmp_path_factory.mktemp("chdb")) as embedded:
+        fill(embedded, embedded.execute, "casewatch_grafana")
+        yield embedded.execute, "casewatch_grafana"
 
 
 BACKENDS = [

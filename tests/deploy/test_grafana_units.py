@@ -4,7 +4,6 @@ panel's SQL, expanded as Grafana would (test_grafana_panels.expand), run on Clic
 twice, must return exactly the figures that dataset is known to have.
 """
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +18,7 @@ from test_grafana_panels import (
     expand,
 )
 
+from tests.support.databases import on_chdb, on_server
 from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
@@ -135,28 +135,16 @@ def expected_rows(title: str, case: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def server_db() -> Iterator[tuple]:
-    from sinks.clickhouse.client import ClickHouse, Settings
-
-    ch = ClickHouse(Settings.from_env())
-    try:
-        ch.wait_until_available(timeout=60)
-    except TimeoutError as exc:
-        pytest.fail(f"{exc}; is the stack up (deploy/stack start)?", pytrace=False)
-    db = f"casewatch_units_{uuid.uuid4().hex[:10]}"
-    seed(ch, ch.execute, db)
-    yield ch.execute, db
-    ch.execute(f"DROP DATABASE IF EXISTS {db}")
+    with on_server("casewatch_units") as (ch, [db]):
+        seed(ch, ch.execute, db)
+        yield ch.execute, db
 
 
 @pytest.fixture(scope="module")
 def chdb_db(tmp_path_factory) -> Iterator[tuple]:
-    pytest.importorskip("chdb")
-    from sinks.clickhouse.embedded import Embedded
-
-    embedded = Embedded(str(tmp_path_factory.mktemp("chdb-units")))
-    seed(embedded, embedded.execute, "casewatch_units")
-    yield embedded.execute, "casewatch_units"
-    embedded.close()
+    with on_chdb(tmp_path_factory.mktemp("chdb-units")) as embedded:
+        seed(embedded, embedded.execute, "casewatch_units")
+        yield embedded.execute, "casewatch_units"
 
 
 @pytest.fixture(

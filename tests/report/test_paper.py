@@ -9,6 +9,7 @@ from report.month import Month
 from report.paper import NoData, build_paper
 from report.render import change, file_stem, hours, percent, render_html
 from rules.scoring import Rectification, load_scoring
+from tests.support.databases import on_chdb
 from tests.support.quality_seed import (
     EXPECTED_PROBLEMS,
     EXPECTED_RANKING,
@@ -24,14 +25,10 @@ NOW = datetime(2026, 12, 2, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def chdb(tmp_path_factory):
-    pytest.importorskip("chdb")
-    from sinks.clickhouse.embedded import Embedded
-
-    embedded = Embedded(str(tmp_path_factory.mktemp("chdb-paper")))
-    seed(embedded, embedded.execute, "paper")
-    seed(embedded, embedded.execute, "paper_plain", with_actions=False)
-    yield embedded.execute
-    embedded.close()
+    with on_chdb(tmp_path_factory.mktemp("chdb-paper")) as embedded:
+        seed(embedded, embedded.execute, "paper")
+        seed(embedded, embedded.execute, "paper_plain", with_actions=False)
+        yield embedded.execute
 
 
 def paper(execute, month=MONTH, unit=None, db="paper"):

@@ -2,13 +2,13 @@
 ClickHouse (chDB) and on the 18.16 server (integration): every figure equals the known
 answer of sinks/quality_testing.py."""
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from report.month import Month
 from sinks.clickhouse import quality
+from tests.support.databases import on_chdb, on_server
 from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
@@ -22,29 +22,18 @@ from tests.support.quality_seed import (
 
 @pytest.fixture(scope="module")
 def chdb_dbs(tmp_path_factory) -> Iterator[tuple]:
-    pytest.importorskip("chdb")
-    from sinks.clickhouse.embedded import Embedded
-
-    embedded = Embedded(str(tmp_path_factory.mktemp("chdb-quality")))
-    seed(embedded, embedded.execute, "q_actions")
-    seed(embedded, embedded.execute, "q_plain", with_actions=False)
-    yield embedded.execute, "q_actions", "q_plain"
-    embedded.close()
+    with on_chdb(tmp_path_factory.mktemp("chdb-quality")) as embedded:
+        seed(embedded, embedded.execute, "q_actions")
+        seed(embedded, embedded.execute, "q_plain", with_actions=False)
+        yield embedded.execute, "q_actions", "q_plain"
 
 
 @pytest.fixture(scope="module")
 def server_dbs() -> Iterator[tuple]:
-    from sinks.clickhouse.client import ClickHouse, Settings
-
-    ch = ClickHouse(Settings.from_env())
-    ch.wait_until_available(timeout=60)
-    suffix = uuid.uuid4().hex[:10]
-    dbs = (f"casewatch_quality_{suffix}", f"casewatch_quality_plain_{suffix}")
-    seed(ch, ch.execute, dbs[0])
-    seed(ch, ch.execute, dbs[1], with_actions=False)
-    yield ch.execute, *dbs
-    for db in dbs:
-        ch.execute(f"DROP DATABASE IF EXISTS {db}")
+    with on_server("casewatch_quality", "casewatch_quality_plain") as (ch, [db, plain]):
+        seed(ch, ch.execute, db)
+        seed(ch, ch.execute, plain, with_actions=False)
+        yield ch.execute, db, plain
 
 
 @pytest.fixture(
