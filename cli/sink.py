@@ -42,7 +42,7 @@ async def serve(settings) -> None:
     from sinks.clickhouse.migrate import MigratingWriter
     from sinks.consumer import SinkConsumer
     from sinks.decode import DECODERS
-    from streams.kafka_auth import aiokafka_kwargs
+    from streams.kafka_clients import connection
     from streams.sink_process import PARENT_PID_ENV
     from streams.topics import ensure_topics
 
@@ -67,12 +67,10 @@ async def serve(settings) -> None:
         log.warning("migrations failed, retried before the first write: %s", exc)
     await asyncio.to_thread(ensure_topics, settings)
     client_id = f"{settings.app_id}-sink"
-    security = aiokafka_kwargs(settings)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
-                                client_id=client_id, **security)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=client_id,
+    producer = AIOKafkaProducer(**connection(settings), acks="all", client_id=client_id)
+    consumer = AIOKafkaConsumer(**connection(settings), group_id=client_id,
                                 client_id=client_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest", **security)
+                                auto_offset_reset="earliest")
     await producer.start()
     try:
         await consumer.start()

@@ -1,5 +1,6 @@
-"""kafka-python clients, all made here from settings: the one place where connection
-options (bootstrap servers, and the security settings when they are configured) are set."""
+"""Kafka clients' settings, all made here: the one place where connection options
+(bootstrap servers, and the security settings when they are configured) are set. The
+keyword arguments of `connection` serve kafka-python and aiokafka clients alike."""
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
@@ -22,3 +23,35 @@ def consumer(settings: Settings, *topics: str, **options) -> KafkaConsumer:
 
 def producer(settings: Settings, **options) -> KafkaProducer:
     return KafkaProducer(**connection(settings), **options)
+
+
+MAX_FETCH_BYTES = 8 * 1024 * 1024
+
+
+def worker_consumer_config(settings: Settings, group_id: str | None) -> dict:
+    """The worker's aiokafka consumer: manual commits, every compression codec Kafka has."""
+    return {
+        **connection(settings),
+        "client_id": settings.app_id,
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_partition_fetch_bytes": MAX_FETCH_BYTES,
+        "fetch_max_bytes": 4 * MAX_FETCH_BYTES,
+        "session_timeout_ms": 10_000,
+        "heartbeat_interval_ms": 1_000,
+    }
+
+
+def worker_producer_config(settings: Settings) -> dict:
+    """The worker's aiokafka producer, idempotent: acknowledged by every in-sync replica, no
+    duplicates or reordering from its own retries."""
+    return {
+        **connection(settings),
+        "client_id": settings.app_id,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+        "max_batch_size": 1024 * 1024,
+        "max_request_size": 2 * 1024 * 1024,
+    }

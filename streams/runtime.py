@@ -19,8 +19,8 @@ from rules.engine import Engine
 from streams import metrics
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
-from streams.clients import consumer_config, producer_config
 from streams.due_index import DueIndex
+from streams.kafka_clients import worker_consumer_config, worker_producer_config
 from streams.outputs import Outputs
 from streams.recovery import recover
 from streams.settings import Settings
@@ -44,7 +44,7 @@ class Runtime:
         self._outputs: Outputs | None = None
 
     async def start(self) -> None:
-        self._producer = AIOKafkaProducer(**producer_config(self.settings))
+        self._producer = AIOKafkaProducer(**worker_producer_config(self.settings))
         await self._producer.start()
         self._outputs = Outputs(self._producer, self.settings.send_retries)
 
@@ -63,7 +63,7 @@ class Runtime:
     async def acquire(self, partitions: set[int]) -> None:
         """Open, catch up and index newly assigned partitions (call under `lock`)."""
         started = time.monotonic()
-        consumer = AIOKafkaConsumer(**consumer_config(self.settings, group_id=None))
+        consumer = AIOKafkaConsumer(**worker_consumer_config(self.settings, group_id=None))
         await consumer.start()
         try:
             for p in sorted(partitions - set(self.stores)):

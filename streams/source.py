@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from streams import metrics
-from streams.clients import consumer_config
+from streams.kafka_clients import worker_consumer_config
 from streams.runtime import Runtime
 from streams.work import Job
 
@@ -37,7 +37,8 @@ class Source(ConsumerRebalanceListener):
 
     async def run(self) -> None:
         settings = self.runtime.settings
-        self.consumer = AIOKafkaConsumer(**consumer_config(settings, group_id=settings.app_id))
+        self.consumer = AIOKafkaConsumer(
+            **worker_consumer_config(settings, group_id=settings.app_id))
         self.consumer.subscribe([self.topic], listener=self)
         await self.consumer.start()
         try:

@@ -25,7 +25,6 @@ from schemas.timefmt import CST, format_cst
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from streams import kafka_clients
-from streams.kafka_auth import aiokafka_kwargs
 from streams.settings import Settings
 from web.open_set import Item, OpenSet
 from web.queries import LATEST_COLUMNS, open_snapshot
@@ -68,8 +67,8 @@ def partitions_of(settings: Settings, topic: str) -> set[int]:
 async def committed_offsets(settings: Settings, group: str, topic: str,
                             partitions: set[int]) -> dict[int, int]:
     """The group's committed offsets on `topic` (read only: the consumer joins nothing)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group,
-                                enable_auto_commit=False, **aiokafka_kwargs(settings))
+    consumer = AIOKafkaConsumer(**kafka_clients.connection(settings), group_id=group,
+                                enable_auto_commit=False)
     await consumer.start()
     try:
         out = {}
@@ -99,9 +98,8 @@ class Feed:
         started = time.monotonic()
         self.open_set.clear()
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap, group_id=None,
-            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest",
-            **aiokafka_kwargs(self.settings))
+            **kafka_clients.connection(self.settings), group_id=None,
+            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest")
         await self.consumer.start()
         parts = {t: await self._partitions(t) for t in (self.warnings_topic, self.actions_topic)}
         positions = await committed_offsets(self.settings, self.group,

@@ -13,7 +13,7 @@ from kafka import errors as kafka_errors
 
 from sinks.clickhouse.client import ClickHouse
 from sinks.clickhouse.migrate import migrate
-from streams.kafka_auth import aiokafka_kwargs
+from streams.kafka_clients import connection
 from streams.settings import Settings
 from streams.topics import ensure_topics
 from web.api import Api
@@ -95,8 +95,8 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
         feed = Feed(settings, web_settings.snapshot_group or f"{settings.app_id}-sink", reader,
                     open_set)
         await _until_loaded(settings, feed)
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all",
-                                    enable_idempotence=True, **aiokafka_kwargs(settings))
+        producer = AIOKafkaProducer(**connection(settings), acks="all",
+                                    enable_idempotence=True)
         await producer.start()
         api.producer = producer
         follower = asyncio.create_task(feed.follow())
