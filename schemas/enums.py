@@ -55,6 +55,7 @@ class Level(StrEnum):
     approaching = "approaching"
     overdue = "overdue"
     violation = "violation"
+    system = "system"  # about casewatch itself (a case it cannot process), not a unit's conduct
 
 
 class Status(StrEnum):

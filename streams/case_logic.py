@@ -133,6 +133,13 @@ class CaseLogic:
         self._publish(due, now, out)
         return out
 
+    def evaluate_all(self, now: datetime) -> Outcome:
+        """Re-evaluate every subject and publish what changed (a case taken out of
+        quarantine, or checked after one of its events failed)."""
+        out = Outcome()
+        self._publish(set(self._subjects()), now, out)
+        return out
+
     def next_due(self) -> float | None:
         """Epoch seconds of the next clock-driven change, or None."""
         if not self._next:

@@ -119,6 +119,7 @@ def test_integrator_publishes_and_the_worker_warns_with_its_own_credentials(secu
     events.write_text(json.dumps(detained_event("CS1")) + "\n", encoding="utf-8")
     reader = KafkaConsumer(secure.topic("warnings"), bootstrap_servers=SASL_PLAINTEXT,
                            auto_offset_reset="earliest", group_id=None,
+                           isolation_level="read_committed",
                            **kafka_python_kwargs(Settings.from_env(client_env("casewatch"))))
     worker.start()
     try:

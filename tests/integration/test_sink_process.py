@@ -236,7 +236,8 @@ def test_unreadable_records_are_dead_lettered_and_the_rest_written(rig):
     rig.assert_exactly_once(expected(40))
     consumer = KafkaConsumer(rig.settings.topic("case-events.dlq"),
                              bootstrap_servers=rig.stack.bootstrap,
-                             auto_offset_reset="earliest", consumer_timeout_ms=5000)
+                             auto_offset_reset="earliest", consumer_timeout_ms=5000,
+                             isolation_level="read_committed")
     letters = [json.loads(m.value) for m in consumer]
     consumer.close()
     assert sorted((d["topic"], d["value_text"]) for d in letters) == sorted(
