@@ -3,7 +3,10 @@ replication factor and min.insync.replicas.
 
 `case-state` is the compacted changelog of the cases' state (streams/case_store.py).
 `case-events` accepts messages up to 4 MiB so that an oversized event reaches casewatch
-and is dead-lettered with its reason, instead of being refused to its publisher alone.
+and is dead-lettered with its reason, instead of being refused to its publisher alone. Its
+records carry the broker's clock (LogAppendTime), not the producer's: an event dated more
+than a day after it is invalid (schemas/time_window.py), and a producer's clock would be
+as wrong as its dates.
 """
 
 import sys
@@ -17,7 +20,8 @@ from streams.settings import Settings
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
           "warning-actions")
 CONFIGS = {
-    "case-events": {"max.message.bytes": str(4 * 1024 * 1024)},
+    "case-events": {"max.message.bytes": str(4 * 1024 * 1024),
+                    "message.timestamp.type": "LogAppendTime"},
     "case-state": {"cleanup.policy": "compact"},
 }
 

@@ -58,7 +58,8 @@ def test_changelog_is_compacted_and_events_may_be_large(admin):
     created = {t.name: t.topic_configs for t in client.created[0]}
     assert created["c.case-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact"}
     assert created["c.case-events"] == {"min.insync.replicas": "1",
-                                        "max.message.bytes": str(4 * 1024 * 1024)}
+                                        "max.message.bytes": str(4 * 1024 * 1024),
+                                        "message.timestamp.type": "LogAppendTime"}
     assert created["c.warnings"] == {"min.insync.replicas": "1"}
 
 
