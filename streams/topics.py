@@ -3,7 +3,9 @@ replication factor and min.insync.replicas, and each with its message limit set.
 
 `case-events` accepts messages up to 4 MiB so that an oversized event reaches casewatch
 and is dead-lettered with its reason, instead of being refused to its publisher alone; its
-timestamps are the broker's (LogAppendTime), the clock an event's date is checked against.
+timestamps are the broker's (LogAppendTime): an event dated more than a day after its
+record is invalid (schemas/time_window.py), and a producer's clock would be as wrong as its
+dates.
 Every other topic accepts 1 MiB, which is what the worker's producers put in one batch
 (streams/kafka_clients.py) and more than any message it writes (streams/work.py);
 `check_limits` refuses to start against a topic that accepts less. `case-state` is the

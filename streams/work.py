@@ -29,6 +29,7 @@ import orjson
 from rules.engine import Engine
 from schemas.case_state import Quarantine
 from schemas.event import InvalidEvent, parse_event
+from schemas.time_window import check_not_ahead
 from streams import metrics
 from streams.case_cache import CaseCache
 from streams.case_logic import Arrival, CaseLogic, Outcome
@@ -117,6 +118,10 @@ class Processor:
                 event = parse_event(r.value if r.value is not None else b"")
             except InvalidEvent as exc:
                 self._reject(out, r, exc.reasons)
+                continue
+            ahead = check_not_ahead(event, _record_time(r))
+            if ahead:
+                self._reject(out, r, ahead)
                 continue
             key = r.key.decode("utf-8", "replace") if r.key is not None else None
             if key != event.case_id:
@@ -322,6 +327,15 @@ class Processor:
         value = dead_letter(r.value, r.key, reasons, r.topic, r.partition, r.offset,
                             self.settings.dead_letter_value_limit)
         out.sends.append(Send(self.dead_letter_topic, r.key, value))
+
+
+def _record_time(r) -> datetime:
+    """The broker's time of a record (`case-events` stamps LogAppendTime); now, for a record
+    without one."""
+    timestamp = getattr(r, "timestamp", None)
+    if timestamp is None or timestamp < 0:
+        return datetime.now(UTC)
+    return datetime.fromtimestamp(timestamp / 1000, UTC)
 
 
 def _received() -> str:

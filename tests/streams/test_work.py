@@ -268,3 +268,15 @@ def test_a_big_case_s_rows_are_cut_under_the_limit(processor):
     rows = [r for v in parts for r in json.loads(v)["rows"]]
     assert sum(r["table"] == "events" for r in rows) == 40
     assert max(len(s.value) for s in result.sends if s.value) <= MESSAGE_LIMIT
+
+
+def test_an_event_dated_more_than_a_day_after_its_record_is_dead_lettered(processor):
+    received = datetime.fromisoformat("2026-05-10T09:00:00+08:00").timestamp() * 1000
+    early = record(DETAINED, offset=3)
+    early.timestamp = received  # the broker's append time: 25 h before occurred_at
+    in_time = record(dict(DETAINED, event_id="E5"), offset=4)
+    in_time.timestamp = received + 3_600_000  # 24 h before it: still plausible
+    result = process(processor, "records", [early, in_time])
+    (dl,) = dead_letters(result)
+    assert dl["offset"] == 3 and "more than 24 hours after" in dl["reasons"][0]
+    assert "e:E5" in items(result)
