@@ -42,7 +42,9 @@ APPROVALS = st.lists(
                            "role": st.sampled_from(["chief", "deputy", "legal", "unit_head"])}),
     max_size=3,
 )
-MEASURE = st.sampled_from(["detention", "arrest", "designated_rs"])
+MEASURE = st.sampled_from(["detention", "arrest", "designated_rs", "admin_detention",
+                           "continued_questioning"])
+PROPERTY = st.fixed_dictionaries({"property_id": st.sampled_from(["X1", "X2"])})
 DETAILS = {
     "summons_started": st.fixed_dictionaries({"kind": st.sampled_from(["summons"])}),
     "summons_extended": st.just({"approved_by": "L1"}),
@@ -63,6 +65,17 @@ DETAILS = {
     "rs_started": st.fixed_dictionaries({"designated": st.booleans(), "approvals": APPROVALS}),
     "admin_questioning_extended": st.just({"approved_by": "L1"}),
     "admin_case_extended": st.just({"approved_by": "L1"}),
+    "filing_review_extended": st.fixed_dictionaries(
+        {"to_days": st.sampled_from([7, 30]), "approved_by": st.just("L1")}),
+    "filing_decided": st.fixed_dictionaries({"filed": st.booleans()}),
+    "continued_questioning_extended": st.just({"approved_by": "L1"}),
+    "property_seized": PROPERTY,
+    "property_handed_over": PROPERTY,
+    "property_disposed": PROPERTY,
+    "lawyer_meeting_requested": st.fixed_dictionaries({"approval_required": st.booleans()}),
+    "document_filed": st.fixed_dictionaries({"doc_type": st.sampled_from(
+        ["case_filing_decision", "rights_notice", "interrogation_record", "arrest_request_form",
+         "prosecution_opinion"])}),
 }
 TYPES = sorted(set(EVENT_TYPES) - {"event_retracted"})
 GAP = st.one_of(st.just(0), st.integers(0, 36 * 60), st.integers(0, 80 * 24 * 60))  # minutes
