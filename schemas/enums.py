@@ -15,6 +15,7 @@ class Measure(StrEnum):
     arrest = "arrest"
     designated_rs = "designated_rs"
     admin_detention = "admin_detention"
+    continued_questioning = "continued_questioning"
 
 
 class ExemptionReason(StrEnum):

@@ -229,8 +229,7 @@ class CaseLogic:
         latest = max((e.occurred_at for e in self._events_of(old.person_id)),
                      default=old.changed_at if isinstance(old, Warning) else old.since)
         if isinstance(old, Warning):
-            rule = self.engine.catalogue.by_id[old.rule_id]
-            return withdrawn(old, rule, max(latest, old.changed_at))
+            return withdrawn(old, max(latest, old.changed_at))
         return old.model_copy(update=dict(active=False, until=max(latest, old.since),
                                           due_at=None))
 

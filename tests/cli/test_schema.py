@@ -114,6 +114,18 @@ def _broken(samples: dict[str, dict]) -> dict[str, dict]:
             "bail_started", lambda e: e["details"]["approvals"][0].update(role="janitor")),
         "designated not bool": edit("rs_started",
                                     lambda e: e["details"].update(designated="maybe")),
+        "doc_type unknown": edit("document_filed",
+                                 lambda e: e["details"].update(doc_type="indictment")),
+        "property_id missing": edit("property_seized", lambda e: e.pop("details")),
+        "property_id empty": edit("property_handed_over",
+                                  lambda e: e["details"].update(property_id="")),
+        "filed missing": edit("filing_decided", lambda e: e["details"].pop("filed")),
+        "filing to_days 15": edit("filing_review_extended",
+                                  lambda e: e["details"].update(to_days=15)),
+        "questioning extended unapproved": edit("continued_questioning_extended",
+                                                lambda e: e.pop("details")),
+        "measure for questioning misspelt": edit(
+            "family_notified", lambda e: e["details"].update(measure="questioning")),
     }
 
 
@@ -138,6 +150,10 @@ LAX = {
     "occurred_at as epoch seconds": ("arrested", lambda e: e.update(occurred_at=1777618800)),
     "designated 'y'": ("rs_started", lambda e: e["details"].update(designated="y")),
     "granted 1": ("measure_change_decided", lambda e: e["details"].update(granted=1)),
+    "filed 'yes'": ("filing_decided", lambda e: e["details"].update(filed="yes")),
+    "approval_required 0": ("lawyer_meeting_requested",
+                            lambda e: e.setdefault("details", {}).update(approval_required=0)),
+    "property_id 7": ("property_disposed", lambda e: e["details"].update(property_id=7)),
 }
 
 
