@@ -27,3 +27,81 @@ def test_a_malformed_users_file_stops_the_server_before_it_listens(tmp_path, mon
     monkeypatch.setenv("CASEWATCH_WEB_USERS_FILE", str(users))
     assert main(["web"]) == 2
     assert "users.toml" in capsys.readouterr().err
+
+
+def _web(tmp_path, **env):
+    """`casewatch web` as a child with Kafka and ClickHouse pointed at closed ports."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.support.ports import free_port
+
+    full = {**os.environ,
+            "CASEWATCH_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+            "CASEWATCH_CLICKHOUSE_PORT": str(free_port()),
+            "CASEWATCH_WEB_PORT": str(free_port()),
+            "CASEWATCH_WEB_SESSIONS_FILE": str(tmp_path / "sessions.sqlite3"),
+            "CASEWATCH_TOPIC_PREFIX": "clitest.", **env}
+    command = [str(Path(sys.executable).parent / "casewatch"), "web"]
+    return subprocess.Popen(command, env=full, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True), full
+
+
+def test_hole5_demo_users_on_a_public_address_are_refused(tmp_path):
+    import subprocess
+
+    proc, _ = _web(tmp_path, CASEWATCH_WEB_HOST="0.0.0.0")
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the server started on 0.0.0.0 with the demo users") from None
+    assert proc.returncode == 2 and "--insecure-demo" in out
+
+
+def test_hole5_an_insecure_cookie_on_a_public_address_is_refused(tmp_path):
+    import subprocess
+
+    from tests.support.web_app import users_file
+
+    proc, _ = _web(tmp_path, CASEWATCH_WEB_HOST="0.0.0.0",
+                   CASEWATCH_WEB_USERS_FILE=str(users_file(tmp_path)))
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the server started on 0.0.0.0 without a Secure cookie") from None
+    assert proc.returncode == 2 and "SECURE_COOKIE" in out
+
+
+def test_hole10_the_server_answers_while_kafka_is_unreachable(tmp_path):
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    proc, env = _web(tmp_path)
+    url = f"http://127.0.0.1:{env['CASEWATCH_WEB_PORT']}"
+    try:
+        deadline, page, health = time.monotonic() + 15, None, None
+        while time.monotonic() < deadline and page is None:
+            try:
+                urllib.request.urlopen(url + "/", timeout=2)
+            except urllib.error.HTTPError as exc:
+                page = (exc.code, exc.read().decode())
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.3)
+        assert page is not None, "nothing listens while Kafka is unreachable"
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)
+        except urllib.error.HTTPError as exc:
+            health = (exc.code, json.loads(exc.read()))
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert page[0] == 503 and "正在启动" in page[1]
+    assert health[0] == 503 and health[1]["state"] == "starting"
