@@ -15,7 +15,7 @@ from streams.kafka_clients import connection
 from streams.settings import Settings
 
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-          "warning-actions")
+          "warning-actions", "access-log")
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024)},
     "case-state": {"cleanup.policy": "compact"},

@@ -3,20 +3,28 @@ a ClickHouse reader that answers from a table of canned rows and a producer that
 each action back into the open set (as the live follower would), with optional delays."""
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 from argon2 import PasswordHasher
 
-from web.api import Api
+from schemas.units import UnitRegistry
+from streams.settings import Settings
+from web.audit import AccessLog
 from web.auth import Auth
+from web.context import Context
+from web.health import Health
 from web.open_set import Item, OpenSet
 from web.ratelimit import LoginLimiter
-from web.server import _page, PAGES, STATIC, security_headers
-from web.session import Signer
-from web.sse import stream
+from web.server import assemble
+from web.sessions import Csrf, SessionStore
+from web.settings import WebSettings
+from web.sse import Streams
 from web.users import load_users
+
+REPO = Path(__file__).resolve().parents[2]
 
 #: cheap argon2 parameters: the tests check the logic, not the cost
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -47,11 +55,18 @@ def item(wid: str, unit: str = "U3301", level: str = "overdue", status: str = "o
 
 
 class CannedReader:
-    """Answers every query with no rows (explanations then show the open set's state)."""
+    """Answers every query with no rows (explanations then show the open set's state);
+    `rows` answers queries containing a given text."""
+
+    def __init__(self):
+        self.rows: dict[str, list[tuple]] = {}
 
     db = "test"
 
     async def execute(self, sql: str, params: dict | None = None) -> list[tuple]:
+        for needle, rows in self.rows.items():
+            if needle in sql:
+                return rows
         if sql.lstrip().startswith("SELECT count()"):
             return [(0,)]
         return []
@@ -90,44 +105,47 @@ class LoopbackProducer:
         pass
 
 
+class RecordingProducer:
+    """Takes access records and keeps them (the access-log topic)."""
+
+    def __init__(self):
+        self.records: list[dict] = []
+
+    async def send_and_wait(self, topic: str, value: bytes, key: bytes | None = None):
+        self.records.append(json.loads(value))
+
+
 @dataclass
 class Console:
     app: web.Application
     open_set: OpenSet
     producer: LoopbackProducer
+    access: RecordingProducer
     auth: Auth
-    api: Api
+    ctx: Context
 
 
-def console(directory: Path, **settings) -> Console:
-    """The console's routes over canned parts. `settings`: WebSettings fields."""
-    users = load_users(users_file(directory))
-    limiter = LoginLimiter(settings.get("login_failures", 5),
-                           settings.get("login_window_seconds", 300.0))
-    auth = Auth(users, Signer(b"k" * 32), limiter, settings.get("session_hours", 12.0),
-                settings.get("secure_cookie", False))
-    open_set = OpenSet(settings.get("ring_size", 20000))
-    api = Api(open_set, CannedReader(), "actions", "Asia/Shanghai")
-    producer = LoopbackProducer(open_set)
-    api.producer = producer
-    app = web.Application(middlewares=[security_headers, auth.middleware])
-
-    async def me(request):
-        return web.json_response(auth.me(request))
-
-    async def healthz(request):
-        return web.json_response({"open": len(open_set.items), "seq": open_set.seq,
-                                  "clients": len(open_set.subscribers)})
-
-    async def login_page(request):
-        return web.FileResponse(STATIC / "login.html")
-
-    app.add_routes([
-        web.get("/login", login_page), web.post("/login", auth.login), web.post("/logout", auth.logout),
-        web.get("/healthz", healthz), web.get("/api/me", me),
-        web.get("/api/stream", lambda request: stream(request, open_set)),
-        *api.routes(),
-        *[web.get(path, _page(name)) for path, name in PAGES.items()],
-        web.static("/static", STATIC),
-    ])
-    return Console(app, open_set, producer, auth, api)
+def console(directory: Path, units: UnitRegistry | None = None, **settings) -> Console:
+    """The console's application over canned parts. `settings`: WebSettings fields."""
+    web_settings = WebSettings(users_file=users_file(directory),
+                               sessions_file=directory / "sessions.sqlite3",
+                               secret="k" * 32, **settings)
+    registry = units or UnitRegistry.load(REPO / "deploy" / "units.toml")
+    open_set = OpenSet(web_settings.ring_size)
+    access = AccessLog("access-log", 2.0)
+    access.producer = RecordingProducer()
+    ctx = Context(Settings(), web_settings, open_set, CannedReader(), lambda: registry, access,
+                  "warning-actions")
+    ctx.producer = LoopbackProducer(open_set)
+    sessions = SessionStore(web_settings.sessions_file, web_settings.session_idle_minutes * 60)
+    limiter = LoginLimiter(web_settings.login_failures, web_settings.login_window_seconds)
+    auth = Auth(load_users(web_settings.users_file), sessions,
+                Csrf(web_settings.session_key()), limiter, web_settings, lambda: registry,
+                access)
+    health = Health(Settings(), ctx.reader, lambda: 0.0, lambda: None, "sink")
+    health.loaded = True
+    streams = Streams(open_set, web_settings.streams_per_session, web_settings.streams_max,
+                      web_settings.stream_queue, web_settings.stream_write_timeout_seconds,
+                      lambda sid: sessions.by_id(sid) is not None, health.status)
+    app = assemble(ctx, auth, health, streams)
+    return Console(app, open_set, ctx.producer, access.producer, auth, ctx)

@@ -22,7 +22,7 @@ def served(tmp_path):
     c = console(tmp_path)
     port = free_port()
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(c.app)
+    runner = web.AppRunner(c.app, shutdown_timeout=0.5)
     loop.run_until_complete(runner.setup())
     loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
     thread = threading.Thread(target=loop.run_forever, daemon=True)

@@ -242,15 +242,19 @@ def test_hole6_expired_limiter_keys_are_freed_and_their_number_capped():
     try:
         base = tracemalloc.get_traced_memory()[0]
         for n in range(5):
-            limiter.failed(f"user:{n}" + "x" * 900_000)
+            key = f"user:{n}" + "x" * 900_000
+            limiter.begin(key)
+            limiter.end(key)
+        del key
         clock[0] += 61
-        limiter.retry_after("addr:someone-else")
+        limiter.wait("addr:someone-else", progressive=False)
         held = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
     assert held < 100_000, f"{held} bytes held after the window"
     for n in range(200_000):
-        limiter.failed(f"addr:{n}")
+        limiter.begin(f"addr:{n}")
+        limiter.end(f"addr:{n}")
     assert len(limiter) <= 100_000
 
 
@@ -549,13 +553,14 @@ def test_hole11_hsts_with_the_secure_setting(tmp_path):
 
 def test_hole11_a_warning_moved_to_another_unit_leaves_the_old_units_pages():
     from web.open_set import OpenSet
+    from web.scope import Scope
 
     s = OpenSet()
-    old = s.subscribe(frozenset({"U3301"}))
+    old = s.subscribe(Scope.exact({"U3301"}))
     start = s.seq
     s.apply_warning(item("W1", unit="U3301"))
     s.apply_warning(item("W1", unit="U3302"))
     got = [json.loads(old.queue.get_nowait()[1]) for _ in range(old.queue.qsize())]
     assert got[-1] == {"op": "remove", "id": "W1"}
-    replay = [json.loads(d) for _, d in s.since(start, frozenset({"U3301"}))]
+    replay = [json.loads(d) for _, d in s.since(start, Scope.exact({"U3301"}))]
     assert replay[-1] == {"op": "remove", "id": "W1"}

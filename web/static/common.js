@@ -65,6 +65,27 @@ const CW = {
   tz: "Asia/Shanghai",
 };
 
+// Where a login may send the browser: a path of this origin only (never another host,
+// whatever slashes, backslashes or schemes `next` holds).
+function safeNext(next) {
+  if (!next || !next.startsWith("/")) return "/";
+  try {
+    const url = new URL(next, location.origin);
+    if (url.origin !== location.origin) return "/";
+    return url.pathname + url.search + url.hash;
+  } catch (e) {
+    return "/";
+  }
+}
+
+// The message of a server error in the page's language (web/errors.py codes).
+function errorText(body, status) {
+  const code = body && body.code;
+  if (code && I18N[CW.lang]["err." + code]) return t("err." + code);
+  if (CW.lang === "zh" && body && body.error_zh) return body.error_zh;
+  return (body && body.error) || t("err.http") + " " + status;
+}
+
 function t(key) {
   return (I18N[CW.lang] && I18N[CW.lang][key]) || I18N.zh[key] || key;
 }
