@@ -55,6 +55,7 @@ class Level(StrEnum):
     approaching = "approaching"
     overdue = "overdue"
     violation = "violation"
+    system = "system"  # about casewatch itself, not a unit's conduct (rule_kind "system")
 
 
 class Status(StrEnum):

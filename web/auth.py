@@ -91,6 +91,8 @@ class Auth:
             return await handler(request)
         session = self.sessions.get(request.cookies.get(COOKIE))
         user = self.user_of(session) if session else None
+        if user is None and request.path == "/screen" and request.method == "GET":
+            return await handler(request)  # a page without data: a display enrols from it
         if user is None:
             if request.path.startswith("/api/") or request.method not in SAFE_METHODS:
                 raise error(web.HTTPUnauthorized, "login_required")

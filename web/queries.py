@@ -132,16 +132,16 @@ def new_per_hour(db: str, units: bool = False) -> str:
     """(China-time hour, unit, new warnings) for warnings first raised since `since` (epoch s),
     in the units `units` (tuple) when asked; system warnings are not a unit's."""
     return f"""
-SELECT toStartOfHour(first_at) AS hour, unit_id, count()
+SELECT toStartOfHour(first_at) AS hour, first_unit, count()
 FROM (
-    SELECT warning_id, min(changed_at) AS first_at, any(unit_id) AS unit_id
+    SELECT warning_id, min(changed_at) AS first_at, any(unit_id) AS first_unit
     FROM {check_identifier(db)}.warning_history
     WHERE rule_kind != 'system'{" AND unit_id IN %(units)s" if units else ""}
     GROUP BY warning_id
     HAVING first_at >= toDateTime(%(since)s)
 )
-GROUP BY hour, unit_id
-ORDER BY hour, unit_id
+GROUP BY hour, first_unit
+ORDER BY hour, first_unit
 """
 
 
