@@ -7,7 +7,7 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions"]
+       "warning-actions", "access-log"]
 
 
 class FakeAdmin:
@@ -74,7 +74,7 @@ def test_topic_list():
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
          ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state", "casewatch.warning-actions"]),
+          "casewatch.case-state", "casewatch.warning-actions", "casewatch.access-log"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
