@@ -105,3 +105,31 @@ def test_hole10_the_server_answers_while_kafka_is_unreachable(tmp_path):
         proc.communicate()
     assert page[0] == 503 and "正在启动" in page[1]
     assert health[0] == 503 and health[1]["state"] == "starting"
+
+
+def test_an_invalid_unit_registry_stops_the_server_before_it_listens(tmp_path, monkeypatch,
+                                                                    capsys):
+    units = tmp_path / "units.toml"
+    units.write_text('[[units]]\nid = "U1"\nname = "x"\nkind = "中心"\nparent = "U9"\n',
+                     encoding="utf-8")
+    monkeypatch.setenv("CASEWATCH_UNITS_FILE", str(units))
+    monkeypatch.setenv("CASEWATCH_WEB_SESSIONS_FILE", str(tmp_path / "s.sqlite3"))
+    assert main(["web"]) == 2
+    assert "not registered" in capsys.readouterr().err
+
+
+def test_screen_tokens_and_revocation_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from web.sessions import SessionStore
+
+    monkeypatch.setenv("CASEWATCH_WEB_SESSIONS_FILE", str(tmp_path / "s.sqlite3"))
+    assert main(["web", "--screen-token", "hall-1", "--screen-token-days", "30"]) == 0
+    token = capsys.readouterr().out.strip()
+    store = SessionStore(tmp_path / "s.sqlite3", 600)
+    assert store.screen_token(token)[0] == "hall-1"
+    store.create("u1", "unit", 3600)
+    assert main(["web", "--revoke-sessions", "u1"]) == 0
+    assert "1 session(s) of u1 ended" in capsys.readouterr().out
+    assert main(["web", "--revoke-screen-token", "hall-1"]) == 0
+    assert store.screen_token(token) is None
+    assert main(["web", "--revoke-screen-token", "nope"]) == 1
+    store.close()

@@ -29,9 +29,10 @@ REPO = Path(__file__).resolve().parents[2]
 #: cheap argon2 parameters: the tests check the logic, not the cost
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORDS = {"sup01": "pw-sup01", "u3301": "pw-u3301", "u3302": "pw-u3302",
-             "screen01": "pw-screen01"}
+             "screen01": "pw-screen01", "d3300": "pw-d3300"}
 ROLES = {"sup01": ("supervisor", []), "u3301": ("unit", ["U3301"]),
-         "u3302": ("unit", ["U3302", "U3303"]), "screen01": ("screen", [])}
+         "u3302": ("unit", ["U3302", "U3303"]), "screen01": ("screen", []),
+         "d3300": ("unit", ["U3300"])}  # a district bureau: its whole subtree
 
 
 def users_file(directory: Path) -> Path:
