@@ -8,7 +8,9 @@ while pushing, the snapshot (`GET /api/warnings`) with 10,000 open warnings held
 stalled clients: 20 streams that never read while many changes are pushed must be cut at
 their queue or write-timeout caps, so the server's memory does not grow with them.
 
-Needs the local stack (deploy/stack start); no worker: the bench publishes warning states
+The streams are read by `--client-procs` processes (reading 1,000 streams in one Python
+process measured the client, not the server). Needs the local stack (deploy/stack start);
+no worker: the bench publishes warning states
 itself. Uses its own topics, app id, database and port, removes them afterwards, and
 writes its section of docs/benchmarks.md.
 
@@ -19,8 +21,10 @@ writes its section of docs/benchmarks.md.
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform
+import re
 import secrets
 import socket
 import statistics
@@ -70,6 +74,49 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+PROBE = re.compile(rb'"id":"(probe\d+)"')
+
+
+def stream_clients(base_url: str, cookie: str, since: int, n: int, probes: int,
+                   ready, out) -> None:
+    """A client process: `n` streams; puts n in `ready` once all are open, then the
+    (probe id, arrival time) of every probe each stream receives in `out`."""
+    asyncio.run(_stream_clients(base_url, cookie, since, n, probes, ready, out))
+
+
+async def _stream_clients(base_url, cookie, since, n, probes, ready, out) -> None:
+    arrivals: list[tuple[str, float]] = []
+    connected = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                     headers={"Cookie": cookie}) as session:
+        async def one() -> None:
+            nonlocal connected
+            async with session.get(f"{base_url}/api/stream?since={since}",
+                                   timeout=aiohttp.ClientTimeout(total=None)) as resp:
+                assert resp.status == 200, resp.status
+                connected += 1
+                if connected == n:
+                    ready.put(n)
+                got, buf = 0, b""
+                async for chunk in resp.content.iter_any():
+                    arrived = time.time()
+                    buf += chunk
+                    *lines, buf = buf.split(b"\n")
+                    for line in lines:
+                        if b"probe" in line and line.startswith(b"data: "):
+                            m = PROBE.search(line)
+                            if m:
+                                arrivals.append((m.group(1).decode(), arrived))
+                                got += 1
+                    if got >= probes:
+                        return
+
+        try:
+            await asyncio.wait_for(asyncio.gather(*(one() for _ in range(n))), 900)
+        finally:
+            out.put(arrivals)
+
+
 def rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -110,7 +157,7 @@ class Bench:
         self.web = WebProcess(self.env, self.dir / "web.log")
         self.sent: dict[str, float] = {}
         self.baseline: list[float] = []
-        self.arrivals: list[list[float]] = []
+        self.arrivals: list[list[tuple[str, float]]] = []
         self.peak_rss = 0
 
     async def sample_rss(self, stop: asyncio.Event) -> None:
@@ -123,25 +170,6 @@ class Bench:
             await producer.send(self.topic, key=f"C-pre{n}".encode(),
                                 value=warning(f"pre{n}", f"U{3301 + n % 24}"))
         await producer.flush()
-
-    async def client(self, session: aiohttp.ClientSession, since: int, ready: asyncio.Event,
-                     connected: list, times: list[float]) -> None:
-        async with session.get(f"{self.web.base_url}/api/stream?since={since}",
-                               timeout=aiohttp.ClientTimeout(total=None)) as resp:
-            assert resp.status == 200, resp.status
-            connected.append(1)
-            if len(connected) == self.args.clients:
-                ready.set()
-            async for line in resp.content:
-                if not line.startswith(b"data: ") or b"probe" not in line:
-                    continue
-                arrived = time.time()
-                event = json.loads(line[6:])
-                wid = event.get("w", {}).get("id", "")
-                if wid.startswith("probe"):
-                    times.append(arrived - self.sent[wid])
-                    if len(times) == self.args.probes:
-                        return
 
     async def baseline_consumer(self, started: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=self.settings.kafka_bootstrap,
@@ -178,12 +206,20 @@ class Bench:
             body = await snap.read()
             snapshot_s = time.monotonic() - t0
             snapshot = json.loads(body)
-            ready, connected = asyncio.Event(), []
-            self.arrivals = [[] for _ in range(self.args.clients)]
-            clients = [asyncio.create_task(self.client(session, snapshot["seq"], ready,
-                                                       connected, times))
-                       for times in self.arrivals]
-            await asyncio.wait_for(ready.wait(), 300)
+            cookie = "; ".join(f"{c.key}={c.value}" for c in jar)
+            loop = asyncio.get_running_loop()
+            mp = multiprocessing.get_context("spawn")
+            ready, out = mp.Queue(), mp.Queue()
+            per = [self.args.clients // self.args.client_procs
+                   + (i < self.args.clients % self.args.client_procs)
+                   for i in range(self.args.client_procs)]
+            procs = [mp.Process(target=stream_clients, args=(
+                self.web.base_url, cookie, snapshot["seq"], n, self.args.probes, ready, out))
+                for n in per if n]
+            for proc in procs:
+                proc.start()
+            for _ in procs:
+                await loop.run_in_executor(None, ready.get, True, 300)
             stop_sampling = asyncio.Event()
             sampler = asyncio.create_task(self.sample_rss(stop_sampling))
             started = asyncio.Event()
@@ -196,16 +232,19 @@ class Bench:
                 self.sent[wid] = time.time()
                 await producer.send_and_wait(self.topic, key=f"C-{wid}".encode(), value=value)
                 await asyncio.sleep(1 / self.args.rate)
-            await asyncio.wait_for(asyncio.gather(*clients, base), 600)
+            self.arrivals = [await loop.run_in_executor(None, out.get, True, 900)
+                             for _ in procs]
+            await asyncio.wait_for(base, 600)
+            for proc in procs:
+                proc.join(10)
             cpu = cpu_seconds(self.web.pid) - cpu0
             wall = time.monotonic() - wall0
             stop_sampling.set()
             await sampler
-            cookie = "; ".join(f"{c.key}={c.value}" for c in jar)
         stalled = await self.stalled(producer, cookie)
         await producer.stop()
         page = await self.page_timings() if Path(CHROMIUM).exists() else {}
-        sse = [t for times in self.arrivals for t in times]
+        sse = [arrived - self.sent[wid] for got in self.arrivals for wid, arrived in got]
         return {
             "open": len(snapshot["warnings"]), "snapshot_s": snapshot_s,
             "snapshot_bytes": len(body), "clients": self.args.clients,
@@ -353,6 +392,9 @@ def main() -> int:
     parser.add_argument("--stalled", type=int, default=20)
     parser.add_argument("--stall-changes", type=int, default=60_000)
     parser.add_argument("--port", type=int, default=int(PORT))
+    parser.add_argument("--client-procs", type=int, default=2,
+                        help="processes the streams are spread over (the clients' parsing "
+                             "must not be what is measured)")
     args = parser.parse_args()
     bench = Bench(args)
     try:
