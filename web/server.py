@@ -116,13 +116,17 @@ def assemble(ctx: Context, auth: Auth, health: Health, streams: Streams) -> web.
                                   "nav": ctx.nav_for(user.role)})
 
     async def healthz(request):
+        """Anonymous: the state only. Signed in: what the banner needs. Supervisors: the
+        counts too."""
         status = health.status()
         session = auth.sessions.get(request.cookies.get(COOKIE), touch=False)
-        if session is not None and session.role == "supervisor":
+        if session is None:
+            status = {"state": status["state"]}
+        elif session.role == "supervisor":
             status = {**status, "open": len(ctx.open_set.items), "seq": ctx.open_set.seq,
                       "clients": len(ctx.open_set.subscribers)}
         else:
-            status = {"state": status["state"]}
+            status = {k: v for k, v in status.items() if not k.endswith("_lag")}
         return web.json_response(status, status=200 if health.loaded else 503)
 
     app.add_routes([

@@ -124,6 +124,7 @@ class Console:
     access: RecordingProducer
     auth: Auth
     ctx: Context
+    health: Health
 
 
 def console(directory: Path, units: UnitRegistry | None = None, **settings) -> Console:
@@ -149,4 +150,4 @@ def console(directory: Path, units: UnitRegistry | None = None, **settings) -> C
                       web_settings.stream_queue, web_settings.stream_write_timeout_seconds,
                       lambda sid: sessions.by_id(sid) is not None, health.status)
     app = assemble(ctx, auth, health, streams)
-    return Console(app, open_set, ctx.producer, access.producer, auth, ctx)
+    return Console(app, open_set, ctx.producer, access.producer, auth, ctx, health)

@@ -535,7 +535,26 @@ def test_hole11_healthz_without_a_session_is_minimal(tmp_path):
             await cl.close()
 
     body = run(go())
-    assert not {"open", "clients", "seq"} & set(body), body
+    assert body == {"state": "ok"}, body
+
+
+def test_healthz_tells_a_signed_in_user_what_the_banner_needs(tmp_path):
+    c = console(tmp_path)
+
+    async def go():
+        cl = await client_of(c)
+        try:
+            out = []
+            for user in ("u3301", "sup01"):
+                await login(cl, user)
+                out.append(await (await cl.get("/healthz")).json())
+            return out
+        finally:
+            await cl.close()
+
+    unit, sup = run(go())
+    assert unit["kafka"] == "ok" and not {"open", "clients", "sink_lag"} & set(unit)
+    assert {"open", "clients", "seq", "sink_lag"} <= set(sup)
 
 
 def test_hole11_hsts_with_the_secure_setting(tmp_path):

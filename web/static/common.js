@@ -237,6 +237,10 @@ async function loadUnits() {
 
 // A banner on every page when Kafka or ClickHouse is behind or down (event: status).
 function showStatus(st) {
+  CW.healthSeen = Date.now();
+  document.body.dataset.health = st.state || "";
+  const conn = document.getElementById("conn");
+  if (conn && conn.classList.contains("live")) conn.classList.toggle("degraded", st.kafka === "down");
   let banner = document.getElementById("banner");
   const problems = [];
   if (st.kafka === "down") problems.push(t("banner_kafka"));
@@ -274,6 +278,20 @@ function header(active, onLang) {
   );
   document.body.prepend(nav);
   applyI18n();
+  watchHealth();
+}
+
+// Pages without a live stream (or whose stream is silent) ask /healthz every 15 s.
+function watchHealth() {
+  setInterval(async () => {
+    if (CW.healthSeen && Date.now() - CW.healthSeen < 20000) return;
+    try {
+      const resp = await fetch("/healthz", { credentials: "same-origin" });
+      showStatus(await resp.json());
+    } catch (e) {
+      showStatus({ kafka: "down", clickhouse: "down" });
+    }
+  }, 15000);
 }
 
 async function boot() {
