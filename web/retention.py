@@ -35,18 +35,24 @@ def drop_statements(db: str, partitions: list[str], cluster: str | None = None) 
             for p in partitions]
 
 
+def apply(execute, db: str, days: int, today: date, cluster: str | None = None) -> list[str]:
+    """Drop the expired months of `db.access_log`; the partitions dropped."""
+    rows = execute("SELECT DISTINCT partition FROM system.parts WHERE database = %(db)s AND "
+                   "table = 'access_log' AND active", {"db": db})
+    expired = expired_partitions([str(r[0]) for r in rows], today, days)
+    for statement in drop_statements(db, expired, cluster):
+        execute(statement)
+        log.info("access log retention: %s", statement)
+    return expired
+
+
 async def keep(reader, days: int, cluster: str | None = None) -> None:
     """Drop expired months of `access_log` now and every EVERY_SECONDS."""
+    loop = asyncio.get_running_loop()
     while True:
         try:
-            rows = await reader.execute(
-                "SELECT DISTINCT partition FROM system.parts WHERE database = %(db)s AND "
-                "table = 'access_log' AND active", {"db": reader.db})
-            expired = expired_partitions([str(r[0]) for r in rows],
-                                         datetime.now(UTC).date(), days)
-            for statement in drop_statements(reader.db, expired, cluster):
-                await reader.execute(statement)
-                log.info("access log retention: %s", statement)
+            await loop.run_in_executor(None, apply, reader.execute_sync, reader.db, days,
+                                       datetime.now(UTC).date(), cluster)
         except Exception as exc:  # noqa: BLE001  ClickHouse away: next round
             log.warning("access log retention not applied: %s", exc)
         await asyncio.sleep(EVERY_SECONDS)

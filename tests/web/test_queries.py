@@ -148,3 +148,13 @@ def test_audit_pages_with_filters(run):
 def test_actions_written_twice_count_once(run):
     rows = run(f"SELECT action, note FROM {DB}.warning_actions FINAL ORDER BY acted_at")
     assert [tuple(r) for r in rows] == [("rectify", "已通知"), ("acknowledge", "")]
+
+
+def test_retention_drops_whole_expired_months(run):  # last: it empties access_log
+    from datetime import date
+
+    from web import retention
+
+    assert retention.apply(run, DB, 365, date(2024, 12, 31)) == []
+    assert retention.apply(run, DB, 180, date(2024, 12, 31)) == ["202403"]
+    assert run(f"SELECT count() FROM {DB}.access_log")[0][0] == 0
