@@ -20,10 +20,6 @@ class Scope:
         """Exactly these unit ids (no registry)."""
         return cls(frozenset(units))
 
-    @property
-    def everything(self) -> bool:
-        return self.units is None
-
     def covers(self, unit_id: str) -> bool:
         return self.units is None or self.registry().covers(self.units, unit_id)
 
