@@ -58,6 +58,11 @@ class Item:
         return cls(**data)
 
 
+def frame(seq: int, data: str) -> bytes:
+    """One server-sent event: built once per change, written to every stream it reaches."""
+    return f"id: {seq}\ndata: {data}\n\n".encode()
+
+
 class Scoped(Protocol):
     def covers(self, unit_id: str) -> bool: ...
 
@@ -194,11 +199,13 @@ class OpenSet:
         self.seq += 1
         data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         self.ring.append((self.seq, unit_id, warning_id, data))
+        encoded = None
         for sub in self.subscribers:
             if sub.overflowed or not sub.sees(unit_id, warning_id):
                 continue
+            encoded = encoded or frame(self.seq, data)
             try:
-                sub.queue.put_nowait((self.seq, data))
+                sub.queue.put_nowait((self.seq, encoded))
             except asyncio.QueueFull:
                 sub.overflowed = True  # its stream ends; the client resumes by Last-Event-ID
                 sub.queue = asyncio.Queue(maxsize=1)  # free what it held

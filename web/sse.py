@@ -22,15 +22,11 @@ from collections.abc import Callable
 from aiohttp import web
 
 from web.errors import error
-from web.open_set import OpenSet
+from web.open_set import OpenSet, frame
 
 HEARTBEAT_SECONDS = 15.0
 SESSION_CHECK_SECONDS = 2.0
 RETRY_MS = 1000
-
-
-def frame(seq: int, data: str) -> bytes:
-    return f"id: {seq}\ndata: {data}\n\n".encode()
 
 
 def resume_point(request: web.Request) -> int | None:
@@ -57,7 +53,8 @@ class Streams:
         self.by_session: Counter[str] = Counter()
 
     async def _write(self, response: web.StreamResponse, data: bytes) -> None:
-        await asyncio.wait_for(response.write(data), self.write_timeout)
+        async with asyncio.timeout(self.write_timeout):
+            await response.write(data)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         session = request["session"]
@@ -104,7 +101,8 @@ class Streams:
                     await self._write(response, b"event: logout\ndata: {}\n\n")
                     break
                 try:
-                    seq, data = await asyncio.wait_for(sub.queue.get(), SESSION_CHECK_SECONDS)
+                    async with asyncio.timeout(SESSION_CHECK_SECONDS):
+                        seq, data = await sub.queue.get()
                 except TimeoutError:
                     if time.monotonic() >= beat:
                         await self._write(response, self._status_frame())
@@ -112,10 +110,10 @@ class Streams:
                     continue
                 if seq <= sent:
                     continue  # already sent in the backlog
-                chunk = [frame(seq, data)]
+                chunk = [data]
                 while not sub.queue.empty():  # whatever else is queued goes in the same write
                     seq, data = sub.queue.get_nowait()
-                    chunk.append(frame(seq, data))
+                    chunk.append(data)
                 await self._write(response, b"".join(chunk))
                 sent = seq
         except ConnectionResetError:

@@ -579,7 +579,8 @@ def test_hole11_a_warning_moved_to_another_unit_leaves_the_old_units_pages():
     start = s.seq
     s.apply_warning(item("W1", unit="U3301"))
     s.apply_warning(item("W1", unit="U3302"))
-    got = [json.loads(old.queue.get_nowait()[1]) for _ in range(old.queue.qsize())]
+    got = [json.loads(old.queue.get_nowait()[1].split(b"data: ", 1)[1])
+           for _ in range(old.queue.qsize())]
     assert got[-1] == {"op": "remove", "id": "W1"}
     replay = [json.loads(d) for _, d in s.since(start, Scope.exact({"U3301"}))]
     assert replay[-1] == {"op": "remove", "id": "W1"}
