@@ -13,16 +13,19 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, JsonValue, TypeAdapter
 
+from schemas.access_record import AccessRecord
 from schemas.case_rows import CaseRow, EventRow, MeasureStateRow
 from schemas.event import parse_event
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from sinks.base import Rejected, Row
 from sinks.clickhouse.rows import (
+    ACCESS_LOG,
     EVENTS,
     MEASURE_STATE,
     WARNING_ACTIONS,
     WARNING_HISTORY,
+    access_row,
     action_row,
     event_row,
     measure_row,
@@ -81,8 +84,14 @@ def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
     return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
 
 
+def access_log_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the access-log topic: one read, export or login on the console."""
+    return [(ACCESS_LOG, access_row(AccessRecord.model_validate_json(value or b"")))]
+
+
 DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
     "warning-actions": warning_action_message,
+    "access-log": access_log_message,
 }

@@ -23,7 +23,7 @@ from streams.kafka_clients import MAX_BATCH_BYTES, connection
 from streams.settings import Settings
 
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-          "warning-actions", "clock")
+          "warning-actions", "access-log", "clock")
 MESSAGE_BYTES = MAX_BATCH_BYTES + 12  # a record batch's overhead beyond its records' limit
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024),

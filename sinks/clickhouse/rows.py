@@ -8,6 +8,7 @@ a missing person_id becomes ''.
 
 from datetime import UTC, datetime
 
+from schemas.access_record import AccessRecord
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
 from schemas.timefmt import format_cst
@@ -18,6 +19,7 @@ EVENTS = "events"
 WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
 WARNING_ACTIONS = "warning_actions"
+ACCESS_LOG = "access_log"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -83,11 +85,27 @@ ACTION_COLUMNS = (
     "acted_at",
 )
 
+ACCESS_COLUMNS = (
+    "access_id",
+    "schema_version",
+    "at",
+    "actor_id",
+    "actor_role",
+    "address",
+    "action",
+    "target",
+    "case_id",
+    "person_id",
+    "unit_id",
+    "rows",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     EVENTS: EVENT_COLUMNS,
     WARNING_HISTORY: WARNING_COLUMNS,
     MEASURE_STATE: MEASURE_COLUMNS,
     WARNING_ACTIONS: ACTION_COLUMNS,
+    ACCESS_LOG: ACCESS_COLUMNS,
 }
 
 
@@ -198,4 +216,22 @@ def action_row(action: WarningAction) -> tuple:
         action.actor_id,
         str(action.actor_role),
         seconds(action.acted_at, "acted_at"),
+    )
+
+
+def access_row(record: AccessRecord) -> tuple:
+    """Row of `access_log`."""
+    return (
+        record.access_id,
+        record.schema_version,
+        seconds(record.at),
+        record.actor_id,
+        record.actor_role,
+        record.address,
+        record.action,
+        record.target,
+        record.case_id,
+        record.person_id,
+        record.unit_id,
+        record.rows,
     )

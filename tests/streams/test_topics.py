@@ -7,7 +7,7 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions", "clock"]
+       "warning-actions", "access-log", "clock"]
 
 
 class FakeAdmin:
@@ -94,7 +94,8 @@ def test_topic_list():
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
          ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state", "casewatch.warning-actions", "casewatch.clock"]),
+          "casewatch.case-state", "casewatch.warning-actions", "casewatch.access-log",
+          "casewatch.clock"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
