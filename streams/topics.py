@@ -1,7 +1,8 @@
 """The worker's topics, created if missing: all with the configured partition count,
 replication factor and min.insync.replicas.
 
-`case-state` is the compacted changelog of the cases' state (streams/case_store.py).
+`case-state` is the compacted changelog of the cases' state (streams/case_store.py);
+`notify-state` the notifier's (notify/notifier.py).
 `case-events` accepts messages up to 4 MiB so that an oversized event reaches casewatch
 and is dead-lettered with its reason, instead of being refused to its publisher alone.
 """
@@ -15,10 +16,13 @@ from streams.kafka_clients import connection
 from streams.settings import Settings
 
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-          "warning-actions")
+          "warning-actions",
+          # the notifier (notify/): its inputs and outputs beside the warnings and actions
+          "lawyer-notices", "notify-commands", "notify-state", "notifications")
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024)},
     "case-state": {"cleanup.policy": "compact"},
+    "notify-state": {"cleanup.policy": "compact"},
 }
 
 

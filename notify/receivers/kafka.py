@@ -25,3 +25,28 @@ class KafkaTopic:
         except KafkaError as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}",
                                 retriable=getattr(exc, "retriable", True)) from None
+
+
+def ensure_topics(settings, topics: list[str]) -> list[str]:
+    """Create the Kafka receivers' topics that are missing (partitions, replication and
+    min.insync.replicas as casewatch's own); the names created."""
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    from streams.kafka_clients import admin
+
+    client = admin(settings, f"{settings.app_id}-notify-admin")
+    try:
+        missing = sorted(set(topics) - set(client.list_topics()))
+        if missing:
+            try:
+                client.create_topics([NewTopic(t, settings.partitions,
+                                               settings.replication_factor, topic_configs={
+                                                   "min.insync.replicas":
+                                                   str(settings.min_insync_replicas)})
+                                      for t in missing])
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        client.close()
