@@ -3,7 +3,9 @@ no other, and each receiver gets its messages in order), retries with exponentia
 every attempt reported.
 
 `report(Attempt)` is called after each attempt; the service persists it (and removes a
-delivered notification from the outbox) before anything else is decided.
+delivered notification from the outbox) and then resolves `attempt.recorded`. A sender
+waits for that before its next attempt, so at most one delivery per receiver is ever
+done and not yet recorded: what a crash can make a receiver get twice.
 """
 
 import asyncio
@@ -28,6 +30,7 @@ class Attempt:
     final: bool  # no further attempt will be made (delivered, or given up)
     latency_ms: int
     title: str
+    recorded: asyncio.Future | None = None  # resolved once the attempt is persisted
 
 
 class Delivery:
@@ -83,8 +86,8 @@ class Delivery:
             receiver = self.receivers.get(notification.receiver)
             rendered = render(notification, self.config.console_url)
             if settings is None or receiver is None:
-                self.report(Attempt(notification, False, "receiver no longer in the routing "
-                                    "file", True, 0, rendered.title))
+                await self._report(Attempt(notification, False, "receiver no longer in the "
+                                           "routing file", True, 0, rendered.title))
                 return
             attempt += 1
             started = time.monotonic()
@@ -92,7 +95,7 @@ class Delivery:
                                                    settings.timeout.total_seconds())
             latency = int((time.monotonic() - started) * 1000)
             final = ok or not retriable or attempt > settings.retries
-            self.report(Attempt(notification, ok, error, final, latency, rendered.title))
+            await self._report(Attempt(notification, ok, error, final, latency, rendered.title))
             if final:
                 if not ok:
                     log.error("notification %s to %s failed after %d attempts: %s",
@@ -105,6 +108,12 @@ class Delivery:
                         notification.notification_id, notification.receiver, attempt, error,
                         wait)
             await self.sleep(wait)
+
+    async def _report(self, attempt: Attempt) -> None:
+        recorded = asyncio.get_running_loop().create_future()
+        self.report(Attempt(**{**{f: getattr(attempt, f) for f in attempt.__slots__},
+                               "recorded": recorded}))
+        await recorded
 
     async def _try(self, receiver, notification: Notification, rendered: Rendered,
                    timeout: float) -> tuple[bool, str, bool]:

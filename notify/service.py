@@ -40,6 +40,7 @@ from notify.receivers.kafka import ensure_topics as ensure_receiver_topics
 from notify.settings import NotifySettings
 from rules.clock import Clock, WallClock
 from schemas.notify_command import NotifyCommand
+from streams import kafka_clients
 from streams.dead_letter import dead_letter
 from streams.kafka_clients import connection
 from streams.settings import Settings
@@ -65,6 +66,8 @@ class NotifyService:
         self.dlq_topic = settings.topic("case-events.dlq")
         self.notifier = Notifier(loaded.config)
         self._attempts: list[Attempt] = []
+        self._wake = asyncio.Event()  # a delivery attempt waits to be recorded
+        self._fetch: asyncio.Future | None = None  # the consumer's fetch in flight
         self._config_mtime = _mtime(nsettings.config)
         self.ready = asyncio.Event()  # set once the state is restored and inputs are read
 
@@ -107,6 +110,8 @@ class NotifyService:
                     await self._round(consumer, producer, delivery, session, out)
             finally:
                 lag.cancel()
+                if self._fetch is not None:
+                    self._fetch.cancel()
         finally:
             if delivery is not None:
                 await delivery.stop()
@@ -116,8 +121,21 @@ class NotifyService:
             await producer.stop()
 
     async def _round(self, consumer, producer, delivery: Delivery, session, out) -> None:
-        fetched = await consumer.getmany(timeout_ms=self._wait_ms(),
-                                         max_records=self.nsettings.max_records)
+        """Wait for input, a delivery attempt or the next due instant; then apply, decide
+        and commit all of it in one transaction."""
+        if self._fetch is None:
+            self._fetch = asyncio.ensure_future(consumer.getmany(
+                timeout_ms=int(self.nsettings.poll_seconds * 1000),
+                max_records=self.nsettings.max_records))
+        if not self._attempts:
+            woken = asyncio.ensure_future(self._wake.wait())
+            await asyncio.wait({self._fetch, woken}, timeout=self._wait(),
+                               return_when=asyncio.FIRST_COMPLETED)
+            woken.cancel()
+        self._wake.clear()
+        fetched = {}
+        if self._fetch.done():
+            fetched, self._fetch = self._fetch.result(), None
         now = self.clock.now()
         offsets: dict[TopicPartition, int] = {}
         dead: list[tuple[bytes | None, bytes]] = []
@@ -145,20 +163,21 @@ class NotifyService:
         changes = self.notifier.changes()
         if changes or logs or offsets or dead:
             await self._commit(producer, changes, logs, dead, offsets)
+        for attempt in attempts:
+            if attempt.recorded is not None and not attempt.recorded.done():
+                attempt.recorded.set_result(None)
         for notification in to_submit:
             if self.notifier.outbox.get(notification.notification_id) is not None:
                 delivery.submit(notification)
         await self._maybe_reload(delivery, session, out, now)
         self._gauges(now)
 
-    def _wait_ms(self) -> int:
-        if self._attempts:
-            return 0
+    def _wait(self) -> float:
         wait = self.nsettings.poll_seconds
         at = self.notifier.next_at()
         if at is not None:
             wait = min(wait, max(0.0, (at - self.clock.now()).total_seconds()))
-        return int(wait * 1000)
+        return wait
 
     def _apply(self, topic: str, value: bytes | None, now: datetime,
                to_submit: list[Notification]) -> str | None:
@@ -221,26 +240,26 @@ class NotifyService:
             if attempt.final:
                 metrics.GIVEN_UP.labels(n.receiver, kind).inc()
         self._attempts.append(attempt)
+        self._wake.set()
 
     # ------------------------------------------------------------------ restore, reload
 
     async def _restore(self) -> None:
         """Read the state topic to its (committed) end."""
+        parts = await asyncio.to_thread(_partitions, self.settings, self.state_topic)
+        if not parts:
+            raise Fatal(f"the state topic {self.state_topic} has no partitions")
+        tps = [TopicPartition(self.state_topic, p) for p in sorted(parts)]
         consumer = AIOKafkaConsumer(**connection(self.settings), group_id=None,
                                     isolation_level="read_committed",
                                     enable_auto_commit=False, auto_offset_reset="earliest")
         await consumer.start()
         try:
-            await consumer.topics()  # fetches the cluster's metadata
-            parts = consumer.partitions_for_topic(self.state_topic) or set()
-            tps = [TopicPartition(self.state_topic, p) for p in sorted(parts)]
-            if not tps:
-                return
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
             ends = await consumer.end_offsets(tps)
             n = 0
-            while any(await consumer.position(tp) < ends[tp] for tp in tps):
+            while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
                 for _, records in (await consumer.getmany(timeout_ms=500,
                                                           max_records=20000)).items():
                     for record in records:
@@ -294,6 +313,14 @@ class NotifyService:
             except Exception as exc:  # Kafka away or a rebalance: measured next time
                 log.debug("lag not measured: %s", exc)
             await asyncio.sleep(5.0)
+
+
+def _partitions(settings: Settings, topic: str) -> set[int]:
+    consumer = kafka_clients.consumer(settings, enable_auto_commit=False)
+    try:
+        return consumer.partitions_for_topic(topic) or set()
+    finally:
+        consumer.close()
 
 
 def _mtime(path) -> float | None:

@@ -41,6 +41,7 @@ def deliver(receiver, *notifications, retries=None):
 
         def report(attempt):
             attempts.append(attempt)
+            attempt.recorded.set_result(None)
             if attempt.final and sum(a.final for a in attempts) == len(notifications):
                 finished.set()
 
@@ -83,6 +84,34 @@ def test_a_permanent_error_is_not_retried():
 def test_a_receiver_bug_is_a_failed_attempt_not_a_crash():
     attempts, _ = deliver(Flaky(1, KeyError("boom")), with_receiver(notification()))
     assert [a.ok for a in attempts] == [False, True] and attempts[0].error == "KeyError"
+
+
+def test_the_next_attempt_waits_until_the_last_one_is_recorded():
+    cfg = config(FILE)
+    order = []
+
+    class Recording:
+        async def send(self, n, rendered):
+            order.append(("sent", n.notification_id))
+
+    async def main():
+        pending = []
+        d = Delivery(cfg, {"duty": Recording()}, pending.append)
+        for i in range(2):
+            d.submit(with_receiver(notification(nid=f"{i:032x}")))
+        for _ in range(2):
+            while not pending:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)  # a sender that did not wait would send the next now
+            attempt = pending.pop()
+            order.append(("recorded", attempt.notification.notification_id))
+            attempt.recorded.set_result(None)
+        await d.stop()
+
+    asyncio.run(main())
+    ids = [f"{i:032x}" for i in range(2)]
+    assert order == [("sent", ids[0]), ("recorded", ids[0]), ("sent", ids[1]),
+                     ("recorded", ids[1])]
 
 
 def test_one_receiver_gets_its_messages_in_order():
