@@ -51,9 +51,15 @@ _TYPES = [
     EventType("admin_case_extended", "行政案件办案期限延长30日", d.Approved, case_level=True),
     EventType("admin_case_decided", "行政案件作出决定", d.Details, case_level=True),
     EventType("admin_decision_served", "决定书送达", d.Details, case_level=True),
-    EventType("case_flagged_special", "列为特定案件", d.Details, case_level=True),
+    EventType("case_flagged_special", "列为特定案件", d.CaseFlaggedSpecial, case_level=True),
     EventType("case_closed", "撤销案件/结案", d.CaseClosed, case_level=True),
     EventType("event_retracted", "撤回错误记录", d.EventRetracted, case_level=True),
+    # defence lawyers (issue 13): who is engaged decides who gets key-node notices
+    EventType("lawyer_engaged", "委托辩护律师", d.Lawyer),
+    EventType("lawyer_withdrawn", "解除辩护律师委托", d.Lawyer),
+    # their meetings (the 48-hour rule comes with issue 14's rule families)
+    EventType("lawyer_meeting_requested", "辩护律师要求会见", d.LawyerMeeting),
+    EventType("lawyer_meeting_held", "辩护律师会见", d.LawyerMeeting),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

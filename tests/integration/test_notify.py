@@ -191,3 +191,22 @@ def test_the_routing_file_is_reloaded_and_a_bad_one_refused(bureau):
     bureau.warn(warning("k2"))
     bureau.flush()
     wait_for(lambda: bureau.dingtalk.requests, what="delivery under the new file")
+
+
+def test_lawyer_notices_go_one_by_one_to_the_lawyer_channel_once(bureau):
+    from tests.notify.test_inputs import NOTICE
+
+    bureau.notifier.start()
+    second = {**NOTICE, "notice_id": "0" * 24, "node": "custody_extended",
+              "node_zh": "延长侦查羁押期限", "node_en": "investigative custody extended"}
+    for notice in (NOTICE, second, NOTICE):  # the last one a republication
+        bureau.publish("lawyer-notices", notice["case_id"], json.dumps(notice).encode())
+    bureau.flush()
+    wait_for(lambda: len(bureau.lawyers.requests) == 2, what="two lawyer notices")
+    time.sleep(2)
+    assert len(bureau.lawyers.requests) == 2
+    items = [r.json()["items"] for r in bureau.lawyers.requests]
+    assert all(len(i) == 1 for i in items)
+    assert {i[0]["extra"]["lawyer_id"] for i in items} == {"L1"}
+    assert {i[0]["change"] for i in items} == {"notice"}
+    assert bureau.webhook.requests == [] and bureau.records("notify-out") == []
