@@ -70,7 +70,8 @@ async def serve(settings) -> None:
     producer = AIOKafkaProducer(**connection(settings), acks="all", client_id=client_id)
     consumer = AIOKafkaConsumer(**connection(settings), group_id=client_id,
                                 client_id=client_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+                                auto_offset_reset="earliest",
+                                isolation_level="read_committed")  # the notifier's are
     await producer.start()
     try:
         await consumer.start()

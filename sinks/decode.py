@@ -9,18 +9,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from schemas.case_rows import CaseRows, EventRow, MeasureStateRow
+from schemas.delivery import DeliveryAttempt
 from schemas.event import parse_event
+from schemas.notify_command import NotifyCommand
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from sinks.base import Row
 from sinks.clickhouse.rows import (
     EVENTS,
     MEASURE_STATE,
+    NOTIFICATIONS,
+    NOTIFY_AUDIT,
     WARNING_ACTIONS,
     WARNING_HISTORY,
     action_row,
+    audit_row,
     event_row,
     measure_row,
+    notification_row,
     warning_row,
 )
 
@@ -56,8 +62,20 @@ def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
     return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
 
 
+def notification_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the notifications topic: one delivery attempt of the notifier."""
+    return [(NOTIFICATIONS, notification_row(DeliveryAttempt.model_validate_json(value or b"")))]
+
+
+def notify_command_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the notify-commands topic: a silence or retry, audited."""
+    return [(NOTIFY_AUDIT, audit_row(NotifyCommand.model_validate_json(value or b"")))]
+
+
 DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
     "warning-actions": warning_action_message,
+    "notifications": notification_message,
+    "notify-commands": notify_command_message,
 }

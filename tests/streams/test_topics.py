@@ -7,7 +7,7 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions"]
+       "warning-actions", "lawyer-notices", "notify-commands", "notify-state", "notifications"]
 
 
 class FakeAdmin:
@@ -57,6 +57,8 @@ def test_changelog_is_compacted_and_events_may_be_large(admin):
     (client,) = admin.instances
     created = {t.name: t.topic_configs for t in client.created[0]}
     assert created["c.case-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact"}
+    assert created["c.notify-state"] == {"min.insync.replicas": "1",
+                                         "cleanup.policy": "compact"}
     assert created["c.case-events"] == {"min.insync.replicas": "1",
                                         "max.message.bytes": str(4 * 1024 * 1024)}
     assert created["c.warnings"] == {"min.insync.replicas": "1"}
@@ -74,7 +76,8 @@ def test_topic_list():
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
          ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state", "casewatch.warning-actions"]),
+          "casewatch.case-state", "casewatch.warning-actions", "casewatch.lawyer-notices",
+          "casewatch.notify-commands", "casewatch.notify-state", "casewatch.notifications"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
