@@ -19,6 +19,7 @@ from streams.topics import ensure_topics
 from web.api import Api
 from web.auth import Auth
 from web.feed import Feed
+from web.notify_api import NotifyApi
 from web.open_set import OpenSet
 from web.ratelimit import LoginLimiter
 from web.reader import Reader
@@ -30,7 +31,7 @@ from web.users import load_users
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 PAGES = {"/": "list.html", "/warning/{wid}": "warning.html", "/measures": "measures.html",
-         "/screen": "screen.html"}
+         "/screen": "screen.html", "/notify": "notify.html", "/silences": "silences.html"}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
@@ -90,6 +91,7 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
     reader = Reader(settings.clickhouse)
     app = web.Application(middlewares=[security_headers, auth.middleware])
     api = Api(open_set, reader, settings.topic("warning-actions"), settings.tz)
+    notify_api = NotifyApi(reader, settings.topic("notify-commands"), lambda: api.producer)
 
     async def lifecycle(app: web.Application):
         feed = Feed(settings, web_settings.snapshot_group or f"{settings.app_id}-sink", reader,
@@ -128,6 +130,7 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
         web.get("/api/me", me),
         web.get("/api/stream", lambda request: stream(request, open_set)),
         *api.routes(),
+        *notify_api.routes(),
         *[web.get(path, _page(name)) for path, name in PAGES.items()],
         web.static("/static", STATIC),
     ])
