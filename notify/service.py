@@ -312,7 +312,7 @@ class NotifyService:
                             max(0, ends[tp] - committed))
             except Exception as exc:  # Kafka away or a rebalance: measured next time
                 log.debug("lag not measured: %s", exc)
-            await asyncio.sleep(5.0)
+            await asyncio.sleep(1.0)
 
 
 def _partitions(settings: Settings, topic: str) -> set[int]:

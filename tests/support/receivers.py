@@ -9,6 +9,7 @@ import json
 import ssl
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    received_at: float = field(default_factory=time.monotonic)  # answered, monotonic clock
 
     def json(self):
         return json.loads(self.body)
