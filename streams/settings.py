@@ -41,6 +41,7 @@ class Settings(BaseModel):
     sink_flush_seconds: float = 1.0
     sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
     sink_metrics_port: int = 9465
+    notify: Literal["process", "off"] = "off"  # process: the worker runs `casewatch notify`
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     # Kafka security (streams/kafka_auth.py turns these into client arguments)
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = (
