@@ -22,6 +22,7 @@ import asyncio
 import logging
 import os
 import re
+import time
 from datetime import datetime
 
 import aiohttp
@@ -69,6 +70,7 @@ class NotifyService:
         self._wake = asyncio.Event()  # a delivery attempt waits to be recorded
         self._fetch: asyncio.Future | None = None  # the consumer's fetch in flight
         self._config_mtime = _mtime(nsettings.config)
+        self._looked_at = time.monotonic()  # when the routing file's mtime was last read
         self.ready = asyncio.Event()  # set once the state is restored and inputs are read
 
     # ------------------------------------------------------------------ main loop
@@ -270,6 +272,9 @@ class NotifyService:
             await consumer.stop()
 
     async def _maybe_reload(self, delivery: Delivery, session, out, now: datetime) -> None:
+        if time.monotonic() - self._looked_at < self.nsettings.reload_seconds:
+            return
+        self._looked_at = time.monotonic()
         mtime = _mtime(self.nsettings.config)
         if mtime == self._config_mtime:
             return

@@ -83,3 +83,10 @@ def test_durations(text, seconds):
 def test_bad_durations(text):
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_the_readme_shows_the_shipped_file():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("(`deploy/notify.toml`;", 1)[1].split("```toml\n", 1)[1].split(
+        "\n```", 1)[0]
+    assert block == SHIPPED.read_text(encoding="utf-8").rstrip()
