@@ -63,6 +63,8 @@ DETAILS = {
     "rs_started": st.fixed_dictionaries({"designated": st.booleans(), "approvals": APPROVALS}),
     "admin_questioning_extended": st.just({"approved_by": "L1"}),
     "admin_case_extended": st.just({"approved_by": "L1"}),
+    "lawyer_engaged": st.just({"lawyer_id": "LW1"}),
+    "lawyer_withdrawn": st.just({"lawyer_id": "LW1"}),
 }
 TYPES = sorted(set(EVENT_TYPES) - {"event_retracted"})
 GAP = st.one_of(st.just(0), st.integers(0, 36 * 60), st.integers(0, 80 * 24 * 60))  # minutes
