@@ -48,6 +48,7 @@ def run(args) -> int:
 async def serve(settings, nsettings, loaded) -> int:
     from prometheus_client import start_http_server
 
+    from cli.sink import watch_parent
     from notify.service import FATAL_EXIT, Fatal, NotifyService
     from streams.sink_process import PARENT_PID_ENV
 
@@ -59,7 +60,7 @@ async def serve(settings, nsettings, loaded) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     else:
         loop.add_signal_handler(signal.SIGINT, stopping.set)
-    watch = asyncio.create_task(_watch_parent(stopping, parent))
+    watch = asyncio.create_task(watch_parent(stopping, parent, "notifier"))
     try:
         start_http_server(nsettings.metrics_port, addr=settings.metrics_host)
     except OSError as exc:  # delivering matters more than being watched
@@ -73,13 +74,3 @@ async def serve(settings, nsettings, loaded) -> int:
         watch.cancel()
     return 0
 
-
-async def _watch_parent(stopping: asyncio.Event, parent: str | None) -> None:
-    if not parent:
-        return
-    while not stopping.is_set():
-        if os.getppid() != int(parent):
-            log.warning("the worker that started the notifier is gone; stopping")
-            stopping.set()
-            return
-        await asyncio.sleep(1.0)

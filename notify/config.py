@@ -159,7 +159,24 @@ class Grouping(_Strict):
         return value
 
 
-class Route(_Strict):
+class _Matching(_Strict):
+    """A matcher and group_by naming only known labels."""
+
+    @field_validator("match", check_fields=False)
+    @classmethod
+    def _labels(cls, value):
+        check_labels(value, "match")
+        return value
+
+    @field_validator("group_by", check_fields=False)
+    @classmethod
+    def _group_labels(cls, value):
+        if value is not None:
+            check_labels(value, "group_by")
+        return value
+
+
+class Route(_Matching):
     name: str = Field(pattern=NAME)
     match: Matcher = {}
     receivers: list[str] = Field(min_length=1)
@@ -168,19 +185,6 @@ class Route(_Strict):
     group_interval: Duration | None = None
     max_items: int | None = Field(None, ge=1, le=500)
     continue_: bool = Field(False, alias="continue")  # go on to the next routes after a match
-
-    @field_validator("match")
-    @classmethod
-    def _labels(cls, value):
-        check_labels(value, "match")
-        return value
-
-    @field_validator("group_by")
-    @classmethod
-    def _group_labels(cls, value):
-        if value is not None:
-            check_labels(value, "group_by")
-        return value
 
     def grouping(self, defaults: Grouping) -> Grouping:
         own = {k: v for k in Grouping.model_fields if (v := getattr(self, k)) is not None}
@@ -201,7 +205,7 @@ class Step(_Strict):
         return self
 
 
-class Escalation(_Strict):
+class Escalation(_Matching):
     name: str = Field(pattern=NAME)
     match: Matcher = {}
     #: loop stages (web/loop.py) that stop the escalation: someone is acting on it
@@ -212,18 +216,6 @@ class Escalation(_Strict):
     group_wait: Duration = timedelta(seconds=30)
     group_interval: Duration = timedelta(minutes=5)
     max_items: int = Field(20, ge=1, le=500)
-
-    @field_validator("match")
-    @classmethod
-    def _labels(cls, value):
-        check_labels(value, "match")
-        return value
-
-    @field_validator("group_by")
-    @classmethod
-    def _group_labels(cls, value):
-        check_labels(value, "group_by")
-        return value
 
     def grouping(self) -> Grouping:
         return Grouping(group_by=self.group_by, group_wait=self.group_wait,

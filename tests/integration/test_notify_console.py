@@ -11,17 +11,18 @@ from pathlib import Path
 
 import pytest
 from clickhouse_driver import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
+from tests.integration import test_web_console
 from tests.integration.notify_bureau import Bureau, warning
 from tests.integration.test_notify import wait_for
+from tests.integration.test_web_console import login
 from tests.support.ports import free_port
 from tests.support.web_process import VENV_BIN, WebProcess
 
+browser = test_web_console.browser  # the same Chromium fixture
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-PASSWORDS = {"sup01": "demo-sup01", "u3301": "demo-u3301"}
 VIOLATION = """
 [[escalations]]
 name = "violation"
@@ -82,22 +83,6 @@ def console(stack, tmp_path_factory):
         yield c
     finally:
         c.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-def login(browser, console, user):
-    context = browser.new_context(base_url=console.url, viewport={"width": 1440, "height": 700},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    resp = context.request.post("/login", data={"user": user, "password": PASSWORDS[user]})
-    assert resp.status == 200, resp.text()
-    return context
 
 
 def test_the_delivery_log_shows_who_got_what_and_a_failure_is_retried(console, browser):
