@@ -210,3 +210,38 @@ def test_lawyer_notices_go_one_by_one_to_the_lawyer_channel_once(bureau):
     assert {i[0]["extra"]["lawyer_id"] for i in items} == {"L1"}
     assert {i[0]["change"] for i in items} == {"notice"}
     assert bureau.webhook.requests == [] and bureau.records("notify-out") == []
+
+
+INHIBIT = """
+[[routes]]
+name = "overdue"
+match = { level = ["overdue"] }
+receivers = ["centre"]
+
+[[inhibit]]
+source = { level = ["overdue"] }
+target = { level = ["approaching"] }
+equal = ["rule_id", "case_id", "person_id"]
+"""
+
+
+def test_an_overdue_warning_holds_back_the_approaching_one_of_its_rule_and_person(bureau):
+    bureau.write_routing(extra="")
+    routing = (bureau.tmp / "notify.toml").read_text().replace(
+        '[[routes]]\nname = "units"\nmatch = { source = ["warning", "problem/*"] }',
+        INHIBIT + '\n[[routes]]\nname = "units"\nmatch = { source = ["warning", "problem/*"] }')
+    (bureau.tmp / "notify.toml").write_text(routing)
+    bureau.notifier.start()
+    bureau.warn(warning("old", case="C-same", level="overdue"))
+    bureau.warn(warning("new", case="C-same", level="approaching"))
+    bureau.warn(warning("other", case="C-other", level="approaching"))
+    bureau.flush()
+    [req] = wait_for(lambda: bureau.webhook.requests, what="the unit's message")
+    time.sleep(2)
+    assert [i["key"] for i in req.json()["items"]] == ["warning/other"]
+    assert len(bureau.dingtalk.requests) == 1  # the overdue one went to its route
+    bureau.warn(warning("old", case="C-same", level="overdue", status="resolved"))
+    bureau.flush()
+    wait_for(lambda: len(bureau.webhook.requests) == 2, timeout=20,
+             what="the held warning once its overdue sibling is resolved")
+    assert [i["key"] for i in bureau.webhook.requests[1].json()["items"]] == ["warning/new"]
