@@ -59,7 +59,8 @@ def _scope(notification: Notification) -> str:
 def title(notification: Notification) -> str:
     zh_reason, _ = reason_text(notification.reason)
     zh, en = _counts(notification.items, notification.more)
-    return f"【执法监督{zh_reason}】{_scope(notification)}：{zh} / casewatch: {en}"
+    text = f"【执法监督{zh_reason}】{_scope(notification)}：{zh} / casewatch: {en}"
+    return "".join(" " if ch < " " or ch == "\x7f" else ch for ch in text)  # one line
 
 
 def _item_line(item: Item) -> tuple[str, str]:
