@@ -76,6 +76,8 @@ DETAILS = {
     "document_filed": st.fixed_dictionaries({"doc_type": st.sampled_from(
         ["case_filing_decision", "rights_notice", "interrogation_record", "arrest_request_form",
          "prosecution_opinion"])}),
+    "lawyer_engaged": st.just({"lawyer_id": "LW1"}),
+    "lawyer_withdrawn": st.just({"lawyer_id": "LW1"}),
 }
 TYPES = sorted(set(EVENT_TYPES) - {"event_retracted"})
 # Issue 14's rule families and the events that move them, drawn densely (among all types

@@ -7,7 +7,8 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions", "access-log", "clock"]
+       "warning-actions", "access-log", "clock", "lawyer-notices", "notify-commands",
+       "notify-state", "notifications"]
 
 
 class FakeAdmin:
@@ -63,6 +64,8 @@ def test_each_topic_s_configs(admin):
     created = {t.name: t.topic_configs for t in client.created[0]}
     assert created["c.case-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact",
                                        "max.message.bytes": "1048588"}
+    assert created["c.notify-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact",
+                                         "max.message.bytes": "1048588"}
     assert created["c.case-events"] == {"min.insync.replicas": "1",
                                         "max.message.bytes": str(4 * 1024 * 1024),
                                         "message.timestamp.type": "LogAppendTime"}
@@ -95,7 +98,8 @@ def test_topic_list():
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
          ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
           "casewatch.case-state", "casewatch.warning-actions", "casewatch.access-log",
-          "casewatch.clock"]),
+          "casewatch.clock", "casewatch.lawyer-notices", "casewatch.notify-commands",
+          "casewatch.notify-state", "casewatch.notifications"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
