@@ -56,10 +56,10 @@ async def measure(settings: Settings, topic: str, rounds: int) -> list[tuple[int
         for n in SIZES:
             sends = [Send(topic, f"C{i % 50}".encode(), VALUE) for i in range(n)]
 
-            async def transaction():
+            async def transaction(sends=sends):
                 await txn.commit(sends, {source: 1}, settings.app_id)
 
-            async def acknowledged():
+            async def acknowledged(sends=sends):
                 batch = plain.create_batch()
                 for s in sends:
                     if batch.append(key=s.key, value=s.value, timestamp=None) is None:
