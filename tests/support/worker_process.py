@@ -109,6 +109,15 @@ class WorkerProcess:
         """SIGSTOP the worker and its children, as a long GC pause or a stalled VM does."""
         os.killpg(self.proc.pid, signal.SIGSTOP)
 
+    @property
+    def stopped(self) -> bool:
+        """The worker is SIGSTOPped (state T)."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] == "T"
+
     def resume(self) -> None:
         os.killpg(self.proc.pid, signal.SIGCONT)
 
