@@ -8,7 +8,7 @@ name without the prefix to its decoder; the sink reads exactly these topics.
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from schemas.case_rows import CaseRows, EventRow, MeasureStateRow
+from schemas.case_rows import CaseRow, CaseRows, EventRow, MeasureStateRow
 from schemas.event import parse_event
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
@@ -16,11 +16,13 @@ from sinks.base import Row
 from sinks.clickhouse.rows import (
     EVENTS,
     MEASURE_STATE,
+    OBLIGATIONS,
     WARNING_ACTIONS,
     WARNING_HISTORY,
     action_row,
     event_row,
     measure_row,
+    obligation_row,
     warning_row,
 )
 
@@ -39,7 +41,7 @@ def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row]:
     return [case_row(row) for row in CaseRows.model_validate_json(value or b"").rows]
 
 
-def case_row(row: EventRow | MeasureStateRow) -> Row:
+def case_row(row: CaseRow) -> Row:
     if isinstance(row, EventRow):
         return EVENTS, event_row(
             parse_event(row.event),
@@ -48,7 +50,9 @@ def case_row(row: EventRow | MeasureStateRow) -> Row:
             received_at=row.received_at,
             body=row.event,
         )
-    return MEASURE_STATE, measure_row(row.state, row.version)
+    if isinstance(row, MeasureStateRow):
+        return MEASURE_STATE, measure_row(row.state, row.version)
+    return OBLIGATIONS, obligation_row(row.state, row.version)
 
 
 def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:

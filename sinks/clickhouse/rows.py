@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
+from schemas.obligation_state import ObligationState
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 
@@ -17,6 +18,7 @@ EVENTS = "events"
 WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
 WARNING_ACTIONS = "warning_actions"
+OBLIGATIONS = "obligations"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -82,11 +84,32 @@ ACTION_COLUMNS = (
     "acted_at",
 )
 
+OBLIGATION_COLUMNS = (
+    "obligation_id",
+    "rule_id",
+    "rule_kind",
+    "case_id",
+    "person_id",
+    "unit_id",
+    "trigger_event_id",
+    "triggered_at",
+    "due_at",
+    "status",
+    "late",
+    "resolved_at",
+    "extensions",
+    "level",
+    "changed_at",
+    "calendar_provisional",
+    "version",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     EVENTS: EVENT_COLUMNS,
     WARNING_HISTORY: WARNING_COLUMNS,
     MEASURE_STATE: MEASURE_COLUMNS,
     WARNING_ACTIONS: ACTION_COLUMNS,
+    OBLIGATIONS: OBLIGATION_COLUMNS,
 }
 
 
@@ -193,4 +216,27 @@ def action_row(action: WarningAction) -> tuple:
         action.actor_id,
         str(action.actor_role),
         seconds(action.acted_at),
+    )
+
+
+def obligation_row(state: ObligationState, version: int) -> tuple:
+    """Row of `obligations`; `version` must grow per obligation (the highest wins)."""
+    return (
+        state.obligation_id,
+        state.rule_id,
+        state.rule_kind,
+        state.case_id,
+        state.person_id or "",
+        state.unit_id,
+        state.trigger_event_id,
+        seconds(state.triggered_at),
+        seconds(state.due_at),
+        str(state.status),
+        None if state.late is None else int(state.late),
+        _seconds_or_none(state.resolved_at),
+        state.extensions,
+        "" if state.level is None else str(state.level),
+        seconds(state.changed_at),
+        int(state.calendar_provisional),
+        version,
     )
