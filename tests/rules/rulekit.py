@@ -7,6 +7,7 @@ its trigger, a trigger instant on an ordinary working day, the due_at the spec's
 gives, the lead and the main closing event.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,31 @@ from tests.support.timeline import CaseTimeline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAW_DIR = REPO_ROOT / "docs" / "law"
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def article_heading(n: int) -> str:
+    """第N条 as the law texts spell it (n < 1000)."""
+    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
+    text = _DIGITS[hundreds] + "百" if hundreds else ""
+    if tens:
+        text += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        text += "零"
+    return f"第{text}{_DIGITS[ones] if ones else ''}条"
+
+
+def article_of(basis) -> str:
+    """The whole article a basis's `ref` names (its first number), from its law file."""
+    law = (LAW_DIR / basis.law).read_text(encoding="utf-8")
+    number = int(re.search(r"\d+", basis.ref).group())
+    start = re.search(rf"^{article_heading(number)}[ \u3000]", law, re.M)
+    assert start, f"{basis.ref} not found in {basis.law}"
+    rest = law[start.end():]
+    end = re.search(r"^第[零一二三四五六七八九十百]+条[ \u3000]", rest, re.M)
+    return law[start.start(): start.end() + (end.start() if end else len(rest))]
+
 
 MIN = timedelta(minutes=1)
 SEC = timedelta(seconds=1)

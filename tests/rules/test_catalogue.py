@@ -6,7 +6,13 @@ import shutil
 import tomllib
 
 import pytest
-from rulekit import DEADLINE_RULE_IDS, LAW_DIR, VIOLATION_RULE_IDS
+from rulekit import (
+    DEADLINE_RULE_IDS,
+    LAW_DIR,
+    VIOLATION_RULE_IDS,
+    article_heading,
+    article_of,
+)
 
 from rules.catalogue import CATALOGUE_DIR, CatalogueError, load_catalogue
 from rules.checks import CHECKS
@@ -201,36 +207,16 @@ def test_basis_text_is_verbatim_in_the_law(rule_id, basis):
     assert basis.text_zh in law
 
 
-_DIGITS = "零一二三四五六七八九"
-
-
-def _article_heading(n: int) -> str:
-    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
-    text = _DIGITS[hundreds] + "百" if hundreds else ""
-    if tens:
-        text += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
-    elif hundreds and ones:
-        text += "零"
-    return f"第{text}{_DIGITS[ones] if ones else ''}条"
-
-
 @pytest.mark.parametrize("n, heading", [(9, "第九条"), (10, "第十条"), (85, "第八十五条"),
                                         (105, "第一百零五条"), (119, "第一百一十九条"),
                                         (160, "第一百六十条")])
 def test_article_heading_helper(n, heading):
-    assert _article_heading(n) == heading
+    assert article_heading(n) == heading
 
 
 @pytest.mark.parametrize("rule_id, basis", QUOTED, ids=[f"{r}-{b.ref}" for r, b in QUOTED])
 def test_basis_text_is_in_the_article_its_ref_names(rule_id, basis):
-    law = (LAW_DIR / basis.law).read_text(encoding="utf-8")
-    number = int(re.search(r"\d+", basis.ref).group())
-    start = re.search(rf"^{_article_heading(number)}[ \u3000]", law, re.M)
-    assert start, f"{basis.ref} not found in {basis.law}"
-    rest = law[start.end():]
-    end = re.search(r"^第[零一二三四五六七八九十百]+条[ \u3000]", rest, re.M)
-    article = law[start.start(): start.end() + (end.start() if end else len(rest))]
-    assert basis.text_zh in article
+    assert basis.text_zh in article_of(basis)
 
 
 @pytest.mark.parametrize("rule_id", sorted(DEADLINE_RULE_IDS))
