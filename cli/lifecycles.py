@@ -77,6 +77,7 @@ MEASURE_CHANGE = days(3, D, holiday=True)
 ADM_QUESTIONING, ADM_QUESTIONING_EXT = hours(8, 2), hours(24, 2)
 ADM_CASE, ADM_CASE_EXT = days(30, 5 * D, holiday=True), days(60, 5 * D, holiday=True)
 ADM_DELIVERY = days(2, 12 * H, holiday=True)
+VISIT = days(30, 7 * D, holiday=True)  # rules/catalogue/visit_after_closure.toml
 
 
 class _Case:
@@ -487,6 +488,34 @@ def _retraction(c: _Case) -> None:
     c.emit("event_retracted", at, retracts_event_id=wrong["event_id"])
 
 
+def _visit(c: _Case, closed: datetime) -> list[dict]:
+    """A satisfaction visit after the case closed, and its result. Drawn from a random
+    stream of its own (seeded by the case id), so the other events stay as they were."""
+    main, c.rng = c.rng, Random(c.case_id)
+    try:
+        rng = c.rng
+        took = c.within(VISIT, floor=H)
+        if took is None:
+            return []
+        visit = {"visit_id": f"{c.case_id}-V1",
+                 "party_role": rng.choice(("victim", "reporter", "party")),
+                 "channel": rng.choice(("phone", "phone", "sms", "in_person"))}
+        made = c.emit("visit_made", closed + took, **visit)
+        replied = rng.random() < 0.7
+        result = {**visit, "replied": replied}
+        if replied:
+            result["satisfaction"] = rng.choices(
+                ("satisfied", "basically_satisfied", "unsatisfied"), weights=(85, 11, 4))[0]
+            if result["satisfaction"] == "unsatisfied":
+                result["comment_ref"] = f"CMT-{c.case_id}"
+        answered = c.emit("visit_result", made["_at"] + rng.uniform(0.1, 48) * H, **result)
+        for event in (made, answered):
+            del event["_at"]
+        return [made, answered]
+    finally:
+        c.rng = main
+
+
 def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
     """One case's events in order of `occurred_at` (duplicates next to their original)."""
     if start.tzinfo is None:
@@ -506,6 +535,7 @@ def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
     if rng.random() < P_RETRACTION:
         _retraction(c)
     events = sorted(c.events, key=lambda e: (e["_at"], e["event_id"]))
+    closed = None
     if kind == "criminal" and rng.random() < 0.04 and len(events) > 2:
         closed = events[rng.randrange(1, len(events))]["_at"] + rng.uniform(1, 48) * H
         events = [e for e in events if e["_at"] <= closed]
@@ -517,7 +547,7 @@ def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
         out.append(event)
         if rng.random() < P_DUPLICATE:
             out.append(dict(event))
-    return out
+    return out if closed is None else out + _visit(c, closed)
 
 
 def generate_events(

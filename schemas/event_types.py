@@ -54,6 +54,8 @@ _TYPES = [
     EventType("case_flagged_special", "列为特定案件", d.Details, case_level=True),
     EventType("case_closed", "撤销案件/结案", d.CaseClosed, case_level=True),
     EventType("event_retracted", "撤回错误记录", d.EventRetracted, case_level=True),
+    EventType("visit_made", "执法回访", d.VisitMade, case_level=True),
+    EventType("visit_result", "回访结果", d.VisitResult, case_level=True),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -79,6 +79,9 @@ DEFAULT_DETAILS: dict[str, dict] = {
     "rs_started": {"designated": False, "approvals": TWO_APPROVERS},
     "admin_questioning_extended": {"approved_by": "AP1"},
     "admin_case_extended": {"approved_by": "AP1"},
+    "visit_made": {"visit_id": "V1", "party_role": "victim", "channel": "phone"},
+    "visit_result": {"visit_id": "V1", "party_role": "victim", "channel": "phone",
+                     "replied": True, "satisfaction": "satisfied"},
 }
 
 
@@ -199,6 +202,9 @@ RULES: dict[str, RuleCase] = {r.rule_id: r for r in [
              "admin_case_decided", kind="administrative", case_level=True),
     RuleCase("adm_decision_delivery", "admin_case_decided", MON, "2026-05-14T00:00:00+08:00",
              h(12), "admin_decision_served", kind="administrative", case_level=True),
+    # 30 days: to 06-10 (a Wednesday).
+    RuleCase("visit_after_closure", "case_closed", MON, "2026-06-11T00:00:00+08:00", d(7),
+             "visit_made", case_level=True),
 ]}
 
 DEADLINE_RULE_IDS = frozenset(RULES)

@@ -63,6 +63,11 @@ DETAILS = {
     "rs_started": st.fixed_dictionaries({"designated": st.booleans(), "approvals": APPROVALS}),
     "admin_questioning_extended": st.just({"approved_by": "L1"}),
     "admin_case_extended": st.just({"approved_by": "L1"}),
+    "visit_made": st.just({"visit_id": "V1", "party_role": "victim", "channel": "phone"}),
+    "visit_result": st.sampled_from([
+        {"visit_id": "V1", "party_role": "victim", "channel": "phone", "replied": False},
+        {"visit_id": "V1", "party_role": "victim", "channel": "phone", "replied": True,
+         "satisfaction": "unsatisfied", "comment_ref": "CMT-1"}]),
 }
 TYPES = sorted(set(EVENT_TYPES) - {"event_retracted"})
 GAP = st.one_of(st.just(0), st.integers(0, 36 * 60), st.integers(0, 80 * 24 * 60))  # minutes
