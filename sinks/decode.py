@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from schemas.case_rows import CaseRow, CaseRows, EventRow, MeasureStateRow
 from schemas.event import parse_event
+from schemas.problem import Problem
+from schemas.problem_action import ProblemAction
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from sinks.base import Row
@@ -17,12 +19,18 @@ from sinks.clickhouse.rows import (
     EVENTS,
     MEASURE_STATE,
     OBLIGATIONS,
+    PROBLEM_ACTIONS,
+    PROBLEMS,
+    VISITS,
     WARNING_ACTIONS,
     WARNING_HISTORY,
     action_row,
     event_row,
     measure_row,
     obligation_row,
+    problem_action_row,
+    problem_row,
+    visit_row,
     warning_row,
 )
 
@@ -36,23 +44,26 @@ def warning_message(value: bytes | None, offset: int = 0) -> list[Row]:
                                           kafka_offset=offset))]
 
 
+VISIT_EVENTS = frozenset({"visit_made", "visit_result"})
+
+
 def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row]:
     """One message of the case-rows topic (schemas/case_rows.py): the rows of one event."""
-    return [case_row(row) for row in CaseRows.model_validate_json(value or b"").rows]
+    return [r for row in CaseRows.model_validate_json(value or b"").rows for r in case_row(row)]
 
 
-def case_row(row: CaseRow) -> Row:
+def case_row(row: CaseRow) -> list[Row]:
+    """The rows one case-rows row yields: a visit event also goes to `visits`."""
     if isinstance(row, EventRow):
-        return EVENTS, event_row(
-            parse_event(row.event),
-            partition=row.partition,
-            offset=row.offset,
-            received_at=row.received_at,
-            body=row.event,
-        )
+        event = parse_event(row.event)
+        rows = [(EVENTS, event_row(event, partition=row.partition, offset=row.offset,
+                                   received_at=row.received_at, body=row.event))]
+        if event.event_type in VISIT_EVENTS:
+            rows.append((VISITS, visit_row(event)))
+        return rows
     if isinstance(row, MeasureStateRow):
-        return MEASURE_STATE, measure_row(row.state, row.version)
-    return OBLIGATIONS, obligation_row(row.state, row.version)
+        return [(MEASURE_STATE, measure_row(row.state, row.version))]
+    return [(OBLIGATIONS, obligation_row(row.state, row.version))]
 
 
 def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
@@ -60,8 +71,20 @@ def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
     return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
 
 
+def problem_record_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of problem-records: a problem the intake accepted."""
+    return [(PROBLEMS, problem_row(Problem.model_validate_json(value or b""), offset))]
+
+
+def problem_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of problem-actions: one action of staff on a problem."""
+    return [(PROBLEM_ACTIONS, problem_action_row(ProblemAction.model_validate_json(value or b"")))]
+
+
 DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
     "warning-actions": warning_action_message,
+    "problem-records": problem_record_message,
+    "problem-actions": problem_action_message,
 }

@@ -3,7 +3,11 @@ replication factor and min.insync.replicas.
 
 `case-state` is the compacted changelog of the cases' state (streams/case_store.py).
 `case-events` accepts messages up to 4 MiB so that an oversized event reaches casewatch
-and is dead-lettered with its reason, instead of being refused to its publisher alone.
+and is dead-lettered with its reason, instead of being refused to its publisher alone;
+`problems` likewise for problem records (streams/problem_intake.py), whose invalid ones go
+to `problems.dlq`. `problem-records` (the problems the intake accepted, key = problem_id)
+and `month-closures` (the white paper's frozen months, key = month) are compacted: the
+latest record of each key is kept for good.
 """
 
 import sys
@@ -15,10 +19,14 @@ from streams.kafka_clients import connection
 from streams.settings import Settings
 
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-          "warning-actions")
+          "warning-actions", "problems", "problems.dlq", "problem-records", "problem-actions",
+          "month-closures")
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024)},
     "case-state": {"cleanup.policy": "compact"},
+    "problems": {"max.message.bytes": str(4 * 1024 * 1024)},
+    "problem-records": {"cleanup.policy": "compact"},
+    "month-closures": {"cleanup.policy": "compact"},
 }
 
 

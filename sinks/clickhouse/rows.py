@@ -8,9 +8,12 @@ a missing person_id becomes ''.
 
 from datetime import UTC, datetime
 
+from schemas.details import VisitMade, VisitResult
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
 from schemas.obligation_state import ObligationState
+from schemas.problem import Problem
+from schemas.problem_action import ProblemAction
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 
@@ -19,6 +22,9 @@ WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
 WARNING_ACTIONS = "warning_actions"
 OBLIGATIONS = "obligations"
+PROBLEMS = "problems"
+PROBLEM_ACTIONS = "problem_actions"
+VISITS = "visits"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -104,12 +110,60 @@ OBLIGATION_COLUMNS = (
     "version",
 )
 
+PROBLEM_COLUMNS = (
+    "problem_id",
+    "source",
+    "unit_id",
+    "case_id",
+    "person_id",
+    "problem_type",
+    "description",
+    "found_by",
+    "found_by_role",
+    "found_at",
+    "attachments",
+    "evidence",
+    "version",
+)
+
+PROBLEM_ACTION_COLUMNS = (
+    "action_id",
+    "schema_version",
+    "problem_id",
+    "source",
+    "case_id",
+    "unit_id",
+    "problem_type",
+    "action",
+    "note",
+    "actor_id",
+    "actor_role",
+    "acted_at",
+)
+
+VISIT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "case_id",
+    "unit_id",
+    "visit_id",
+    "party_role",
+    "channel",
+    "replied",
+    "satisfaction",
+    "comment_ref",
+    "occurred_at",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     EVENTS: EVENT_COLUMNS,
     WARNING_HISTORY: WARNING_COLUMNS,
     MEASURE_STATE: MEASURE_COLUMNS,
     WARNING_ACTIONS: ACTION_COLUMNS,
     OBLIGATIONS: OBLIGATION_COLUMNS,
+    PROBLEMS: PROBLEM_COLUMNS,
+    PROBLEM_ACTIONS: PROBLEM_ACTION_COLUMNS,
+    VISITS: VISIT_COLUMNS,
 }
 
 
@@ -239,4 +293,62 @@ def obligation_row(state: ObligationState, version: int) -> tuple:
         seconds(state.changed_at),
         int(state.calendar_provisional),
         version,
+    )
+
+
+def problem_row(problem: Problem, version: int) -> tuple:
+    """Row of `problems`; `version` is the record's offset on problem-records."""
+    return (
+        problem.problem_id,
+        str(problem.source),
+        problem.unit_id,
+        problem.case_id or "",
+        problem.person_id or "",
+        problem.problem_type,
+        problem.description,
+        problem.found_by,
+        str(problem.found_by_role),
+        seconds(problem.found_at),
+        list(problem.attachments),
+        list(problem.evidence),
+        version,
+    )
+
+
+def problem_action_row(action: ProblemAction) -> tuple:
+    """Row of `problem_actions`."""
+    return (
+        action.action_id,
+        action.schema_version,
+        action.problem_id,
+        str(action.source),
+        action.case_id or "",
+        action.unit_id,
+        action.problem_type,
+        str(action.action),
+        action.note,
+        action.actor_id,
+        str(action.actor_role),
+        seconds(action.acted_at),
+    )
+
+
+def visit_row(event: Envelope) -> tuple:
+    """Row of `visits` for a visit_made or visit_result event."""
+    details = event.details
+    if not isinstance(details, VisitMade):
+        raise ValueError(f"{event.event_type} is not a visit event")
+    result = details if isinstance(details, VisitResult) else None
+    return (
+        event.event_id,
+        event.event_type,
+        event.case_id,
+        event.unit_id,
+        details.visit_id,
+        str(details.party_role),
+        str(details.channel),
+        None if result is None else int(result.replied),
+        "" if result is None or result.satisfaction is None else str(result.satisfaction),
+        "" if result is None else result.comment_ref or "",
+        seconds(event.occurred_at),
     )

@@ -34,6 +34,9 @@ def path(table: str) -> str:
         ("warnings_hourly", f"ReplicatedAggregatingMergeTree({path('warnings_hourly')})"),
         ("warning_actions", f"ReplicatedReplacingMergeTree({path('warning_actions')})"),
         ("obligations", f"ReplicatedReplacingMergeTree({path('obligations')}, version)"),
+        ("problems", f"ReplicatedReplacingMergeTree({path('problems')}, version)"),
+        ("problem_actions", f"ReplicatedReplacingMergeTree({path('problem_actions')})"),
+        ("visits", f"ReplicatedReplacingMergeTree({path('visits')})"),
     ],
 )
 def test_tables_get_replicated_engines_on_cluster(table, engine):
@@ -58,7 +61,8 @@ def test_materialized_view_on_cluster_keeps_its_target_and_query():
 
 def test_every_migration_file_is_covered():
     assert set(BY_TABLE) == {"events", "warning_history", "measure_state", "warnings_hourly",
-                             "warnings_hourly_mv", "warning_actions", "obligations"}
+                             "warnings_hourly_mv", "warning_actions", "obligations", "problems",
+                             "problem_actions", "visits"}
     assert [m.id for m in ALTERS] == ["0007_warning_history_offset"]
 
 

@@ -7,7 +7,8 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions"]
+       "warning-actions", "problems", "problems.dlq", "problem-records", "problem-actions",
+       "month-closures"]
 
 
 class FakeAdmin:
@@ -60,6 +61,8 @@ def test_changelog_is_compacted_and_events_may_be_large(admin):
     assert created["c.case-events"] == {"min.insync.replicas": "1",
                                         "max.message.bytes": str(4 * 1024 * 1024)}
     assert created["c.warnings"] == {"min.insync.replicas": "1"}
+    assert created["c.problem-records"] == created["c.month-closures"] == created["c.case-state"]
+    assert created["c.problems"] == created["c.case-events"]
 
 
 def test_topic_list():
@@ -73,8 +76,7 @@ def test_topic_list():
         ("t1.", 2, [], [f"t1.{n}" for n in ALL]),
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
-         ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state", "casewatch.warning-actions"]),
+         [f"casewatch.{n}" for n in ALL if n not in ("warnings", "acks")]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
