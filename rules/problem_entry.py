@@ -6,6 +6,7 @@ every reason, in plain words: not JSON, over 64 KiB, a field missing or wrong, a
 than its problem_id, a problem type not in rules/problems.toml, found in the future.
 """
 
+import json
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -37,11 +38,25 @@ def check_problem(problem: Problem, received_at: datetime,
     types = types or problem_types()
     out = []
     if problem.problem_type not in types.by_code:
-        out.append(f"problem_type: unknown problem type {problem.problem_type!r} "
-                   "(rules/problems.toml)")
+        out.append(_unknown_type(problem.problem_type))
     if problem.found_at > received_at + CLOCK_SKEW:
         out.append(f"found_at: {problem.found_at.isoformat()} is in the future")
     return out
+
+
+def _type_reasons(raw: bytes, types: ProblemTypes) -> list[str]:
+    """The catalogue's word on a record the schema refused, so every reason comes at once."""
+    try:
+        code = json.loads(raw).get("problem_type")
+    except (ValueError, AttributeError):
+        return []
+    if isinstance(code, str) and code and code not in types.by_code:
+        return [_unknown_type(code)]
+    return []
+
+
+def _unknown_type(code: str) -> str:
+    return f"problem_type: unknown problem type {code!r} (rules/problems.toml)"
 
 
 def accept_problem(raw: bytes | None, key: bytes | None, received_at: datetime,
@@ -52,10 +67,11 @@ def accept_problem(raw: bytes | None, key: bytes | None, received_at: datetime,
     if len(raw) > MAX_PROBLEM_BYTES:
         raise InvalidProblem([f"message is {len(raw)} bytes, over the {MAX_PROBLEM_BYTES} "
                               "byte limit"])
+    types = types or problem_types()
     try:
         problem = Problem.model_validate_json(raw)
     except ValidationError as exc:
-        raise InvalidProblem(reasons_of(exc)) from None
+        raise InvalidProblem(reasons_of(exc) + _type_reasons(raw, types)) from None
     reasons = check_problem(problem, received_at, types)
     if key is None or key.decode("utf-8", "replace") != problem.problem_id:
         reasons.insert(0, "the message key must be the problem_id "

@@ -26,8 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
+from kafka import TopicPartition as KafkaPartition
 
 from rules.problem_entry import InvalidProblem, accept_problem
 from schemas.case_rows import CaseRows, EventRow
@@ -35,6 +36,7 @@ from schemas.details import VisitResult
 from schemas.enums import Satisfaction
 from schemas.event import parse_event
 from schemas.problem import FinderRole, Problem, ProblemSource
+from streams import kafka_clients
 from streams.dead_letter import dead_letter
 from streams.kafka_clients import connection
 from streams.settings import Settings
@@ -132,30 +134,33 @@ class ProblemIntake:
             isolation_level="read_committed")
 
     async def load_known(self) -> None:
-        """Read problem-records to its end: the problems recorded so far."""
-        reader = self._consumer(None)
-        await reader.start()
+        """Read problem-records to its end: the problems recorded so far. (kafka-python in
+        a thread: an aiokafka consumer stopped right after its start can raise
+        CancelledError out of stop(), which inside a rebalance listener ends the group.)"""
+        self.known = await asyncio.to_thread(self._read_known)
+        log.info("problems intake knows %d recorded problems", len(self.known))
+
+    def _read_known(self) -> dict[str, str]:
+        reader = kafka_clients.consumer(self.settings, group_id=None, enable_auto_commit=False,
+                                        isolation_level="read_committed")
         try:
-            parts = reader.partitions_for_topic(self.records) or set()
-            tps = [TopicPartition(self.records, p) for p in parts]
-            if not tps:
-                return
+            tps = [KafkaPartition(self.records, p)
+                   for p in reader.partitions_for_topic(self.records) or ()]
             reader.assign(tps)
-            await reader.seek_to_beginning(*tps)
-            ends = await reader.end_offsets(tps)
+            reader.seek_to_beginning(*tps)
+            ends = reader.end_offsets(tps)
             known = {}
-            while any(await reader.position(tp) < end for tp, end in ends.items()):
-                for records in (await reader.getmany(timeout_ms=500)).values():
+            while any(reader.position(tp) < end for tp, end in ends.items()):
+                for records in reader.poll(timeout_ms=500).values():
                     for m in records:
                         try:
                             problem = Problem.model_validate_json(m.value)
                         except ValueError:
                             continue
                         known[problem.problem_id] = body_hash(problem)
-            self.known = known
+            return known
         finally:
-            await reader.stop()
-        log.info("problems intake knows %d recorded problems", len(self.known))
+            reader.close()
 
     async def run(self, stopping: asyncio.Event) -> None:
         self.consumer = consumer = self._consumer(self.group)

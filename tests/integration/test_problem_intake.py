@@ -1,15 +1,21 @@
-"""Problems from other systems on the topic `<prefix>problems`, through `casewatch sink`'s
-intake, on the real Kafka and ClickHouse 18.16: a valid record is recorded once (even sent
-twice), malformed and conflicting records reach `problems.dlq` with their reasons, an
-unsatisfied visit result on case-rows opens a visit problem; all land in ClickHouse."""
+"""Problems entered two of the three ways — on the topic `<prefix>problems` by other
+systems, and by `casewatch problems import` — through `casewatch sink`'s intake, on the
+real Kafka and ClickHouse 18.16: a valid record is recorded once (even sent twice),
+malformed and conflicting records reach `problems.dlq` with their reasons, an unsatisfied
+visit result on case-rows opens a visit problem, a spreadsheet's valid rows are published
+and its bad rows reported; all land in ClickHouse. (The third way, the web form:
+tests/integration/test_problem_console.py.)"""
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
 
 from tests.support.problem_records import raw
-from tests.support.sink_rig import SinkRig
+from tests.support.sheets import BAD_ROWS, ROWS, write_xlsx
+from tests.support.sink_rig import REPO, SinkRig
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +25,11 @@ def rig(stack, tmp_path_factory):
         yield rig
     finally:
         rig.close()
+
+
+def problems_cli(rig: SinkRig, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", "problems", *args], cwd=REPO,
+                          env=rig.env, capture_output=True, text=True, timeout=120)
 
 
 def visit_rows(event_id: str, satisfaction: str) -> bytes:
@@ -42,7 +53,8 @@ def test_topic_entry_records_valid_problems_and_dead_letters_the_rest(rig):
     rig.send("problems", raw(problem_id="CR-4"), b"not-its-id")
     rig.send("case-rows", visit_rows("vr1", "unsatisfied"), b"CV1")
     rig.send("case-rows", visit_rows("vr2", "satisfied"), b"CV1")
-    rig.start()
+    if rig.proc is None:
+        rig.start()
 
     rig.wait_for(lambda: len(rig.read("problems.dlq")) == 4, what="four dead letters")
     letters = {json.loads(m.value)["key"]: json.loads(m.value) for m in rig.read("problems.dlq")}
@@ -65,3 +77,31 @@ def test_topic_entry_records_valid_problems_and_dead_letters_the_rest(rig):
     assert visit[1:4] == ("visit", "U3302", "visit_unsatisfied")
     records = rig.read("problem-records")
     assert sorted(m.key.decode() for m in records) == sorted([review[0], visit[0]])
+
+
+def test_a_spreadsheet_publishes_its_valid_rows_and_reports_the_rest(rig, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    refused = problems_cli(rig, "import", str(broken))
+    assert refused.returncode == 2 and "not a readable xlsx workbook" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    sheet = write_xlsx(tmp_path / "2026-01.xlsx", ROWS + BAD_ROWS)
+    dry = problems_cli(rig, "import", str(sheet), "--dry-run")
+    assert dry.returncode == 3 and "3 rows valid, 3 invalid rows not sent" in dry.stderr
+    before = len(rig.read("problems"))
+    assert before == 0 or rig.proc is not None  # the dry run sent nothing
+    done = problems_cli(rig, "import", str(sheet))
+    assert done.returncode == 3, done.stderr
+    assert "第 5 行 / row 5" in done.stderr and "3 rows published" in done.stderr
+    assert len(rig.read("problems")) == before + 3
+    again = problems_cli(rig, "import", str(sheet))  # the same sheet twice: same problems
+    assert again.returncode == 3
+    if rig.proc is None:
+        rig.start()
+    rig.wait_for(lambda: sorted(r[0] for r in rig.query(
+        "SELECT source FROM {db}.problems FINAL WHERE found_by_role = 'inspector' "
+        "AND problem_id LIKE 'imp-%'")) == ["case_review", "cross_check", "patrol"],
+        what="the three imported problems, once each")
+    assert rig.query("SELECT count() FROM {db}.problems FINAL WHERE problem_id LIKE 'imp-%'"
+                     )[0][0] == 3
