@@ -6,8 +6,8 @@ replication factor and min.insync.replicas.
 and is dead-lettered with its reason, instead of being refused to its publisher alone;
 `problems` likewise for problem records (streams/problem_intake.py), whose invalid ones go
 to `problems.dlq`. `problem-records` (the problems the intake accepted, key = problem_id)
-and `month-closures` (the white paper's frozen months, key = month) are compacted: the
-latest record of each key is kept for good.
+is compacted: the latest record of each key is kept for good. `month-closures` (the white
+paper's frozen months, key = month) is never deleted: the first closure of a month counts.
 """
 
 import sys
@@ -26,7 +26,7 @@ CONFIGS = {
     "case-state": {"cleanup.policy": "compact"},
     "problems": {"max.message.bytes": str(4 * 1024 * 1024)},
     "problem-records": {"cleanup.policy": "compact"},
-    "month-closures": {"cleanup.policy": "compact"},
+    "month-closures": {"retention.ms": "-1", "retention.bytes": "-1"},
 }
 
 

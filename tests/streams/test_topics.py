@@ -61,7 +61,9 @@ def test_changelog_is_compacted_and_events_may_be_large(admin):
     assert created["c.case-events"] == {"min.insync.replicas": "1",
                                         "max.message.bytes": str(4 * 1024 * 1024)}
     assert created["c.warnings"] == {"min.insync.replicas": "1"}
-    assert created["c.problem-records"] == created["c.month-closures"] == created["c.case-state"]
+    assert created["c.problem-records"] == created["c.case-state"]
+    assert created["c.month-closures"] == {"min.insync.replicas": "1", "retention.ms": "-1",
+                                           "retention.bytes": "-1"}
     assert created["c.problems"] == created["c.case-events"]
 
 
