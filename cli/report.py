@@ -178,11 +178,14 @@ def _paper(ch, db: str, month: Month, model, now: datetime, args):
     if args.close and closure is not None:
         raise _AlreadyClosed(f"{month.label_zh}已于 {closure.closed_at.isoformat()} 关账 / "
                              f"month {month} was closed already")
-    current = build_paper(ch.execute, db, month, model, now=now)
+    if closure is None and not args.close:
+        return write_report(build_paper(ch.execute, db, month, model, now=now, unit=args.unit),
+                            model, args.out)
+    current = build_paper(ch.execute, db, month, model, now=now)  # whole: frozen or compared
     if closure is not None:
         frozen = closure.frozen_paper(now)
         paper = replace(frozen, revisions=revisions(frozen, current))
-    elif args.close:
+    else:
         from streams.topics import ensure_topics
 
         ensure_topics(store.settings)
@@ -191,8 +194,6 @@ def _paper(ch, db: str, month: Month, model, now: datetime, args):
                          offsets=store.sink_offsets(), paper=freeze(current))
         store.save(closed)
         paper = replace(current, closed_at=now)
-    else:
-        paper = current
     if args.unit is not None:
         paper = for_unit(ch.execute, db, paper, args.unit)
     return write_report(paper, model, args.out)
