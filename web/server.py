@@ -20,6 +20,9 @@ from web.api import Api
 from web.auth import Auth
 from web.feed import Feed
 from web.open_set import OpenSet
+from web.problem_api import ProblemApi
+from web.problem_feed import ProblemFeed
+from web.problem_set import ProblemSet
 from web.ratelimit import LoginLimiter
 from web.reader import Reader
 from web.session import Signer
@@ -30,7 +33,8 @@ from web.users import load_users
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 PAGES = {"/": "list.html", "/warning/{wid}": "warning.html", "/measures": "measures.html",
-         "/screen": "screen.html"}
+         "/screen": "screen.html", "/problems": "problems.html",
+         "/problems/new": "problem_new.html", "/problem/{pid}": "problem.html"}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
@@ -59,7 +63,7 @@ def _page(name: str):
     return handler
 
 
-async def _until_loaded(settings: Settings, feed: Feed) -> None:
+async def _until_loaded(settings: Settings, feed: Feed, problem_feed: ProblemFeed) -> None:
     """Create the topics, migrate ClickHouse and load the open set, retrying while Kafka
     or ClickHouse is unavailable (the server listens only once this is done)."""
     loop = asyncio.get_running_loop()
@@ -71,11 +75,13 @@ async def _until_loaded(settings: Settings, feed: Feed) -> None:
             await loop.run_in_executor(
                 None, lambda: migrate(ch.execute, settings.clickhouse.database))
             await feed.load()
+            await problem_feed.load()
             return
         except (ClickHouseError, KafkaError, kafka_errors.KafkaError, OSError) as exc:
             log.warning("start-up waits for Kafka and ClickHouse (retry in %.1f s): %s",
                         delay, exc)
             await feed.stop()
+            await problem_feed.stop()
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)
 
@@ -90,21 +96,28 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
     reader = Reader(settings.clickhouse)
     app = web.Application(middlewares=[security_headers, auth.middleware])
     api = Api(open_set, reader, settings.topic("warning-actions"), settings.tz)
+    problems = ProblemSet()
+    problem_api = ProblemApi(problems, reader, settings.topic("problems"),
+                             settings.topic("problem-actions"))
 
     async def lifecycle(app: web.Application):
         feed = Feed(settings, web_settings.snapshot_group or f"{settings.app_id}-sink", reader,
                     open_set)
-        await _until_loaded(settings, feed)
+        problem_feed = ProblemFeed(settings, problems)
+        await _until_loaded(settings, feed, problem_feed)
         producer = AIOKafkaProducer(**connection(settings), acks="all",
                                     enable_idempotence=True)
         await producer.start()
-        api.producer = producer
-        follower = asyncio.create_task(feed.follow())
+        api.producer = problem_api.producer = producer
+        followers = [asyncio.create_task(feed.follow()),
+                     asyncio.create_task(problem_feed.follow())]
         yield
-        follower.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await follower
+        for follower in followers:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
         await feed.stop()
+        await problem_feed.stop()
         await producer.stop()
         reader.close()
 
@@ -128,6 +141,7 @@ def build_app(settings: Settings, web_settings: WebSettings) -> web.Application:
         web.get("/api/me", me),
         web.get("/api/stream", lambda request: stream(request, open_set)),
         *api.routes(),
+        *problem_api.routes(),
         *[web.get(path, _page(name)) for path, name in PAGES.items()],
         web.static("/static", STATIC),
     ])

@@ -2,7 +2,7 @@
 
     [[users]]
     id = "u3301-duty"             # an id, never a person's name
-    role = "unit"                 # unit | supervisor | screen
+    role = "unit"                 # unit | supervisor | inspector | screen
     units = ["U3301"]             # unit role only: the units this user sees and acts on
     password_hash = "$argon2id$v=19$..."   # `casewatch web --hash-password`
 """
@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-Role = Literal["unit", "supervisor", "screen"]
+Role = Literal["unit", "supervisor", "inspector", "screen"]
 _hasher = PasswordHasher()
 
 

@@ -1,0 +1,98 @@
+// One problem explained: source, type and its basis, who found it, and the loop.
+"use strict";
+
+const pid = decodeURIComponent(location.pathname.split("/").pop());
+let data = null;
+
+function section(titleKey, ...content) {
+  return el("section", { class: "card", id: "sec-" + titleKey },
+    el("h2", { "data-i18n": titleKey }, t(titleKey)), ...content);
+}
+
+function table(headKeys, rows) {
+  return el("table", { class: "grid small" },
+    el("thead", {}, el("tr", {}, ...headKeys.map((k) => el("th", {}, t(k))))),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
+}
+
+function roleLabel(role) { return t(role === "unit" ? "unit_role" : role); }
+
+function render() {
+  const p = data.problem, type = data.type || { basis: [] };
+  const zh = CW.lang === "zh";
+  const actions = data.actions.map((a) => [fmtTime(a.acted_at),
+    el("span", { class: "act " + a.action }, t("act." + a.action)), a.actor_id,
+    roleLabel(a.actor_role), a.note || "—"]);
+  const panel = el("section", { class: "card", id: "loop" },
+    el("h2", {}, `${t("stage")}: `,
+      el("span", { id: "stage", class: `stage ${p.stage}` }, t("stage." + p.stage))),
+    data.can.length ? el("div", { class: "actform" },
+      el("textarea", { id: "note", rows: 3, placeholder: t("note") }),
+      el("div", {}, ...data.can.map((a) => el("button", {
+        class: "act " + a, id: "do-" + a, onclick: () => act(a),
+      }, t("act." + a)))),
+      el("div", { id: "acterr", class: "err" })) : null);
+  document.getElementById("explain").replaceChildren(
+    el("a", { href: "/problems", class: "back" }, t("problems")),
+    el("header", { class: "card head" },
+      el("span", { class: "src " + p.source }, t("src." + p.source)),
+      el("h1", {}, zh ? p.title_zh : p.title_en),
+      el("p", { class: "msg", id: "description" }, p.description),
+      el("dl", {},
+        el("dt", {}, t("case")), el("dd", {}, p.case || "—"),
+        el("dt", {}, t("person")), el("dd", {}, p.person || "—"),
+        el("dt", {}, t("unit")), el("dd", {}, p.unit),
+        el("dt", {}, t("found_by")), el("dd", { id: "finder" }, `${p.found_by} · ${roleLabel(p.found_by_role)}`),
+        el("dt", {}, t("found_at")), el("dd", {}, fmtTime(p.found_at)),
+        el("dt", {}, t("points")), el("dd", {}, type.points ?? "—"))),
+    el("div", { class: "cols" },
+      el("div", {},
+        section("basis", ...(type.basis.length ? type.basis.map((b) => el("blockquote", {},
+          el("strong", {}, b.ref), " ", b.text_zh)) : [el("p", {}, t("none"))])),
+        section("attachments", p.attachments.length
+          ? el("ul", {}, ...p.attachments.map((a) => el("li", {}, a))) : el("p", {}, t("none"))),
+        p.evidence.length ? section("evidence_ids", el("p", {}, p.evidence.join("、"))) : null),
+      el("div", {},
+        panel,
+        section("actions", actions.length
+          ? table(["at", "action", "actor", "role", "note"], actions)
+          : el("p", { id: "no-actions" }, t("no_actions"))))),
+  );
+}
+
+async function load() {
+  try {
+    data = await api("/api/problems/" + encodeURIComponent(pid));
+  } catch (e) {
+    document.getElementById("explain").replaceChildren(el("p", { class: "err" }, e.message));
+    return;
+  }
+  render();
+  document.body.dataset.loaded = "1";
+}
+
+async function act(action) {
+  const note = document.getElementById("note").value.trim();
+  if ((action === "rectify" || action === "return") && !note) {
+    document.getElementById("acterr").textContent = t("note_required");
+    return;
+  }
+  try {
+    await api(`/api/problems/${encodeURIComponent(pid)}/actions`, {
+      method: "POST", body: JSON.stringify({ action, note }),
+    });
+  } catch (e) {
+    document.getElementById("acterr").textContent = e.message;
+    return;
+  }
+  await load();
+}
+
+async function main() {
+  await boot();
+  header("problems", render);
+  document.getElementById("conn").remove();
+  await load();
+}
+
+main();
