@@ -36,6 +36,7 @@ from tests.support.quality_seed import (
 
 REPO = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+IMAGES = REPO / "docs" / "images"  # the README's pictures of the paper and the bulletin
 PREFIX = f"rp{uuid.uuid4().hex[:8]}."  # this module's month-closures topic
 
 
@@ -143,16 +144,17 @@ def test_white_paper_figures_equal_the_known_answers(whole):
     assert "<svg" in html.read_text(encoding="utf-8")
 
 
-def test_first_page_renders_as_an_image(whole, tmp_path):
-    _, out = whole
+def first_page(pdf: Path, image: Path) -> bytes:
+    """Page 1 of `pdf` as a PNG at 90 dpi (A4: 745 x 1053) written to `image`."""
     tool = shutil.which("pdftoppm") or pytest.fail("pdftoppm missing: run deploy/os-deps")
-    subprocess.run(
-        [tool, "-png", "-r", "50", "-f", "1", "-l", "1", str(out / "white-paper-2026-11.pdf"),
-         str(tmp_path / "page")],
-        check=True,
-    )
-    (png,) = tmp_path.glob("page*.png")
-    data = png.read_bytes()
+    subprocess.run([tool, "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(image.with_suffix(""))], check=True)
+    return image.read_bytes()
+
+
+def test_first_page_renders_as_an_image(whole):
+    _, out = whole
+    data = first_page(out / "white-paper-2026-11.pdf", IMAGES / "white-paper-page1.png")
     assert data.startswith(PNG_MAGIC) and len(data) > 20_000  # text, tables, charts
 
 
@@ -264,8 +266,10 @@ def test_the_daily_bulletin_as_pdf_and_sent_to_the_outbox(database, tmp_path):
     assert "U3301、U3303" in text
     assert sorted(p.name for p in outbox.iterdir()) == ["bulletin-2026-11-26.html",
                                                        "bulletin-2026-11-26.pdf"]
-    assert subprocess.run([shutil.which("pdfinfo") or "pdfinfo", str(pdf)], capture_output=True,
-                          text=True).stdout.count("Pages:") == 1
+    info = subprocess.run([shutil.which("pdfinfo") or "pdfinfo", str(pdf)], capture_output=True,
+                          text=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info  # one page
+    assert first_page(pdf, IMAGES / "bulletin.png").startswith(PNG_MAGIC)
 
 
 def test_a_closed_month_stays_as_it_was_and_lists_the_revisions(stack, tmp_path):

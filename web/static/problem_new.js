@@ -49,8 +49,8 @@ async function lookup() {
   try {
     const c = await api("/api/cases/" + encodeURIComponent(id));
     box.className = "note ok";
-    box.textContent = `${t("case_found")} ${c.units.join("、")} · ${c.events} · ` +
-      `${fmtTime(c.first)} – ${fmtTime(c.last)}`;
+    box.textContent = `${t("case_found")} ${c.units.join("、")} · ${c.events} ${t("events_n")}` +
+      ` · ${fmtTime(c.first)} – ${fmtTime(c.last)}`;
     person.append(...c.persons.map((p) => el("option", { value: p }, p)));
     const unit = document.getElementById("f-unit");
     if (!unit.value && c.units.length === 1) unit.value = c.units[0];
