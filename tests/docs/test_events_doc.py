@@ -9,6 +9,8 @@ import pytest
 
 from schemas.event import Envelope
 from schemas.event_types import EVENT_TYPES
+from schemas.problem import Problem
+from streams.topics import TOPICS
 from streams.dead_letter import dead_letter
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text(encoding="utf-8")
@@ -57,3 +59,16 @@ def test_dead_letter_fields_are_documented():
     for row in table_after("## Invalid input and the dead-letter topic"):
         documented |= set(re.findall(r"`(\w+)`", row[0]))
     assert documented == set(record)
+
+
+def test_problem_fields_are_documented_with_their_requiredness():
+    rows = table_after("## Problems (`casewatch.problems`)")
+    documented = {row[0].strip("`"): row[2] for row in rows}
+    assert set(documented) == set(Problem.model_fields)
+    for name, field in Problem.model_fields.items():
+        assert documented[name] == ("yes" if field.is_required() else "no"), name
+
+
+def test_every_topic_is_documented():
+    named = {re.sub(r"^`casewatch\.|`$", "", row[0]) for row in table_after("## Topics")}
+    assert set(TOPICS) <= named
