@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.problem import ProblemSource
 from schemas.timefmt import CstDatetime
-from schemas.warning_action import NOTE_REQUIRED, Action, ActorRole
+from schemas.warning_action import Action, ActorRole, check_note
 
 
 class ProblemAction(BaseModel):
@@ -35,6 +35,5 @@ class ProblemAction(BaseModel):
 
     @model_validator(mode="after")
     def _note_when_required(self) -> "ProblemAction":
-        if self.action in NOTE_REQUIRED and not self.note.strip():
-            raise ValueError(f"a {self.action} action needs a note")
+        check_note(self.action, self.note)
         return self

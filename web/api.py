@@ -24,8 +24,8 @@ SCREEN_CACHE_SECONDS = 5.0
 PAGE_MAX = 500
 
 
-def _error(cls, message: str):
-    return cls(text=json.dumps({"error": message}, ensure_ascii=False),
+def _error(cls, message: str, **extra):
+    return cls(text=json.dumps({"error": message, **extra}, ensure_ascii=False),
                content_type="application/json")
 
 

@@ -27,6 +27,7 @@ from schemas.problem import ENTERED_SOURCES, SOURCE_ZH, FinderRole, ProblemSourc
 from schemas.problem_action import ProblemAction
 from schemas.timefmt import format_cst
 from schemas.warning_action import Action, ActorRole
+from web.api import _dumps, _error
 from web.feed import iso
 from web.loop import NotAllowed, available, check
 from web.problem_set import VERIFIED, ProblemSet
@@ -40,15 +41,6 @@ ENTERING_ROLES = {"inspector": FinderRole.inspector, "supervisor": FinderRole.su
 EXPORT_COLUMNS = ("problem_id", "source", "unit_id", "case_id", "person_id", "problem_type",
                   "title_zh", "found_by", "found_by_role", "found_at", "stage", "last_action",
                   "last_acted_at", "description")
-
-
-def _error(cls, message: str, **extra):
-    return cls(text=json.dumps({"error": message, **extra}, ensure_ascii=False),
-               content_type="application/json")
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def case_events(db: str) -> str:

@@ -10,8 +10,8 @@ import pytest
 from schemas.event import Envelope
 from schemas.event_types import EVENT_TYPES
 from schemas.problem import Problem
-from streams.topics import TOPICS
 from streams.dead_letter import dead_letter
+from streams.topics import TOPICS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text(encoding="utf-8")
 

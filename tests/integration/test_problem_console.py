@@ -6,102 +6,47 @@ malformed entries are refused with reasons; scope and roles hold; the actions re
 ClickHouse; the export lists them. Writes the README's screenshots of the form."""
 
 import json
-import os
 import secrets
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
-from clickhouse_driver import Client
-from kafka import KafkaProducer
 from playwright.sync_api import expect, sync_playwright
 
-from streams.settings import Settings
-from streams.topics import ensure_topics
-from tests.support.kafka_topics import delete_topics_with_prefix, read_topic
 from tests.support.ports import free_port
 from tests.support.problem_records import raw
 from tests.support.sheets import write_xlsx
+from tests.support.stack_rig import REPO, StackRig
 from tests.support.web_process import WebProcess
 from tests.support.worker_process import WorkerProcess
 
 CST = timezone(timedelta(hours=8))
-REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PASSWORDS = {"sup01": "demo-sup01", "u3301": "demo-u3301", "u3302": "demo-u3302",
              "insp01": "demo-insp01", "screen01": "demo-screen01"}
 
 
-class Rig:
-    def __init__(self, stack, tmp: Path):
-        tag = uuid.uuid4().hex[:8]
-        self.env = {
-            "CASEWATCH_TOPIC_PREFIX": f"pc{tag}.",
-            "CASEWATCH_APP_ID": f"pc{tag}",
-            "CASEWATCH_STATE_DIR": str(tmp / "state"),
-            "CASEWATCH_CLICKHOUSE_DATABASE": f"pc_{tag}",
-            "CASEWATCH_METRICS_PORT": str(free_port()),
-            "CASEWATCH_SINK_FLUSH_SECONDS": "0.3",
-            "CASEWATCH_WEB_PORT": str(free_port()),
-            "CASEWATCH_WEB_SECRET": secrets.token_urlsafe(32),
-            "CASEWATCH_WEB_USERS_FILE": str(REPO / "deploy" / "web-users.toml"),
-        }
-        self.stack = stack
-        self.settings = Settings.from_env(self.env)
-        ensure_topics(self.settings)
-        self.db = self.settings.clickhouse.database
-        self.worker = WorkerProcess(self.env, tmp / "worker.log")
-        self.web = WebProcess(self.env, tmp / "web.log")
-        self.url = self.web.base_url
-        self.producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
-
-    def send(self, topic: str, key: str, value: bytes) -> None:
-        self.producer.send(self.settings.topic(topic), key=key.encode(), value=value)
-        self.producer.flush()
-
-    def query(self, sql: str) -> list[tuple]:
-        return Client(self.stack.clickhouse_host, port=self.stack.clickhouse_port).execute(
-            sql.format(db=self.db))
-
-    def wait_rows(self, sql: str, expected, timeout: float = 60.0):
-        deadline, got = time.monotonic() + timeout, None
-        while time.monotonic() < deadline:
-            try:
-                got = self.query(sql)
-            except Exception:  # noqa: BLE001  not migrated yet
-                got = None
-            if got == expected:
-                return
-            time.sleep(0.3)
-        raise AssertionError(f"{sql}: expected {expected}, last saw {got}")
-
-    def close(self):
-        self.web.stop()
-        self.worker.stop()
-        self.producer.close()
-        try:
-            Client(self.stack.clickhouse_host, port=self.stack.clickhouse_port).execute(
-                f"DROP DATABASE IF EXISTS {self.db}")
-        finally:
-            delete_topics_with_prefix(self.stack.bootstrap, self.env["CASEWATCH_TOPIC_PREFIX"],
-                                      self.env["CASEWATCH_APP_ID"])
-
-
 @pytest.fixture(scope="module")
 def rig(stack, tmp_path_factory):
-    r = Rig(stack, tmp_path_factory.mktemp("problems-web"))
+    """A worker (its sink runs the problems intake) and the web console."""
+    tmp = tmp_path_factory.mktemp("problems-web")
+    r = StackRig(stack, tmp, CASEWATCH_METRICS_PORT=str(free_port()),
+                 CASEWATCH_WEB_PORT=str(free_port()),
+                 CASEWATCH_WEB_SECRET=secrets.token_urlsafe(32),
+                 CASEWATCH_WEB_USERS_FILE=str(REPO / "deploy" / "web-users.toml"))
+    worker, r.web = WorkerProcess(r.env, tmp / "worker.log"), WebProcess(r.env, tmp / "web.log")
+    r.url = r.web.base_url
+    r.stoppable += [worker, r.web]
     try:
-        r.worker.start()
+        worker.start()
         detained = {"event_id": "PC-C1-1", "schema_version": 1, "event_type": "detained",
                     "occurred_at": (datetime.now(CST) - timedelta(hours=3)).isoformat(),
                     "case_id": "PC-C1", "case_kind": "criminal", "person_id": "P77",
                     "unit_id": "U3301"}
-        r.send("case-events", "PC-C1", json.dumps(detained).encode())
+        r.send("case-events", json.dumps(detained).encode(), b"PC-C1")
         r.wait_rows("SELECT count() FROM {db}.events FINAL WHERE case_id = 'PC-C1'", [(1,)])
         r.web.start()
         yield r
@@ -164,11 +109,17 @@ def round_the_loop(browser, rig, pid: str, *, return_first: bool = False) -> Non
     supervisor.close()
 
 
-def test_an_inspector_records_a_problem_in_the_form_and_it_goes_round_the_loop(rig, browser):
+def form(browser, rig):
+    """The inspector's context and the form page, loaded."""
     inspector = login(browser, rig, "insp01")
     page = inspector.new_page()
     page.goto("/problems/new")
     expect(page.locator("body[data-loaded]")).to_be_attached(timeout=20_000)
+    return inspector, page
+
+
+def test_an_inspector_records_a_problem_in_the_form_and_it_goes_round_the_loop(rig, browser):
+    inspector, page = form(browser, rig)
     page.select_option("#f-source", "case_review")
     page.fill("#f-case", "PC-C1")
     page.click("#f-lookup")
@@ -197,18 +148,15 @@ def test_an_inspector_records_a_problem_in_the_form_and_it_goes_round_the_loop(r
     expect(page.locator("#sec-actions tbody tr")).to_have_count(5)
     page.screenshot(path=str(SHOTS / "problem.png"), full_page=True)
     rig.wait_rows(f"SELECT action, actor_id, actor_role FROM {{db}}.problem_actions FINAL "
-                  f"WHERE problem_id = '{pid}' ORDER BY acted_at, action",
+                  f"WHERE problem_id = '{pid}' ORDER BY action",  # acted_at: whole seconds
                   [("acknowledge", "u3301", "unit"), ("rectify", "u3301", "unit"),
-                   ("return", "sup01", "supervisor"), ("rectify", "u3301", "unit"),
+                   ("rectify", "u3301", "unit"), ("return", "sup01", "supervisor"),
                    ("verify", "sup01", "supervisor")])
     inspector.close()
 
 
 def test_the_form_refuses_a_bad_entry_with_its_reasons(rig, browser):
-    inspector = login(browser, rig, "insp01")
-    page = inspector.new_page()
-    page.goto("/problems/new")
-    expect(page.locator("body[data-loaded]")).to_be_attached(timeout=20_000)
+    inspector, page = form(browser, rig)
     page.fill("#f-unit", "U3301")
     page.click("#f-submit")  # no type, no description
     expect(page.locator("#f-errors li").first).to_be_visible()
@@ -226,12 +174,11 @@ def test_the_form_refuses_a_bad_entry_with_its_reasons(rig, browser):
 
 
 def test_a_problem_from_another_system_on_the_topic_goes_round_the_loop(rig, browser):
-    rig.send("problems", "CR-PC-1", raw(problem_id="CR-PC-1", case_id="PC-C1", person_id=...,
-                                          found_at=datetime.now(CST).isoformat()))
-    rig.send("problems", "CR-PC-2", raw(problem_id="CR-PC-2", problem_type="nope"))  # refused
+    rig.send("problems", raw(problem_id="CR-PC-1", case_id="PC-C1", person_id=...,
+                             found_at=datetime.now(CST).isoformat()), b"CR-PC-1")
+    rig.send("problems", raw(problem_id="CR-PC-2", problem_type="nope"), b"CR-PC-2")  # refused
     round_the_loop(browser, rig, "CR-PC-1")
-    letters = [json.loads(m.value)
-               for m in read_topic(rig.stack.bootstrap, rig.settings.topic("problems.dlq"))]
+    letters = [json.loads(m.value) for m in rig.read("problems.dlq")]
     assert [d["key"] for d in letters] == ["CR-PC-2"]
     assert "unknown problem type 'nope'" in letters[0]["reasons"][0]
 
@@ -242,7 +189,7 @@ def test_a_spreadsheet_row_goes_round_the_loop(rig, browser, tmp_path):
         [1, "网上巡查", "U3301", "PC-C1", "涉案财物由办案人员自行保管", "扣押手机存放于办公室",
          "insp02", now, "", ""]])
     done = subprocess.run([sys.executable, "-m", "cli.main", "problems", "import", str(sheet)],
-                          cwd=REPO, env={**os.environ, **rig.env},
+                          cwd=REPO, env=rig.env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     viewer = login(browser, rig, "sup01")

@@ -15,19 +15,19 @@ import pytest
 
 from tests.support.problem_records import raw
 from tests.support.sheets import BAD_ROWS, ROWS, write_xlsx
-from tests.support.sink_rig import REPO, SinkRig
+from tests.support.stack_rig import REPO, StackRig
 
 
 @pytest.fixture(scope="module")
 def rig(stack, tmp_path_factory):
-    rig = SinkRig(stack, tmp_path_factory.mktemp("intake"))
+    rig = StackRig(stack, tmp_path_factory.mktemp("intake"))
     try:
         yield rig
     finally:
         rig.close()
 
 
-def problems_cli(rig: SinkRig, *args: str) -> subprocess.CompletedProcess:
+def problems_cli(rig: StackRig, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cli.main", "problems", *args], cwd=REPO,
                           env=rig.env, capture_output=True, text=True, timeout=120)
 
@@ -53,8 +53,8 @@ def test_topic_entry_records_valid_problems_and_dead_letters_the_rest(rig):
     rig.send("problems", raw(problem_id="CR-4"), b"not-its-id")
     rig.send("case-rows", visit_rows("vr1", "unsatisfied"), b"CV1")
     rig.send("case-rows", visit_rows("vr2", "satisfied"), b"CV1")
-    if rig.proc is None:
-        rig.start()
+    if rig.sink is None:
+        rig.start_sink()
 
     rig.wait_for(lambda: len(rig.read("problems.dlq")) == 4, what="four dead letters")
     letters = {json.loads(m.value)["key"]: json.loads(m.value) for m in rig.read("problems.dlq")}
@@ -90,15 +90,15 @@ def test_a_spreadsheet_publishes_its_valid_rows_and_reports_the_rest(rig, tmp_pa
     dry = problems_cli(rig, "import", str(sheet), "--dry-run")
     assert dry.returncode == 3 and "3 rows valid, 3 invalid rows not sent" in dry.stderr
     before = len(rig.read("problems"))
-    assert before == 0 or rig.proc is not None  # the dry run sent nothing
+    assert before == 0 or rig.sink is not None  # the dry run sent nothing
     done = problems_cli(rig, "import", str(sheet))
     assert done.returncode == 3, done.stderr
     assert "第 5 行 / row 5" in done.stderr and "3 rows published" in done.stderr
     assert len(rig.read("problems")) == before + 3
     again = problems_cli(rig, "import", str(sheet))  # the same sheet twice: same problems
     assert again.returncode == 3
-    if rig.proc is None:
-        rig.start()
+    if rig.sink is None:
+        rig.start_sink()
     rig.wait_for(lambda: sorted(r[0] for r in rig.query(
         "SELECT source FROM {db}.problems FINAL WHERE found_by_role = 'inspector' "
         "AND problem_id LIKE 'imp-%'")) == ["case_review", "cross_check", "patrol"],

@@ -151,6 +151,18 @@ function fmtLeft(iso, now) {
   return late ? `${t("overdue_by")} ${text}` : `${t("remaining")} ${text}`;
 }
 
+// A titled card of an explanation page, and a small table with translated headers.
+function section(titleKey, ...content) {
+  return el("section", { class: "card", id: "sec-" + titleKey },
+    el("h2", { "data-i18n": titleKey }, t(titleKey)), ...content);
+}
+
+function table(headKeys, rows) {
+  return el("table", { class: "grid small" },
+    el("thead", {}, el("tr", {}, ...headKeys.map((k) => el("th", {}, t(k))))),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
+}
+
 function ruleTitle(ruleId) {
   const r = CW.info && CW.info.rules[ruleId];
   if (!r) return ruleId;

@@ -4,17 +4,6 @@
 const pid = decodeURIComponent(location.pathname.split("/").pop());
 let data = null;
 
-function section(titleKey, ...content) {
-  return el("section", { class: "card", id: "sec-" + titleKey },
-    el("h2", { "data-i18n": titleKey }, t(titleKey)), ...content);
-}
-
-function table(headKeys, rows) {
-  return el("table", { class: "grid small" },
-    el("thead", {}, el("tr", {}, ...headKeys.map((k) => el("th", {}, t(k))))),
-    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
-}
-
 function roleLabel(role) { return t(role === "unit" ? "unit_role" : role); }
 
 function render() {

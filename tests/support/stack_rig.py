@@ -1,5 +1,6 @@
-"""`casewatch sink` (with its problems intake) as a child process on the shared stack, with
-a topic prefix, app id and ClickHouse database of its own; removed on close."""
+"""A casewatch deployment of its own on the shared stack, for the problems tests: a topic
+prefix, app id and ClickHouse database of its own, the processes it starts (`casewatch
+sink` with its problems intake, or a worker and a web server), removed on close."""
 
 import os
 import signal
@@ -20,7 +21,7 @@ from tests.support.ports import free_port
 REPO = Path(__file__).resolve().parents[2]
 
 
-class SinkRig:
+class StackRig:
     def __init__(self, stack, log_dir: Path, **env: str):
         tag = uuid.uuid4().hex[:8]
         self.stack = stack
@@ -30,6 +31,7 @@ class SinkRig:
             "CASEWATCH_TOPIC_PREFIX": f"pb{tag}.",
             "CASEWATCH_APP_ID": f"pb{tag}",
             "CASEWATCH_CLICKHOUSE_DATABASE": f"pb_{tag}",
+            "CASEWATCH_STATE_DIR": str(log_dir / "state"),
             "CASEWATCH_SINK_FLUSH_SECONDS": "0.3",
             **env,
         }
@@ -38,14 +40,16 @@ class SinkRig:
         self.db = self.settings.clickhouse.database
         self.log_dir = log_dir
         self.producer = KafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
-        self.proc: subprocess.Popen | None = None
+        self.sink: subprocess.Popen | None = None
+        self.stoppable: list = []  # WorkerProcess, WebProcess: stopped on close, last first
 
     def topic(self, name: str) -> str:
         return self.settings.topic(name)
 
-    def start(self) -> None:
+    def start_sink(self) -> None:
+        """`casewatch sink` alone (no worker), with its problems intake."""
         log = (self.log_dir / "sink.log").open("ab")
-        self.proc = subprocess.Popen(
+        self.sink = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "sink"], cwd=REPO, stdout=log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             env={**self.env, "CASEWATCH_SINK_METRICS_PORT": str(free_port())})
@@ -77,13 +81,27 @@ class SinkRig:
             time.sleep(0.3)
         raise AssertionError(f"{what} not reached within {timeout} s; last: {last!r}")
 
+    def wait_rows(self, sql: str, expected, timeout: float = 60.0) -> None:
+        seen = []
+
+        def check() -> bool:
+            seen[:] = [self.query(sql)]
+            return seen[0] == expected
+
+        try:
+            self.wait_for(check, timeout, f"{sql} = {expected}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; last rows: {seen}") from None
+
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+        for process in reversed(self.stoppable):
+            process.stop()
+        if self.sink is not None and self.sink.poll() is None:
+            os.killpg(self.sink.pid, signal.SIGTERM)
             try:
-                self.proc.wait(30)
+                self.sink.wait(30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.sink.pid, signal.SIGKILL)
         self.producer.close()
         try:
             Client(self.stack.clickhouse_host, port=self.stack.clickhouse_port).execute(
