@@ -13,8 +13,9 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
+from tests.support.browser import chromium, logged_in
 from tests.support.ports import free_port
 from tests.support.problem_records import raw
 from tests.support.sheets import write_xlsx
@@ -24,7 +25,6 @@ from tests.support.worker_process import WorkerProcess
 
 CST = timezone(timedelta(hours=8))
 SHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 PASSWORDS = {"sup01": "demo-sup01", "u3301": "demo-u3301", "u3302": "demo-u3302",
              "insp01": "demo-insp01", "screen01": "demo-screen01"}
 
@@ -56,18 +56,12 @@ def rig(stack, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def login(browser, rig, user: str):
-    context = browser.new_context(base_url=rig.url, viewport={"width": 1440, "height": 900},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    resp = context.request.post("/login", data={"user": user, "password": PASSWORDS[user]})
-    assert resp.status == 200, resp.text()
-    return context
+    return logged_in(browser, rig.url, user, PASSWORDS[user])
 
 
 def csrf(context) -> dict:

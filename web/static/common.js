@@ -163,6 +163,22 @@ function table(headKeys, rows) {
     el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
 }
 
+// Take a loop action from an explanation page's form (#note, #acterr), then `reload()`.
+async function takeAction(path, action, reload) {
+  const note = document.getElementById("note").value.trim();
+  if ((action === "rectify" || action === "return") && !note) {
+    document.getElementById("acterr").textContent = t("note_required");
+    return;
+  }
+  try {
+    await api(path, { method: "POST", body: JSON.stringify({ action, note }) });
+  } catch (e) {
+    document.getElementById("acterr").textContent = e.message;
+    return;
+  }
+  await reload();
+}
+
 function ruleTitle(ruleId) {
   const r = CW.info && CW.info.rules[ruleId];
   if (!r) return ruleId;

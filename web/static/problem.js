@@ -60,21 +60,8 @@ async function load() {
   document.body.dataset.loaded = "1";
 }
 
-async function act(action) {
-  const note = document.getElementById("note").value.trim();
-  if ((action === "rectify" || action === "return") && !note) {
-    document.getElementById("acterr").textContent = t("note_required");
-    return;
-  }
-  try {
-    await api(`/api/problems/${encodeURIComponent(pid)}/actions`, {
-      method: "POST", body: JSON.stringify({ action, note }),
-    });
-  } catch (e) {
-    document.getElementById("acterr").textContent = e.message;
-    return;
-  }
-  await load();
+function act(action) {
+  return takeAction(`/api/problems/${encodeURIComponent(pid)}/actions`, action, load);
 }
 
 async function main() {

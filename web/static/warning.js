@@ -67,21 +67,8 @@ async function load() {
   render();
 }
 
-async function act(action) {
-  const note = document.getElementById("note").value.trim();
-  if ((action === "rectify" || action === "return") && !note) {
-    document.getElementById("acterr").textContent = t("note_required");
-    return;
-  }
-  try {
-    await api(`/api/warnings/${encodeURIComponent(wid)}/actions`, {
-      method: "POST", body: JSON.stringify({ action, note }),
-    });
-  } catch (e) {
-    document.getElementById("acterr").textContent = e.message;
-    return;
-  }
-  await load();
+function act(action) {
+  return takeAction(`/api/warnings/${encodeURIComponent(wid)}/actions`, action, load);
 }
 
 // Reload the explanation when this warning changes (a new level, an action elsewhere).
