@@ -163,6 +163,28 @@ function table(headKeys, rows) {
     el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
 }
 
+function roleLabel(role) { return t(role === "unit" ? "unit_role" : role); }
+
+// The loop of an explanation page: the stage, and the actions the user may take now.
+function loopPanel(stage, can, act) {
+  return el("section", { class: "card", id: "loop" },
+    el("h2", {}, `${t("stage")}: `,
+      el("span", { id: "stage", class: `stage ${stage}` }, t("stage." + stage))),
+    can.length ? el("div", { class: "actform" },
+      el("textarea", { id: "note", rows: 3, placeholder: t("note") }),
+      el("div", {}, ...can.map((a) => el("button", {
+        class: "act " + a, id: "do-" + a, onclick: () => act(a),
+      }, t("act." + a)))),
+      el("div", { id: "acterr", class: "err" })) : null);
+}
+
+// The rows of the actions taken (the audit of a warning or a problem).
+function actionRows(actions) {
+  return actions.map((a) => [fmtTime(a.acted_at),
+    el("span", { class: "act " + a.action }, t("act." + a.action)), a.actor_id,
+    roleLabel(a.actor_role), a.note || "—"]);
+}
+
 // Take a loop action from an explanation page's form (#note, #acterr), then `reload()`.
 async function takeAction(path, action, reload) {
   const note = document.getElementById("note").value.trim();

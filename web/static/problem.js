@@ -4,23 +4,11 @@
 const pid = decodeURIComponent(location.pathname.split("/").pop());
 let data = null;
 
-function roleLabel(role) { return t(role === "unit" ? "unit_role" : role); }
-
 function render() {
   const p = data.problem, type = data.type || { basis: [] };
   const zh = CW.lang === "zh";
-  const actions = data.actions.map((a) => [fmtTime(a.acted_at),
-    el("span", { class: "act " + a.action }, t("act." + a.action)), a.actor_id,
-    roleLabel(a.actor_role), a.note || "—"]);
-  const panel = el("section", { class: "card", id: "loop" },
-    el("h2", {}, `${t("stage")}: `,
-      el("span", { id: "stage", class: `stage ${p.stage}` }, t("stage." + p.stage))),
-    data.can.length ? el("div", { class: "actform" },
-      el("textarea", { id: "note", rows: 3, placeholder: t("note") }),
-      el("div", {}, ...data.can.map((a) => el("button", {
-        class: "act " + a, id: "do-" + a, onclick: () => act(a),
-      }, t("act." + a)))),
-      el("div", { id: "acterr", class: "err" })) : null);
+  const actions = actionRows(data.actions);
+  const panel = loopPanel(p.stage, data.can, act);
   document.getElementById("explain").replaceChildren(
     el("a", { href: "/problems", class: "back" }, t("problems")),
     el("header", { class: "card head" },
