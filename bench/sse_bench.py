@@ -124,7 +124,7 @@ class Bench:
     async def baseline_consumer(self, started: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=self.settings.kafka_bootstrap,
                                     group_id=None, auto_offset_reset="latest",
-                                    fetch_max_wait_ms=50)
+                                    isolation_level="read_committed", fetch_max_wait_ms=50)
         await consumer.start()
         try:
             await consumer.seek_to_end()

@@ -1,20 +1,25 @@
 """Records of the sink's input topics as ClickHouse rows: one decoder per topic.
 
-A decoder takes a record's value and offset and returns its rows `[(table, row tuple), ...]`, or
-raises if the record cannot be read (the sink dead-letters it). `DECODERS` maps a topic's
-name without the prefix to its decoder; the sink reads exactly these topics.
+A decoder takes a record's value and offset and returns its rows `[(table, row tuple), ...]`
+and, for a row that cannot be written, a `Rejected` in its place (sinks/base.py: the sink
+dead-letters that row alone and writes the others). It raises if the record itself cannot
+be read (the sink dead-letters the record). `DECODERS` maps a topic's name without the
+prefix to its decoder; the sink reads exactly these topics.
 """
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from schemas.case_rows import CaseRow, CaseRows, EventRow, MeasureStateRow
+from pydantic import BaseModel, JsonValue, TypeAdapter
+
+from schemas.case_rows import CaseRow, EventRow, MeasureStateRow
 from schemas.event import parse_event
 from schemas.problem import Problem
 from schemas.problem_action import ProblemAction
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
-from sinks.base import Row
+from sinks.base import Rejected, Row
 from sinks.clickhouse.rows import (
     EVENTS,
     MEASURE_STATE,
@@ -34,7 +39,7 @@ from sinks.clickhouse.rows import (
     warning_row,
 )
 
-Decoder = Callable[[bytes | None, int], list[Row]]
+Decoder = Callable[[bytes | None, int], list[Row | Rejected]]
 
 
 def warning_message(value: bytes | None, offset: int = 0) -> list[Row]:
@@ -47,9 +52,29 @@ def warning_message(value: bytes | None, offset: int = 0) -> list[Row]:
 VISIT_EVENTS = frozenset({"visit_made", "visit_result"})
 
 
-def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row]:
-    """One message of the case-rows topic (schemas/case_rows.py): the rows of one event."""
-    return [r for row in CaseRows.model_validate_json(value or b"").rows for r in case_row(row)]
+class _CaseRowsMessage(BaseModel):
+    """A case-rows message read only as far as its list: each row is checked on its own."""
+
+    rows: list[JsonValue]
+
+
+_CASE_ROW: TypeAdapter = TypeAdapter(CaseRow)
+
+
+def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row | Rejected]:
+    """One message of the case-rows topic (schemas/case_rows.py): the rows of one event or
+    batch, each written, or rejected alone when it does not validate or does not fit."""
+    raw_rows = _CaseRowsMessage.model_validate_json(value or b"").rows
+    out: list[Row | Rejected] = []
+    for number, raw in enumerate(raw_rows, start=1):
+        try:
+            out.extend(case_row(_CASE_ROW.validate_python(raw)))
+        except ValueError as exc:  # pydantic's ValidationError and InvalidEvent are ValueErrors
+            table = raw.get("table") if isinstance(raw, dict) else None
+            where = f"row {number} of {len(raw_rows)} ({table if isinstance(table, str) else '?'})"
+            out.append(Rejected(f"sink cannot write {where}: {exc}",
+                                json.dumps(raw, ensure_ascii=False).encode()))
+    return out
 
 
 def case_row(row: CaseRow) -> list[Row]:

@@ -145,7 +145,8 @@ class Feed(TopicFollower):
         self.open_set.clear()
         self.consumer = AIOKafkaConsumer(
             **kafka_clients.connection(self.settings), group_id=None,
-            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest")
+            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest",
+            isolation_level="read_committed")
         await self.consumer.start()
         parts = {t: await self._partitions(t) for t in (self.warnings_topic, self.actions_topic)}
         positions = await committed_offsets(self.settings, self.group,

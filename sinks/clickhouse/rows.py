@@ -14,6 +14,7 @@ from schemas.measure_state import MeasureState
 from schemas.obligation_state import ObligationState
 from schemas.problem import Problem
 from schemas.problem_action import ProblemAction
+from schemas.timefmt import format_cst
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 
@@ -172,17 +173,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DATETIME_RANGE = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC))
 
 
-def seconds(value: datetime) -> datetime:
-    """The same instant cut to whole seconds; a naive or out-of-range datetime is refused."""
+def seconds(value: datetime, column: str = "value") -> datetime:
+    """The same instant cut to whole seconds; a naive or out-of-range datetime is refused
+    (ValueError naming `column`)."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: every timestamp must carry an offset")
+        raise ValueError(f"{column}: naive datetime {value!r}: every timestamp must carry an "
+                         "offset")
     if not DATETIME_RANGE[0] <= value <= DATETIME_RANGE[1]:
-        raise ValueError(f"{value.isoformat()} is outside ClickHouse's DateTime range")
+        low, high = (format_cst(end) for end in DATETIME_RANGE)
+        raise ValueError(f"{column} {value.isoformat()} is outside ClickHouse's DateTime range "
+                         f"({low} to {high})")
     return value.replace(microsecond=0)
 
 
-def _seconds_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else seconds(value)
+def _seconds_or_none(value: datetime | None, column: str = "value") -> datetime | None:
+    return None if value is None else seconds(value, column)
 
 
 def event_row(
@@ -205,9 +210,9 @@ def event_row(
         str(event.case_kind),
         event.person_id or "",
         event.unit_id,
-        seconds(event.occurred_at),
-        _seconds_or_none(event.recorded_at),
-        seconds(received_at),
+        seconds(event.occurred_at, "occurred_at"),
+        _seconds_or_none(event.recorded_at, "recorded_at"),
+        seconds(received_at, "received_at"),
         partition,
         offset,
         body,
@@ -227,15 +232,15 @@ def warning_row(warning: Warning, *, emitted_at: datetime, kafka_offset: int = 0
         warning.case_id,
         warning.person_id or "",
         warning.unit_id,
-        _seconds_or_none(warning.due_at),
-        _seconds_or_none(warning.resolved_at),
-        seconds(warning.changed_at),
+        _seconds_or_none(warning.due_at, "due_at"),
+        _seconds_or_none(warning.resolved_at, "resolved_at"),
+        seconds(warning.changed_at, "changed_at"),
         list(warning.evidence),
         [b.ref for b in warning.basis],
         warning.message_zh,
         warning.message_en,
         int(warning.calendar_provisional),
-        seconds(emitted_at),
+        seconds(emitted_at, "emitted_at"),
         kafka_offset,
     )
 
@@ -248,9 +253,9 @@ def measure_row(state: MeasureState, version: int) -> tuple:
         state.measure,
         state.unit_id,
         int(state.active),
-        seconds(state.since),
-        _seconds_or_none(state.until),
-        _seconds_or_none(state.due_at),
+        seconds(state.since, "since"),
+        _seconds_or_none(state.until, "until"),
+        _seconds_or_none(state.due_at, "due_at"),
         list(state.evidence),
         version,
     )
@@ -269,7 +274,7 @@ def action_row(action: WarningAction) -> tuple:
         action.note,
         action.actor_id,
         str(action.actor_role),
-        seconds(action.acted_at),
+        seconds(action.acted_at, "acted_at"),
     )
 
 

@@ -61,6 +61,14 @@ def test_dead_letter_fields_are_documented():
     assert documented == set(record)
 
 
+def test_doc_types_are_documented_with_their_labels():
+    from schemas.document_types import DOCUMENT_TYPES
+
+    rows = table_after("names a dossier document")
+    assert [(r[0].strip("`"), r[1]) for r in rows] == [
+        (code, d.label_zh) for code, d in DOCUMENT_TYPES.items()]
+
+
 def test_problem_fields_are_documented_with_their_requiredness():
     rows = table_after("## Problems (`casewatch.problems`)")
     documented = {row[0].strip("`"): row[2] for row in rows}
