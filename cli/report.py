@@ -157,11 +157,25 @@ class _AlreadyClosed(ValueError):
     pass
 
 
+def _units():
+    """The unit registry (CASEWATCH_UNITS_FILE) for the units' names; without a readable
+    one the documents show ids, marked unregistered."""
+    from schemas.units import UnitRegistry, UnitsError, units_file
+
+    try:
+        return UnitRegistry.load(units_file())
+    except UnitsError as exc:
+        print(f"单位名录不可用，以编号显示 / unit registry unavailable, ids shown: {exc}",
+              file=sys.stderr)
+        return UnitRegistry()
+
+
 def _bulletin(ch, db: str, day: Day, now: datetime, unit: str | None, out: Path):
     from report.bulletin import build_bulletin
     from report.render import write_bulletin
 
-    return write_bulletin(build_bulletin(ch.execute, db, day, now=now, unit=unit), out)
+    return write_bulletin(build_bulletin(ch.execute, db, day, now=now, unit=unit), out,
+                          _units())
 
 
 def _paper(ch, db: str, month: Month, model, now: datetime, args):
@@ -180,7 +194,7 @@ def _paper(ch, db: str, month: Month, model, now: datetime, args):
                              f"month {month} was closed already")
     if closure is None and not args.close:
         return write_report(build_paper(ch.execute, db, month, model, now=now, unit=args.unit),
-                            model, args.out)
+                            model, args.out, _units())
     current = build_paper(ch.execute, db, month, model, now=now)  # whole: frozen or compared
     if closure is not None:
         frozen = closure.frozen_paper(now)
@@ -196,4 +210,4 @@ def _paper(ch, db: str, month: Month, model, now: datetime, args):
         paper = replace(current, closed_at=now)
     if args.unit is not None:
         paper = for_unit(ch.execute, db, paper, args.unit)
-    return write_report(paper, model, args.out)
+    return write_report(paper, model, args.out, _units())

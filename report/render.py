@@ -17,6 +17,7 @@ from report.paper import WhitePaper
 from rules.scoring import Rectification, ScoringModel
 from schemas.problem import SOURCE_ZH, ProblemSource
 from schemas.timefmt import CST
+from schemas.units import UnitRegistry
 
 RECTIFICATION_ZH = {
     Rectification.on_time: "按时整改",
@@ -81,7 +82,15 @@ def action(value: str | None) -> str:
     return "未处理" if not value else ACTION_ZH.get(value, value)
 
 
-def _environment() -> Environment:
+def unit_label(units: UnitRegistry):
+    """A unit as the paper names it: `名称（id）`, or `id（未登记）` when unregistered."""
+    def label(unit_id: str) -> str:
+        return (f"{units.name(unit_id)}（{unit_id}）" if units.registered(unit_id)
+                else units.name(unit_id))
+    return label
+
+
+def _environment(units: UnitRegistry) -> Environment:
     env = Environment(
         loader=PackageLoader("report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -93,6 +102,7 @@ def _environment() -> Environment:
         hours=hours, points=points, percent=percent, change=change, instant=instant,
         action=action, local_time=local_time, rectification=lambda r: RECTIFICATION_ZH[r],
         score=score, source=source, entered=entered, kind=lambda k: KIND_ZH.get(k, k),
+        unit=unit_label(units),
     )
     return env
 
@@ -133,13 +143,16 @@ def charts(paper: WhitePaper) -> dict[str, str]:
     return out
 
 
-def render_html(paper: WhitePaper, model: ScoringModel) -> str:
-    template = _environment().get_template("white_paper.html.j2")
+def render_html(paper: WhitePaper, model: ScoringModel,
+                units: UnitRegistry | None = None) -> str:
+    """The paper as HTML; units are named from `units` (unregistered ids marked)."""
+    template = _environment(units or UnitRegistry()).get_template("white_paper.html.j2")
     return template.render(paper=paper, model=model, charts=charts(paper))
 
 
-def render_bulletin(bulletin: Bulletin) -> str:
-    return _environment().get_template("bulletin.html.j2").render(b=bulletin)
+def render_bulletin(bulletin: Bulletin, units: UnitRegistry | None = None) -> str:
+    template = _environment(units or UnitRegistry()).get_template("bulletin.html.j2")
+    return template.render(b=bulletin)
 
 
 @dataclass(frozen=True)
@@ -174,9 +187,11 @@ def write_document(html: str, stem: str, out_dir: Path) -> Written:
     return written
 
 
-def write_report(paper: WhitePaper, model: ScoringModel, out_dir: Path) -> Written:
-    return write_document(render_html(paper, model), file_stem(paper), out_dir)
+def write_report(paper: WhitePaper, model: ScoringModel, out_dir: Path,
+                 units: UnitRegistry | None = None) -> Written:
+    return write_document(render_html(paper, model, units), file_stem(paper), out_dir)
 
 
-def write_bulletin(bulletin: Bulletin, out_dir: Path) -> Written:
-    return write_document(render_bulletin(bulletin), bulletin_stem(bulletin), out_dir)
+def write_bulletin(bulletin: Bulletin, out_dir: Path,
+                   units: UnitRegistry | None = None) -> Written:
+    return write_document(render_bulletin(bulletin, units), bulletin_stem(bulletin), out_dir)

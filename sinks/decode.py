@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, JsonValue, TypeAdapter
 
+from schemas.access_record import AccessRecord
 from schemas.case_rows import CaseRow, EventRow, MeasureStateRow
 from schemas.event import parse_event
 from schemas.problem import Problem
@@ -21,6 +22,7 @@ from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from sinks.base import Rejected, Row
 from sinks.clickhouse.rows import (
+    ACCESS_LOG,
     EVENTS,
     MEASURE_STATE,
     OBLIGATIONS,
@@ -29,6 +31,7 @@ from sinks.clickhouse.rows import (
     VISITS,
     WARNING_ACTIONS,
     WARNING_HISTORY,
+    access_row,
     action_row,
     event_row,
     measure_row,
@@ -106,10 +109,16 @@ def problem_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
     return [(PROBLEM_ACTIONS, problem_action_row(ProblemAction.model_validate_json(value or b"")))]
 
 
+def access_log_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the access-log topic: one read, export or login on the console."""
+    return [(ACCESS_LOG, access_row(AccessRecord.model_validate_json(value or b"")))]
+
+
 DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
     "warning-actions": warning_action_message,
     "problem-records": problem_record_message,
     "problem-actions": problem_action_message,
+    "access-log": access_log_message,
 }

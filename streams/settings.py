@@ -46,6 +46,7 @@ class Settings(BaseModel):
     sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
     sink_metrics_port: int = 9465
     clickhouse: ClickHouseSettings = ClickHouseSettings()
+    units_file: Path = Path("deploy/units.toml")  # the unit registry (schemas/units.py)
     # Kafka security (streams/kafka_auth.py turns these into client arguments)
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = (
         "PLAINTEXT")

@@ -27,8 +27,8 @@ from streams.kafka_clients import MAX_BATCH_BYTES, connection
 from streams.settings import Settings
 
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-          "warning-actions", "clock", "problems", "problems.dlq", "problem-records",
-          "problem-actions", "month-closures")
+          "warning-actions", "access-log", "clock", "problems", "problems.dlq",
+          "problem-records", "problem-actions", "month-closures")
 MESSAGE_BYTES = MAX_BATCH_BYTES + 12  # a record batch's overhead beyond its records' limit
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024),

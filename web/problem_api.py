@@ -1,12 +1,14 @@
-"""JSON API of the console for problems (docs/web.md, "Problems"), shaped like the warning
-API: list, explain, act; plus the form's entry, the catalogue it picks from, the case
-lookup and the export. Every handler runs behind the session middleware (web.auth).
+"""JSON API and pages of the console for problems (docs/web.md, "Problems"), shaped like
+the warning API: list, explain, act; plus the form's entry, the catalogue it picks from,
+the case lookup and the export. A module of the console (web/server.py, MODULES): every
+handler runs behind the session middleware (web.auth) and answers for the user's scope;
+a problem outside it answers exactly like an unknown one (404).
 
 Who may do what: inspectors and supervisors enter problems for any unit, a unit's staff
 its own units' self-check findings; the loop is a warning's (web/loop.py): units
-acknowledge and rectify, supervisors verify or return; inspectors and the big screen
-only read. Every entry and action goes to Kafka first (problems, problem-actions): what the
-console shows is what the topics hold.
+acknowledge and rectify, supervisors verify or return; inspectors and the big screen only
+read. Every entry and action goes to Kafka first (problems, problem-actions); reads of a
+problem and exports are recorded in the access log.
 """
 
 import asyncio
@@ -18,7 +20,6 @@ import uuid
 from datetime import UTC, datetime
 
 from aiohttp import web
-from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 
 from rules.problem_entry import InvalidProblem, accept_problem
@@ -27,12 +28,15 @@ from schemas.problem import ENTERED_SOURCES, SOURCE_ZH, FinderRole, ProblemSourc
 from schemas.problem_action import ProblemAction
 from schemas.timefmt import format_cst
 from schemas.warning_action import Action, ActorRole
-from web.api import _dumps, _error
+from sinks.clickhouse.migrate import check_identifier
+from web.api import dumps
+from web.context import Context
+from web.errors import body, error
+from web.export import safe_text
 from web.feed import iso
 from web.loop import NotAllowed, available, check
-from web.problem_set import VERIFIED, ProblemSet
-from web.reader import Reader
-from web.users import User
+from web.problem_set import VERIFIED
+from web.scope import Scope
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -44,8 +48,6 @@ EXPORT_COLUMNS = ("problem_id", "source", "unit_id", "case_id", "person_id", "pr
 
 
 def case_events(db: str) -> str:
-    from sinks.clickhouse.migrate import check_identifier
-
     return f"""
 SELECT unit_id, person_id, event_type, occurred_at
 FROM {check_identifier(db)}.events FINAL
@@ -55,18 +57,20 @@ LIMIT 1000
 """
 
 
+def register(ctx: Context) -> None:
+    ProblemApi(ctx).register()
+
+
 class ProblemApi:
-    def __init__(self, problems: ProblemSet, reader: Reader, entry_topic: str,
-                 actions_topic: str):
-        self.problems = problems
-        self.reader = reader
-        self.producer: AIOKafkaProducer | None = None  # started with the application
-        self.entry_topic = entry_topic
-        self.actions_topic = actions_topic
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.problems = ctx.problems
+        self.entry_topic = ctx.settings.topic("problems")
+        self.actions_topic = ctx.settings.topic("problem-actions")
         self._acting = asyncio.Lock()  # one action at a time: the stage check stays valid
 
-    def routes(self) -> list[web.RouteDef]:
-        return [
+    def register(self) -> None:
+        self.ctx.add_routes([
             web.get("/api/problem-types", self.types),
             web.get("/api/problems", self.list),
             web.post("/api/problems", self.enter),
@@ -74,7 +78,10 @@ class ProblemApi:
             web.get("/api/problems/{pid}", self.explain),
             web.post("/api/problems/{pid}/actions", self.act),
             web.get("/api/cases/{case}", self.case),
-        ]
+        ])
+        self.ctx.page("/problems", "problems.html", nav=("problems", "问题", "Problems"))
+        self.ctx.page("/problems/new", "problem_new.html", roles=set(ENTERING_ROLES))
+        self.ctx.page("/problem/{pid}", "problem.html")
 
     async def types(self, request: web.Request) -> web.Response:
         catalogue = problem_types()
@@ -87,25 +94,26 @@ class ProblemApi:
                       for t in catalogue.types],
             "sources": {str(s): SOURCE_ZH[s] for s in ProblemSource},
             "entered_sources": [str(s) for s in ENTERED_SOURCES],
-        }, dumps=_dumps)
+        }, dumps=dumps)
 
     async def list(self, request: web.Request) -> web.Response:
-        user: User = request["user"]
         closed = request.query.get("closed") == "1"
-        return web.json_response({"problems": self.problems.items(user.scope, closed=closed)},
-                                 dumps=_dumps)
+        return web.json_response(
+            {"problems": self.problems.items(request["scope"], closed=closed)}, dumps=dumps)
 
-    def _problem(self, user: User, pid: str):
+    def _problem(self, scope: Scope, pid: str):
         problem = self.problems.problems.get(pid)
-        if problem is None:
-            raise _error(web.HTTPNotFound, "no such problem")
-        if not user.sees(problem.unit_id):
-            raise _error(web.HTTPForbidden, "outside your units")
+        if problem is None or not scope.covers(problem.unit_id):
+            raise error(web.HTTPNotFound, "not_found")
         return problem
 
     async def explain(self, request: web.Request) -> web.Response:
-        user: User = request["user"]
-        problem = self._problem(user, request.match_info["pid"])
+        user = request["user"]
+        problem = self._problem(request["scope"], request.match_info["pid"])
+        await self.ctx.access.record(request, "read_problem", target=problem.problem_id,
+                                     case_id=problem.case_id or "",
+                                     person_id=problem.person_id or "",
+                                     unit_id=problem.unit_id, rows=1)
         found = problem_types().by_code.get(problem.problem_type)
         current = self.problems.stage_of(problem.problem_id)
         acting = user.role if user.role in set(ActorRole) else None
@@ -113,27 +121,28 @@ class ProblemApi:
             "problem": {**self.problems.view(problem), "attachments": list(problem.attachments),
                         "evidence": list(problem.evidence),
                         "source_zh": SOURCE_ZH[problem.source]},
+            "unit": self.ctx.units().describe(problem.unit_id),
             "type": None if found is None else {
                 "title_zh": found.title_zh, "title_en": found.title_en,
                 "category": found.category, "points": found.points,
                 "basis": [{"ref": b.ref, "text_zh": b.text_zh} for b in found.basis]},
             "actions": self.problems.action_views(problem.problem_id),
             "can": available(acting, current) if acting and current != VERIFIED else [],
-        }, dumps=_dumps)
+        }, dumps=dumps)
 
     async def enter(self, request: web.Request) -> web.Response:
-        user: User = request["user"]
+        user = request["user"]
         role = ENTERING_ROLES.get(user.role)
         if role is None:
-            raise _error(web.HTTPForbidden, "this role does not enter problems")
+            raise error(web.HTTPForbidden, "forbidden")
         if request.content_length is not None and request.content_length > MAX_BODY:
-            raise _error(web.HTTPRequestEntityTooLarge, "form too large")
+            raise error(web.HTTPRequestEntityTooLarge, "bad_request")
         try:
             form = await request.json()
             if not isinstance(form, dict):
                 raise TypeError
         except (ValueError, TypeError):
-            raise _error(web.HTTPBadRequest, "a JSON object expected") from None
+            raise error(web.HTTPBadRequest, "json_required") from None
         now = datetime.now(UTC)
         record = {
             "schema_version": 1,
@@ -150,36 +159,48 @@ class ProblemApi:
             "attachments": form.get("attachments") or [],
         }
         if user.role == "unit" and (record["source"] != ProblemSource.self_check
-                                    or not user.sees(str(record["unit_id"]))):
-            raise _error(web.HTTPForbidden, "units enter their own self-check findings only")
+                                    or not request["scope"].covers(str(record["unit_id"]))):
+            raise error(web.HTTPForbidden, "forbidden",
+                        "units enter their own self-check findings only")
         raw = json.dumps(record, ensure_ascii=False).encode()
         try:
             problem = accept_problem(raw, record["problem_id"].encode(), now)
         except InvalidProblem as exc:
-            raise _error(web.HTTPBadRequest, exc.reasons[0], reasons=exc.reasons) from None
-        await self.producer.send_and_wait(self.entry_topic, key=problem.problem_id.encode(),
-                                          value=problem.to_json())
+            answer = {**json.loads(body("problem_invalid", exc.reasons[0])),
+                      "reasons": exc.reasons}
+            raise web.HTTPBadRequest(text=json.dumps(answer, ensure_ascii=False),
+                                     content_type="application/json") from None
+        await self._send(self.entry_topic, problem.problem_id, problem.to_json())
         self.problems.apply_problem(problem)
         log.info("problem %s entered by %s (%s) for %s", problem.problem_id, user.id, user.role,
                  problem.unit_id)
         return web.json_response({"problem": self.problems.view(problem)}, status=201,
-                                 dumps=_dumps)
+                                 dumps=dumps)
+
+    async def _send(self, topic: str, key: str, value: bytes) -> None:
+        try:
+            await asyncio.wait_for(self.ctx.producer.send_and_wait(
+                topic, key=key.encode(), value=value),
+                self.ctx.web_settings.action_send_timeout_seconds)
+        except Exception as exc:  # noqa: BLE001  Kafka down or slow: nothing was recorded
+            log.warning("record for %s not sent to %s: %r", key, topic, exc)
+            raise error(web.HTTPServiceUnavailable, "kafka_unavailable") from None
 
     async def act(self, request: web.Request) -> web.Response:
-        user: User = request["user"]
+        user = request["user"]
         pid = request.match_info["pid"]
         try:
-            body = await request.json()
-            action = Action(body["action"])
-            note = str(body.get("note", "")).strip()
+            payload = await request.json()
+            action = Action(payload["action"])
+            note = str(payload.get("note", "")).strip()
         except (ValueError, KeyError, TypeError):
-            raise _error(web.HTTPBadRequest, "action and note expected") from None
-        problem = self._problem(user, pid)
+            raise error(web.HTTPBadRequest, "action_expected") from None
+        problem = self._problem(request["scope"], pid)
         if user.role not in (ActorRole.unit, ActorRole.supervisor):
-            raise _error(web.HTTPForbidden, "read-only role")
+            raise error(web.HTTPForbidden, "forbidden")
         async with self._acting:
             if self.problems.stage_of(pid) == VERIFIED:
-                raise _error(web.HTTPConflict, "the problem's loop is closed")
+                raise error(web.HTTPConflict, "problem_closed")
             try:
                 check(action, user.role, self.problems.stage_of(pid))
                 record = ProblemAction(
@@ -187,12 +208,11 @@ class ProblemApi:
                     unit_id=problem.unit_id, problem_type=problem.problem_type, action=action,
                     note=note, actor_id=user.id, actor_role=user.role,
                     acted_at=datetime.now(UTC))
-            except NotAllowed as exc:
-                raise _error(web.HTTPConflict, str(exc)) from None
-            except ValidationError as exc:
-                raise _error(web.HTTPBadRequest, exc.errors()[0]["msg"]) from None
-            await self.producer.send_and_wait(self.actions_topic, key=pid.encode(),
-                                              value=record.model_dump_json().encode())
+            except NotAllowed:
+                raise error(web.HTTPConflict, "not_allowed") from None
+            except ValidationError:
+                raise error(web.HTTPBadRequest, "note_required") from None
+            await self._send(self.actions_topic, pid, record.model_dump_json().encode())
             self.problems.apply_action(record)
         log.info("action %s on problem %s by %s (%s)", action, pid, user.id, user.role)
         return web.json_response({"action": json.loads(record.model_dump_json()),
@@ -200,42 +220,41 @@ class ProblemApi:
 
     async def case(self, request: web.Request) -> web.Response:
         """What the console knows of a case (its units, persons, events), for the form."""
-        user: User = request["user"]
+        scope: Scope = request["scope"]
         case = request.match_info["case"]
         if not 1 <= len(case) <= 64:
-            raise _error(web.HTTPBadRequest, "a case id has 1 to 64 characters")
-        rows = await self.reader.execute(case_events(self.reader.db), {"case": case})
+            raise error(web.HTTPBadRequest, "bad_query", "a case id has 1 to 64 characters")
+        reader = self.ctx.reader
+        rows = await reader.execute(case_events(reader.db), {"case": case})
         units = sorted({str(r[0]) for r in rows})
-        if not rows or not any(user.sees(u) for u in units):
-            raise _error(web.HTTPNotFound, "no such case in your units")
+        if not rows or not any(scope.covers(u) for u in units):
+            raise error(web.HTTPNotFound, "not_found")
+        persons = sorted({str(r[1]) for r in rows if r[1]})
+        await self.ctx.access.record(request, "search", target=f"case {case}", case_id=case,
+                                     rows=len(persons))
         return web.json_response({
-            "case": case, "units": units,
-            "persons": sorted({str(r[1]) for r in rows if r[1]}),
-            "events": len(rows), "first": iso(rows[0][3]), "last": iso(rows[-1][3]),
-        }, dumps=_dumps)
+            "case": case, "units": units, "persons": persons, "events": len(rows),
+            "first": iso(rows[0][3]), "last": iso(rows[-1][3]),
+        }, dumps=dumps)
 
     async def export(self, request: web.Request) -> web.Response:
-        """Every problem in scope (closed ones too) as CSV, UTF-8 with BOM for spreadsheets."""
-        user: User = request["user"]
+        """Every problem in scope (closed ones too) as CSV, UTF-8 with BOM for spreadsheets;
+        no cell is a formula (web.export.safe_text)."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(EXPORT_COLUMNS)
-        for view in self.problems.items(user.scope, closed=True):
+        views = self.problems.items(request["scope"], closed=True)
+        for view in views:
             done = self.problems.actions.get(view["id"], [])
             last = done[-1] if done else None
-            writer.writerow([_cell(str(v)) for v in (
+            writer.writerow([safe_text(str(v)) for v in (
                 view["id"], view["source"], view["unit"], view["case"] or "",
                 view["person"] or "", view["type"], view["title_zh"], view["found_by"],
                 view["found_by_role"], view["found_at"], view["stage"],
                 last.action if last else "", format_cst(last.acted_at) if last else "",
                 view["description"])])
-        log.info("problems exported by %s (%s)", user.id, user.role)
+        await self.ctx.access.record(request, "export", target="problems.csv", rows=len(views))
         return web.Response(body=("\ufeff" + out.getvalue()).encode(), headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": 'attachment; filename="problems.csv"',
             "Cache-Control": "no-store"})
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -14,6 +14,7 @@ from schemas.problem import Problem
 from schemas.problem_action import ProblemAction
 from schemas.timefmt import format_cst
 from web.loop import stage
+from web.scope import Scope
 
 VERIFIED = "verified"
 
@@ -61,10 +62,9 @@ class ProblemSet:
             "stage": self.stage_of(p.problem_id),
         }
 
-    def items(self, scope: frozenset[str] | None, *, closed: bool = False) -> list[dict]:
+    def items(self, scope: Scope, *, closed: bool = False) -> list[dict]:
         """The problems in scope, newest first; verified ones only with `closed`."""
-        views = [self.view(p) for p in self.problems.values()
-                 if scope is None or p.unit_id in scope]
+        views = [self.view(p) for p in self.problems.values() if scope.covers(p.unit_id)]
         views = [v for v in views if closed or v["stage"] != VERIFIED]
         return sorted(views, key=lambda v: (v["found_at"], v["id"]), reverse=True)
 

@@ -8,6 +8,7 @@ a missing person_id becomes ''.
 
 from datetime import UTC, datetime
 
+from schemas.access_record import AccessRecord
 from schemas.details import VisitMade, VisitResult
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
@@ -22,6 +23,7 @@ EVENTS = "events"
 WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
 WARNING_ACTIONS = "warning_actions"
+ACCESS_LOG = "access_log"
 OBLIGATIONS = "obligations"
 PROBLEMS = "problems"
 PROBLEM_ACTIONS = "problem_actions"
@@ -89,6 +91,21 @@ ACTION_COLUMNS = (
     "actor_id",
     "actor_role",
     "acted_at",
+)
+
+ACCESS_COLUMNS = (
+    "access_id",
+    "schema_version",
+    "at",
+    "actor_id",
+    "actor_role",
+    "address",
+    "action",
+    "target",
+    "case_id",
+    "person_id",
+    "unit_id",
+    "rows",
 )
 
 OBLIGATION_COLUMNS = (
@@ -161,6 +178,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     WARNING_HISTORY: WARNING_COLUMNS,
     MEASURE_STATE: MEASURE_COLUMNS,
     WARNING_ACTIONS: ACTION_COLUMNS,
+    ACCESS_LOG: ACCESS_COLUMNS,
     OBLIGATIONS: OBLIGATION_COLUMNS,
     PROBLEMS: PROBLEM_COLUMNS,
     PROBLEM_ACTIONS: PROBLEM_ACTION_COLUMNS,
@@ -275,6 +293,24 @@ def action_row(action: WarningAction) -> tuple:
         action.actor_id,
         str(action.actor_role),
         seconds(action.acted_at, "acted_at"),
+    )
+
+
+def access_row(record: AccessRecord) -> tuple:
+    """Row of `access_log`."""
+    return (
+        record.access_id,
+        record.schema_version,
+        seconds(record.at),
+        record.actor_id,
+        record.actor_role,
+        record.address,
+        record.action,
+        record.target,
+        record.case_id,
+        record.person_id,
+        record.unit_id,
+        record.rows,
     )
 
 

@@ -94,7 +94,7 @@ def test_system_warnings_and_unknown_units(db):
 def test_html_says_it_in_chinese(db):
     html = render_bulletin(bulletin(db, "2026-11-26"))
     for text in ("执法监督日通报", "2026年11月26日", "当前超期事项", "912.0", "无未结事项的单位",
-                 "U3301、U3303", "拘留后提请批准逮捕"):
+                 "U3301（未登记）、U3303（未登记）", "拘留后提请批准逮捕"):
         assert text in html, text
 
 

@@ -38,6 +38,7 @@ DEFAULTS = {
     "kafka_ssl_cafile": None,
     "kafka_ssl_certfile": None,
     "kafka_ssl_keyfile": None,
+    "units_file": Path("deploy/units.toml"),
 }
 CLICKHOUSE_DEFAULTS = {
     "host": "127.0.0.1",

@@ -7,7 +7,7 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions", "clock", "problems", "problems.dlq", "problem-records",
+       "warning-actions", "access-log", "clock", "problems", "problems.dlq", "problem-records",
        "problem-actions", "month-closures"]
 
 

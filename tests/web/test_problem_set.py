@@ -1,5 +1,4 @@
-"""web.problem_set and the problem API's pure parts: stages from actions, views shaped like
-warnings, scope, the closed loop; CSV cells that a spreadsheet would run are defused."""
+"""web.problem_set: stages from actions, views shaped like warnings, scope, the closed loop."""
 
 from datetime import datetime
 
@@ -7,10 +6,11 @@ from rules.problem_entry import accept_problem
 from schemas.problem_action import ProblemAction
 from schemas.timefmt import CST
 from tests.support.problem_records import raw
-from web.problem_api import _cell
 from web.problem_set import ProblemSet
+from web.scope import Scope
 
 NOW = datetime(2026, 1, 21, tzinfo=CST)
+ALL = Scope(None)
 
 
 def problem(pid: str, unit: str = "U3301", found_at: str = "2026-01-20T09:30:00+08:00"):
@@ -27,8 +27,8 @@ def action(pid: str, kind: str, n: int, role: str = "unit") -> ProblemAction:
 def test_a_problem_goes_round_the_loop_and_leaves_the_open_list():
     s = ProblemSet()
     s.apply_problem(problem("P1"))
-    assert [v["id"] for v in s.items(None)] == ["P1"]
-    v = s.items(None)[0]
+    assert [v["id"] for v in s.items(ALL)] == ["P1"]
+    v = s.items(ALL)[0]
     assert (v["kind"], v["source"], v["stage"], v["title_zh"]) == (
         "problem", "case_review", "new", "讯问笔录未逐页签名捺指印")
     for n, kind in enumerate(["acknowledge", "rectify", "return", "rectify"]):
@@ -36,7 +36,7 @@ def test_a_problem_goes_round_the_loop_and_leaves_the_open_list():
     assert s.stage_of("P1") == "rectified"
     assert not s.apply_action(action("P1", "rectify", 3))  # the same action_id: once
     s.apply_action(action("P1", "verify", 9, "supervisor"))
-    assert s.items(None) == [] and [v["stage"] for v in s.items(None, closed=True)] == [
+    assert s.items(ALL) == [] and [v["stage"] for v in s.items(ALL, closed=True)] == [
         "verified"]
     assert len(s.action_views("P1")) == 5
 
@@ -46,13 +46,10 @@ def test_scope_order_and_the_first_version_of_an_id():
     s.apply_problem(problem("P1", "U3301", "2026-01-19T09:00:00+08:00"))
     s.apply_problem(problem("P2", "U3302"))
     s.apply_problem(problem("P3", "U3301"))
-    assert [v["id"] for v in s.items(None)] == ["P3", "P2", "P1"]  # newest first
-    assert [v["id"] for v in s.items(frozenset({"U3302"}))] == ["P2"]
+    assert [v["id"] for v in s.items(ALL)] == ["P3", "P2", "P1"]  # newest first
+    assert [v["id"] for v in s.items(Scope.exact({"U3302"}))] == ["P2"]
     s.apply_problem(problem("P2", "U3303"))  # another body under a known id: ignored
     assert s.problems["P2"].unit_id == "U3302"
 
 
-def test_csv_cells_are_not_formulas():
-    assert _cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert _cell("-1") == "'-1" and _cell("@x") == "'@x"
-    assert _cell("第3页无签名") == "第3页无签名"
+

@@ -27,8 +27,7 @@ role = "supervisor"
 password_hash = "{HASH}"
 '''))
     u1, sup = users["u1"], users["sup"]
-    assert u1.scope == {"U1", "U2"} and u1.sees("U2") and not u1.sees("U3")
-    assert sup.scope is None and sup.sees("U9")
+    assert u1.units == {"U1", "U2"} and sup.units == frozenset()
     assert verify_password(u1, "s3cret")
     assert not verify_password(u1, "wrong")
     assert not verify_password(None, "s3cret")
@@ -41,7 +40,7 @@ def test_the_demo_file_loads_and_its_passwords_match():
     assert verify_password(users["u3301"], "demo-u3301")
     inspector = users["insp01"]
     assert verify_password(inspector, "demo-insp01")
-    assert inspector.scope is None and inspector.sees("U3509")  # every unit, as supervisors
+    assert inspector.units == frozenset()  # every unit, as supervisors
 
 
 @pytest.mark.parametrize("text, needle", [
@@ -64,3 +63,12 @@ def test_malformed_users_files_are_refused(tmp_path, text, needle):
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(UsersError):
         load_users(tmp_path / "absent.toml")
+
+
+def test_every_demo_hash_is_known_as_one():
+    from pathlib import Path
+
+    from web.users import DEMO_HASHES, demo_users
+    users = load_users(Path(__file__).parents[2] / "deploy" / "web-users.toml")
+    assert {u.password_hash for u in users.values()} == DEMO_HASHES
+    assert demo_users(users) == sorted(users)
