@@ -209,7 +209,7 @@ def test_scope_roles_and_the_export(rig, browser):
     assert text.count(",verified,") >= 3  # the three ways, round the loop
     pid = next(line.split(",")[0] for line in text.splitlines() if ",case_review," in line)
     other = login(browser, rig, "u3302")
-    assert other.request.get(f"/api/problems/{pid}").status == 403
+    assert other.request.get(f"/api/problems/{pid}").status == 404  # as an unknown one
     assert all(p["unit"] != "U3301" for p in other.request.get("/api/problems?closed=1")
                .json()["problems"])
     assert other.request.get("/api/cases/PC-C1").status == 404  # not its units' case

@@ -48,8 +48,23 @@ async function load() {
   document.body.dataset.loaded = "1";
 }
 
-function act(action) {
-  return takeAction(`/api/problems/${encodeURIComponent(pid)}/actions`, action, load);
+async function act(action, button) {
+  const note = document.getElementById("note").value.trim();
+  if ((action === "rectify" || action === "return") && !note) {
+    document.getElementById("acterr").textContent = t("note_required");
+    return;
+  }
+  button.disabled = true;
+  try {
+    await api(`/api/problems/${encodeURIComponent(pid)}/actions`, {
+      method: "POST", body: JSON.stringify({ action, note }),
+    });
+  } catch (e) {
+    button.disabled = false;
+    document.getElementById("acterr").textContent = e.message;
+    return;
+  }
+  await load();
 }
 
 async function main() {
