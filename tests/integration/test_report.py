@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from schemas.obligation_state import ObligationState
+from schemas.units import UnitRegistry, units_file
 from sinks.clickhouse.client import ClickHouse, Settings
 from sinks.clickhouse.reader import reader_settings, wait_for_reader
 from sinks.clickhouse.rows import OBLIGATION_COLUMNS, obligation_row
@@ -38,6 +39,12 @@ REPO = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 IMAGES = REPO / "docs" / "images"  # the README's pictures of the paper and the bulletin
 PREFIX = f"rp{uuid.uuid4().hex[:8]}."  # this module's month-closures topic
+UNITS = UnitRegistry.load(units_file())  # deploy/units.toml: the documents name the units
+
+
+def label(unit: str) -> str:
+    """A unit as the paper and the bulletin name it: `名称（id）`."""
+    return f"{UNITS.name(unit)}（{unit}）"
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +90,17 @@ def fmt(value: float | None) -> str:
 
 
 def ranking_row(rank: int, unit: str, change: str, entered: int) -> re.Pattern:
+    """The ranking's row: the unit's name wraps in its cell, the name on the line above the
+    figures, `（id）` on the line below."""
     due, met, missed, still_open, violations, mean, p90, _, turnaround = (
         EXPECTED_FIGURES[MONTH][unit]
     )
     score = EXPECTED_SCORES[MONTH][unit][0]
     rate = f"{met / due * 100:.1f}%"
-    return row(rank, unit, f"{score:.2f}", change, due, met, rate, missed, still_open,
-               violations, entered, fmt(mean), fmt(p90), fmt(turnaround))
+    figures = row(rank, f"{score:.2f}", change, due, met, rate, missed, still_open,
+                  violations, entered, fmt(mean), fmt(p90), fmt(turnaround)).pattern
+    return re.compile(rf"^\s*{re.escape(UNITS.name(unit))}\s*\n{figures[1:-1]}\n"
+                      rf"\s*{re.escape(f'（{unit}）')}\s*$", re.M)
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +125,8 @@ def test_white_paper_figures_equal_the_known_answers(whole):
     workload = {"U3301": 7, "U3302": 8, "U3303": 4}
     for unit, (score, stake, overdue, violation, problem, rect) in EXPECTED_SCORES[MONTH].items():
         before = EXPECTED_SCORES[PREVIOUS].get(unit)
-        parts = row(unit, workload[unit], fmt(stake), fmt(overdue), fmt(violation), fmt(problem),
-                    fmt(rect), f"{score:.2f}", f"{before[0]:.2f}" if before else "—")
+        parts = row(label(unit), workload[unit], fmt(stake), fmt(overdue), fmt(violation),
+                    fmt(problem), fmt(rect), f"{score:.2f}", f"{before[0]:.2f}" if before else "—")
         assert parts.search(text), unit
     # each unit's problem list: source, case, rule or type, kind, due or found, how late,
     # rectification, the last action
@@ -132,15 +143,16 @@ def test_white_paper_figures_equal_the_known_answers(whole):
     # still overdue at month end, earliest due first
     starts = [text.index(f"{fmt(late)}\n") for *_, late in EXPECTED_OPEN_AT_END]
     assert starts == sorted(starts)
-    assert row("U3302", "C204", "拘留后提请批准逮捕", "2026-10-20", "00:00", "1008.0").search(text)
+    assert row(label("U3302"), "C204", "拘留后提请批准逮捕", "2026-10-20", "00:00",
+               "1008.0").search(text)
     # the most broken rule; the sources; the visits
     assert row("逮捕后侦查羁押期限", "custody_limit", "法定", 2, 0, 2).search(text)
     for source, total, units, still_open in (("平台预警", 7, 3, 4), ("单位自查", 1, 1, 0),
                                              ("交叉检查", 1, 1, 1), ("网上巡查", 1, 1, 1),
                                              ("案件评查", 1, 1, 2), ("社会化访评", 1, 1, 0)):
         assert row(source, total, units, still_open).search(text), source
-    assert row("U3301", 1, 2, 3, 3, "100.0%", 1, 1, 1, "66.7%").search(text)
-    assert row("U3303", 1, 1, 1, 0, "0.0%", 0, 0, 0, "—").search(text)
+    assert row(label("U3301"), 1, 2, 3, 3, "100.0%", 1, 1, 1, "66.7%").search(text)
+    assert row(label("U3303"), 1, 1, 1, 0, "0.0%", 0, 0, 0, "—").search(text)
     assert "<svg" in html.read_text(encoding="utf-8")
 
 
@@ -162,7 +174,7 @@ def test_one_units_section_alone(database, tmp_path):
     result = report(database, "--month", MONTH, "--unit", "U3302", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     text = pdf_text(tmp_path / "white-paper-2026-11-U3302.pdf")
-    assert "U3302 执法质量白皮书" in text
+    assert f"{label('U3302')} 执法质量白皮书" in text
     assert ranking_row(3, "U3302", "-33.0", 2).search(text)
     assert "U3301" not in text and "U3303" not in text
     assert row("平台预警", "C203", "拘留后提请批准逮捕", "超期", "2026-11-28", "00:00", "72.0",
@@ -260,10 +272,11 @@ def test_the_daily_bulletin_as_pdf_and_sent_to_the_outbox(database, tmp_path):
     text = pdf_text(pdf)
     assert "执法监督日通报" in text and "2026年11月26日" in text
     assert "数据截至 As of 2026-11-27 00:00" in text
-    assert row("U3302", 0, 0, 1, 0, 3, 0, 0, 1).search(text), text
-    assert row("U3302", "C204", "拘留后提请批准逮捕", "2026-10-20", "00:00", "912.0").search(text)
-    assert row("U3302", "C206", "结案后回访", "2026-11-15", "00:00", "288.0").search(text)
-    assert "U3301、U3303" in text
+    assert row(label("U3302"), 0, 0, 1, 0, 3, 0, 0, 1).search(text), text
+    assert row(label("U3302"), "C204", "拘留后提请批准逮捕", "2026-10-20", "00:00",
+               "912.0").search(text)
+    assert row(label("U3302"), "C206", "结案后回访", "2026-11-15", "00:00", "288.0").search(text)
+    assert f"{label('U3301')}、{label('U3303')}" in text
     assert sorted(p.name for p in outbox.iterdir()) == ["bulletin-2026-11-26.html",
                                                        "bulletin-2026-11-26.pdf"]
     info = subprocess.run([shutil.which("pdfinfo") or "pdfinfo", str(pdf)], capture_output=True,
@@ -299,9 +312,9 @@ def test_a_closed_month_stays_as_it_was_and_lists_the_revisions(stack, tmp_path)
         text = pdf_text(tmp_path / "later" / "white-paper-2026-11.pdf")
         assert ranking_row(1, "U3301", "+1.0", 2).search(text)  # the frozen figures
         revisions = text.rsplit("关账后的修订", 1)[1]
-        assert row("U3301", "应办 due", 5, 6).search(revisions), revisions
-        assert row("U3301", "得分 score", "95.00", "87.00").search(revisions)
-        assert row("U3303", "名次 rank", 2, 1).search(revisions)
+        assert row(label("U3301"), "应办 due", 5, 6).search(revisions), revisions
+        assert row(label("U3301"), "得分 score", "95.00", "87.00").search(revisions)
+        assert row(label("U3303"), "名次 rank", 2, 1).search(revisions)
         unit = report(db, "--month", MONTH, "--unit", "U3301", "--out", str(tmp_path / "u"))
         assert unit.returncode == 0, unit.stderr
         assert "U3303" not in pdf_text(tmp_path / "u" / "white-paper-2026-11-U3301.pdf")
