@@ -653,6 +653,35 @@ def _visit(c: _Case, closed: datetime) -> list[dict]:
         c.rng = main
 
 
+def _lawyers(c: _Case, persons: list[str]) -> None:
+    """Defence lawyers engaged, meeting and withdrawn, and a special case's category (CPL
+    39③). Decided by an RNG of their own and stamped with one, so that the rest of a
+    seed's history stays as it was before lawyers existed."""
+    lr = Random(f"{c.case_id}/lawyers")
+    case_rng, c.rng = c.rng, lr
+    try:
+        for event in c.events:
+            if event["event_type"] == "case_flagged_special" and lr.random() < 0.3:
+                event["details"] = {"category": lr.choice(("state_security", "terrorism"))}
+        for pid in persons:
+            first = min((e["_at"] for e in c.events if e.get("person_id") == pid), default=None)
+            if first is None or lr.random() >= 0.3:
+                continue
+            lawyer = f"LW{lr.randrange(10**5, 10**6)}"
+            engaged = first + lr.uniform(2, 72) * H
+            c.emit("lawyer_engaged", engaged, pid, lawyer_id=lawyer)
+            if lr.random() < 0.6:
+                asked = engaged + lr.uniform(1, 24) * H
+                c.emit("lawyer_meeting_requested", asked, pid, lawyer_id=lawyer)
+                c.emit("lawyer_meeting_held", asked + lr.uniform(1, 52) * H, pid,
+                       lawyer_id=lawyer)
+            if lr.random() < 0.1:
+                c.emit("lawyer_withdrawn", engaged + lr.uniform(3, 20) * D, pid,
+                       lawyer_id=lawyer)
+    finally:
+        c.rng = case_rng
+
+
 def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
     """One case's events in order of `occurred_at` (duplicates next to their original)."""
     if start.tzinfo is None:
@@ -673,6 +702,8 @@ def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
             _criminal_person(c, pid, filed + rng.uniform(0, 48) * H)
     if rng.random() < P_RETRACTION:
         _retraction(c)
+    if kind == "criminal":
+        _lawyers(c, persons)
     events = sorted(c.events, key=lambda e: (e["_at"], e["event_id"]))
     closed = None
     if kind == "criminal" and rng.random() < 0.04 and len(events) > 2:

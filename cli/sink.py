@@ -56,7 +56,7 @@ async def serve(settings) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     else:
         loop.add_signal_handler(signal.SIGINT, stopping.set)
-    watch = asyncio.create_task(_watch_parent(stopping, os.environ.get(PARENT_PID_ENV)))
+    watch = asyncio.create_task(watch_parent(stopping, os.environ.get(PARENT_PID_ENV)))
     try:
         start_http_server(settings.sink_metrics_port, addr=settings.metrics_host)
     except OSError as exc:  # writing matters more than being watched: go on without
@@ -138,12 +138,14 @@ class DeadLetters:
             delay = min(delay * 2, MAX_BACKOFF)
 
 
-async def _watch_parent(stopping: asyncio.Event, parent: str | None) -> None:
+async def watch_parent(stopping: asyncio.Event, parent: str | None,
+                       what: str = "sink") -> None:
+    """Set `stopping` once the worker that started this process (`parent`) is gone."""
     if not parent:
         return
     while not stopping.is_set():
         if os.getppid() != int(parent):
-            log.warning("the worker that started the sink is gone; stopping")
+            log.warning("the worker that started the %s is gone; stopping", what)
             stopping.set()
             return
         await asyncio.sleep(1.0)

@@ -92,6 +92,22 @@ class MeasureChangeDecided(Details):
     granted: bool | None = None
 
 
+class CaseFlaggedSpecial(Details):
+    #: the offence category when it changes the procedure: in state-security and terrorism
+    #: cases a defence lawyer's meeting needs permission (CPL 39③)
+    category: Literal["state_security", "terrorism"] | None = None
+
+
+class Lawyer(Details):
+    """A defence lawyer engaged or withdrawn (辩护律师委托/解除), by id, never by name."""
+
+    lawyer_id: Id
+
+
+class LawyerMeeting(Details):
+    lawyer_id: Id | None = None
+
+
 class CaseClosed(Details):
     reason: str | None = None
 
@@ -117,7 +133,7 @@ class PropertyItem(Details):
     property_id: Id
 
 
-class LawyerMeetingRequested(Details):
+class LawyerMeetingRequested(LawyerMeeting):
     approval_required: bool = False  # CPL 39③: needs the investigators' permission
 
 

@@ -65,11 +65,14 @@ _TYPES = [
     EventType("admin_detention_decided", "作出行政拘留决定", d.Details),
     EventType("admin_detention_executed", "行政拘留送拘留所执行", d.Details),
     EventType("lawyer_meeting_requested", "辩护律师要求会见", d.LawyerMeetingRequested),
-    EventType("lawyer_meeting_held", "安排律师会见", d.Details),
+    EventType("lawyer_meeting_held", "安排律师会见", d.LawyerMeeting),
     EventType("document_filed", "文书入卷", d.DocumentFiled),
-    EventType("case_flagged_special", "列为特定案件", d.Details, case_level=True),
+    EventType("case_flagged_special", "列为特定案件", d.CaseFlaggedSpecial, case_level=True),
     EventType("case_closed", "撤销案件/结案", d.CaseClosed, case_level=True),
     EventType("event_retracted", "撤回错误记录", d.EventRetracted, case_level=True),
+    # defence lawyers (issue 13): who is engaged decides who gets key-node notices
+    EventType("lawyer_engaged", "委托辩护律师", d.Lawyer),
+    EventType("lawyer_withdrawn", "解除辩护律师委托", d.Lawyer),
     EventType("visit_made", "执法回访", d.VisitMade, case_level=True),
     EventType("visit_result", "回访结果", d.VisitResult, case_level=True),
 ]

@@ -60,6 +60,7 @@ class SinkConsumer:
         self._rebalances = 0  # bumped on every revocation
         self._holding = False  # a write failed: partitions paused until one succeeds
         self._to_commit: dict[TopicPartition, int] = {}
+        self._committed: dict[TopicPartition, int] = {}  # by this consumer, while it owns them
         self._lag_shown: set[TopicPartition] = set()
 
     async def run(self, stopping: asyncio.Event) -> None:
@@ -149,8 +150,18 @@ class SinkConsumer:
             for (topic, partition), offset in durable.items():
                 tp = TopicPartition(topic, partition)
                 self._to_commit[tp] = max(offset + 1, self._to_commit.get(tp, 0))
+            await self._past_markers()
             await self._commit()
             return True
+
+    async def _past_markers(self) -> None:
+        """Every record taken so far is durable now: commit each partition's position, which
+        is past the transaction markers after its last record (the worker writes in
+        transactions), so that a partition read to its end shows no lag."""
+        for tp in self.consumer.assignment():
+            position = await self.consumer.position(tp)
+            if position > max(self._to_commit.get(tp, 0), self._committed.get(tp, 0)):
+                self._to_commit[tp] = position
 
     async def _commit(self) -> None:
         offsets, self._to_commit = self._to_commit, {}
@@ -158,6 +169,7 @@ class SinkConsumer:
             return
         try:
             await self.consumer.commit(offsets)
+            self._committed.update(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
             # The group rebalanced: the partitions may be another member's now, which reads
             # them again from the last commit; rows written twice collapse by key.
@@ -173,6 +185,7 @@ class SinkConsumer:
             self.sink.revoke(revoked)
             for tp in revoked:
                 self._to_commit.pop(tp, None)
+                self._committed.pop(tp, None)
                 if tp in self._lag_shown:
                     self._lag_shown.discard(tp)
                     metrics.SINK_LAG.remove(tp.topic, str(tp.partition))

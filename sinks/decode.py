@@ -15,7 +15,9 @@ from pydantic import BaseModel, JsonValue, TypeAdapter
 
 from schemas.access_record import AccessRecord
 from schemas.case_rows import CaseRow, EventRow, MeasureStateRow
+from schemas.delivery import DeliveryAttempt
 from schemas.event import parse_event
+from schemas.notify_command import NotifyCommand
 from schemas.problem import Problem
 from schemas.problem_action import ProblemAction
 from schemas.warning import Warning
@@ -25,6 +27,8 @@ from sinks.clickhouse.rows import (
     ACCESS_LOG,
     EVENTS,
     MEASURE_STATE,
+    NOTIFICATIONS,
+    NOTIFY_AUDIT,
     OBLIGATIONS,
     PROBLEM_ACTIONS,
     PROBLEMS,
@@ -33,8 +37,10 @@ from sinks.clickhouse.rows import (
     WARNING_HISTORY,
     access_row,
     action_row,
+    audit_row,
     event_row,
     measure_row,
+    notification_row,
     obligation_row,
     problem_action_row,
     problem_row,
@@ -114,6 +120,16 @@ def access_log_message(value: bytes | None, offset: int = 0) -> list[Row]:
     return [(ACCESS_LOG, access_row(AccessRecord.model_validate_json(value or b"")))]
 
 
+def notification_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the notifications topic: one delivery attempt of the notifier."""
+    return [(NOTIFICATIONS, notification_row(DeliveryAttempt.model_validate_json(value or b"")))]
+
+
+def notify_command_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the notify-commands topic: a silence or retry, audited."""
+    return [(NOTIFY_AUDIT, audit_row(NotifyCommand.model_validate_json(value or b"")))]
+
+
 DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
@@ -121,4 +137,6 @@ DECODERS: dict[str, Decoder] = {
     "problem-records": problem_record_message,
     "problem-actions": problem_action_message,
     "access-log": access_log_message,
+    "notifications": notification_message,
+    "notify-commands": notify_command_message,
 }

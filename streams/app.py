@@ -24,7 +24,7 @@ from streams.kafka_auth import faust_kwargs
 from streams.loop_monitor import watch_loop
 from streams.runtime import Runtime
 from streams.settings import Settings
-from streams.sink_process import supervised_sink
+from streams.sink_process import supervised_notify, supervised_sink
 from streams.source import Source
 from streams.topics import check_limits
 from streams.work import Job
@@ -118,5 +118,8 @@ def create_app(settings: Settings, engine: Engine | None = None,
     sink = supervised_sink(settings)  # the ClickHouse sink: its own supervised process
     if sink is not None:
         app.service(sink)
+    notifier = supervised_notify(settings)  # casewatch notify, with CASEWATCH_NOTIFY=process
+    if notifier is not None:
+        app.service(notifier)
     app.runtime = runtime
     return app

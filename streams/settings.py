@@ -45,6 +45,7 @@ class Settings(BaseModel):
     sink_flush_seconds: float = 1.0
     sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
     sink_metrics_port: int = 9465
+    notify: Literal["process", "off"] = "off"  # process: the worker runs `casewatch notify`
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     units_file: Path = Path("deploy/units.toml")  # the unit registry (schemas/units.py)
     # Kafka security (streams/kafka_auth.py turns these into client arguments)

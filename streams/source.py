@@ -64,17 +64,19 @@ class Source(ConsumerRebalanceListener):
                 self.polled_at = time.monotonic()
                 records = [r for part in batches.values() for r in part]
                 if records:
-                    await self._process(records)
+                    positions = {tp.partition: await self.consumer.position(tp)
+                                 for tp in batches}
+                    await self._process(records, positions)
                 self._pause_lost()
                 self._report_lag()
         finally:
             await self.consumer.stop()
 
-    async def _process(self, records: list) -> None:
+    async def _process(self, records: list, positions: dict[int, int]) -> None:
         started = time.monotonic()
         self._know_partitions()
         async with self.runtime.lock:
-            await self.submit(Job(records=records))
+            await self.submit(Job(records=records, positions=positions))
         metrics.BATCH_SECONDS.observe(time.monotonic() - started)
 
     def _know_partitions(self) -> None:

@@ -71,6 +71,7 @@ class Job:
     partitions whose quarantined cases are to be tried again."""
 
     records: list = field(default_factory=list)  # aiokafka ConsumerRecords
+    positions: dict[int, int] = field(default_factory=dict)  # source position after them
     dues: list[tuple[int, str]] = field(default_factory=list)
     replay: list[int] = field(default_factory=list)
     done: object = None  # an asyncio.Future, set by the submitter

@@ -22,7 +22,7 @@ from sinks.clickhouse.migrate import migrate
 from streams.kafka_clients import connection
 from streams.settings import Settings
 from streams.topics import ensure_topics
-from web import audit_page, export, problem_api, retention, search
+from web import audit_page, export, notify_api, problem_api, retention, search
 from web.api import Api
 from web.audit import AccessLog
 from web.auth import Auth
@@ -45,7 +45,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 HSTS = "max-age=31536000"
 #: page modules: each registers its routes and pages on the Context
-MODULES = (search.register, export.register, audit_page.register, problem_api.register)
+MODULES = (search.register, export.register, audit_page.register, notify_api.register,
+           problem_api.register)
 
 
 def security_headers(secure: bool = False):

@@ -9,9 +9,11 @@ a missing person_id becomes ''.
 from datetime import UTC, datetime
 
 from schemas.access_record import AccessRecord
+from schemas.delivery import DeliveryAttempt
 from schemas.details import VisitMade, VisitResult
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
+from schemas.notify_command import NotifyCommand
 from schemas.obligation_state import ObligationState
 from schemas.problem import Problem
 from schemas.problem_action import ProblemAction
@@ -24,6 +26,8 @@ WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
 WARNING_ACTIONS = "warning_actions"
 ACCESS_LOG = "access_log"
+NOTIFICATIONS = "notifications"
+NOTIFY_AUDIT = "notify_audit"
 OBLIGATIONS = "obligations"
 PROBLEMS = "problems"
 PROBLEM_ACTIONS = "problem_actions"
@@ -108,6 +112,17 @@ ACCESS_COLUMNS = (
     "rows",
 )
 
+NOTIFICATION_COLUMNS = (
+    "notification_id", "attempt", "status", "receiver", "receiver_kind", "reason", "unit_id",
+    "group_key", "subjects", "changes", "more", "title", "error", "latency_ms", "created_at",
+    "attempted_at",
+)
+
+AUDIT_COLUMNS = (
+    "command_id", "command", "actor_id", "actor_role", "at", "silence_id", "notification_id",
+    "rule_id", "unit_id", "case_id", "starts_at", "ends_at", "reason",
+)
+
 OBLIGATION_COLUMNS = (
     "obligation_id",
     "rule_id",
@@ -179,6 +194,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     MEASURE_STATE: MEASURE_COLUMNS,
     WARNING_ACTIONS: ACTION_COLUMNS,
     ACCESS_LOG: ACCESS_COLUMNS,
+    NOTIFICATIONS: NOTIFICATION_COLUMNS,
+    NOTIFY_AUDIT: AUDIT_COLUMNS,
     OBLIGATIONS: OBLIGATION_COLUMNS,
     PROBLEMS: PROBLEM_COLUMNS,
     PROBLEM_ACTIONS: PROBLEM_ACTION_COLUMNS,
@@ -312,6 +329,23 @@ def access_row(record: AccessRecord) -> tuple:
         record.unit_id,
         record.rows,
     )
+
+
+def notification_row(a: DeliveryAttempt) -> tuple:
+    """Row of `notifications`: one delivery attempt."""
+    return (a.notification_id, a.attempt, a.status, a.receiver, a.receiver_kind, a.reason,
+            a.unit_id, a.group_key, list(a.subjects), list(a.changes), a.more, a.title,
+            a.error, a.latency_ms, seconds(a.created_at), seconds(a.attempted_at))
+
+
+def audit_row(c: NotifyCommand) -> tuple:
+    """Row of `notify_audit`: one command of staff to the notifier."""
+    s = c.silence
+    return (c.command_id, c.command, c.actor_id, c.actor_role, seconds(c.at),
+            c.silence_id or (s.silence_id if s else ""), c.notification_id or "",
+            (s.rule_id or "") if s else "", (s.unit_id or "") if s else "",
+            (s.case_id or "") if s else "", seconds(s.starts_at) if s else None,
+            seconds(s.ends_at) if s else None, s.reason if s else "")
 
 
 def obligation_row(state: ObligationState, version: int) -> tuple:

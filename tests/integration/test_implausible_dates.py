@@ -9,14 +9,13 @@ wires it: until then that case is an expected failure.
 """
 
 import json
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.support.checks import pipeline_failures
 from tests.support.kafka_topics import read_topic
+from tests.support.kcat import kcat_publish
 from tests.support.sandbox import Sandbox
 
 BAD = {
@@ -52,16 +51,6 @@ def valid_events() -> list[dict]:
                                     event_type="family_notified", measure="detention"))
     return events
 
-
-def kcat_publish(bootstrap: str, topic: str, events: list[dict], tmp_path) -> None:
-    kcat = shutil.which("kcat")
-    assert kcat, "kcat is missing: run deploy/os-deps (Debian package kcat)"
-    lines = tmp_path / "events.tsv"
-    lines.write_text("".join(f"{e['case_id']}\t{json.dumps(e)}\n" for e in events),
-                     encoding="utf-8")
-    sent = subprocess.run([kcat, "-P", "-l", "-K", "\t", "-b", bootstrap, "-t", topic,
-                           str(lines)], capture_output=True, text=True, timeout=120)
-    assert sent.returncode == 0, sent.stderr
 
 
 @pytest.mark.parametrize("year", [

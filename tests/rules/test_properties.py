@@ -76,6 +76,8 @@ DETAILS = {
     "document_filed": st.fixed_dictionaries({"doc_type": st.sampled_from(
         ["case_filing_decision", "rights_notice", "interrogation_record", "arrest_request_form",
          "prosecution_opinion"])}),
+    "lawyer_engaged": st.just({"lawyer_id": "LW1"}),
+    "lawyer_withdrawn": st.just({"lawyer_id": "LW1"}),
     "visit_made": st.just({"visit_id": "V1", "party_role": "victim", "channel": "phone"}),
     "visit_result": st.sampled_from([
         {"visit_id": "V1", "party_role": "victim", "channel": "phone", "replied": False},

@@ -34,6 +34,8 @@ def path(table: str) -> str:
         ("warnings_hourly", f"ReplicatedAggregatingMergeTree({path('warnings_hourly')})"),
         ("warning_actions", f"ReplicatedReplacingMergeTree({path('warning_actions')})"),
         ("access_log", f"ReplicatedReplacingMergeTree({path('access_log')})"),
+        ("notifications", f"ReplicatedReplacingMergeTree({path('notifications')})"),
+        ("notify_audit", f"ReplicatedReplacingMergeTree({path('notify_audit')})"),
         ("obligations", f"ReplicatedReplacingMergeTree({path('obligations')}, version)"),
         ("problems", f"ReplicatedReplacingMergeTree({path('problems')}, version)"),
         ("problem_actions", f"ReplicatedReplacingMergeTree({path('problem_actions')})"),
@@ -63,6 +65,7 @@ def test_materialized_view_on_cluster_keeps_its_target_and_query():
 def test_every_migration_file_is_covered():
     assert set(BY_TABLE) == {"events", "warning_history", "measure_state", "warnings_hourly",
                              "warnings_hourly_mv", "warning_actions", "access_log",
+                             "notifications", "notify_audit",
                              "obligations", "problems", "problem_actions", "visits"}
     assert [m.id for m in ALTERS] == ["0007_warning_history_offset"]
 

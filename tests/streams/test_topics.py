@@ -7,7 +7,8 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions", "access-log", "clock", "problems", "problems.dlq", "problem-records",
+       "warning-actions", "access-log", "clock", "lawyer-notices", "notify-commands",
+       "notify-state", "notifications", "problems", "problems.dlq", "problem-records",
        "problem-actions", "month-closures"]
 
 
@@ -64,6 +65,8 @@ def test_each_topic_s_configs(admin):
     created = {t.name: t.topic_configs for t in client.created[0]}
     assert created["c.case-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact",
                                        "max.message.bytes": "1048588"}
+    assert created["c.notify-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact",
+                                         "max.message.bytes": "1048588"}
     assert created["c.case-events"] == {"min.insync.replicas": "1",
                                         "max.message.bytes": str(4 * 1024 * 1024),
                                         "message.timestamp.type": "LogAppendTime"}

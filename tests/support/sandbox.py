@@ -1,6 +1,7 @@
 """One isolated casewatch deployment on the shared stack: its own topic prefix, app id
 (consumer groups), ClickHouse database, state directories and ports, removed on close."""
 
+import sys
 import uuid
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from streams.topics import ensure_topics
 from tests.support.kafka_topics import delete_topics_with_prefix
 from tests.support.ports import free_port
 from tests.support.worker_process import WorkerProcess
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Sandbox:
@@ -48,8 +51,9 @@ class Sandbox:
     def sink_group(self) -> str:
         return f"{self.app_id}-sink"
 
-    def worker(self, name: str) -> WorkerProcess:
-        """A new worker (not started) with its own state directory and ports."""
+    def worker(self, name: str, fault: str | None = None) -> WorkerProcess:
+        """A new worker (not started) with its own state directory and ports; with `fault`,
+        one with that fault injected (tests/support/faulty_worker.py)."""
         env = {
             **self.env,
             "CASEWATCH_STATE_DIR": str(self.workdir / name / "state"),
@@ -58,7 +62,12 @@ class Sandbox:
             "CASEWATCH_SINK_METRICS_PORT": str(free_port()),
         }
         (self.workdir / name).mkdir(parents=True, exist_ok=True)
-        worker = WorkerProcess(env, self.workdir / name / "worker.log")
+        command = None
+        if fault is not None:
+            env["CASEWATCH_TEST_FAULT"] = fault
+            env["PYTHONPATH"] = str(REPO)  # the launcher lives in tests/support
+            command = [sys.executable, "-m", "tests.support.faulty_worker"]
+        worker = WorkerProcess(env, self.workdir / name / "worker.log", command)
         self.workers.append(worker)
         return worker
 

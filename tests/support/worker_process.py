@@ -21,13 +21,15 @@ LEGACY_READY_LINE = b"Worker]: Ready"
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path):
+    def __init__(self, env: dict[str, str], log_path: Path,
+                 command: list[str] | None = None):
         # two workers on one host need their own health and sink metrics ports
         own = {name: str(free_port()) for name in ("CASEWATCH_HEALTH_PORT",
                                                    "CASEWATCH_SINK_METRICS_PORT")
                if name not in env}
         self.env = {**os.environ, **own, **env}
         self.log_path = log_path
+        self.command = command or [str(VENV_BIN / "casewatch"), "worker"]
         self.proc: subprocess.Popen | None = None
         self.starts = 0
         local = "http://127.0.0.1"
@@ -48,7 +50,7 @@ class WorkerProcess:
         self._log_mark = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [str(VENV_BIN / "casewatch"), "worker"], env=self.env, stdout=log,
+                self.command, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
         self.starts += 1
@@ -102,6 +104,13 @@ class WorkerProcess:
         if not values:
             raise KeyError(name)
         return sum(values.values())
+
+    def pause(self) -> None:
+        """SIGSTOP the worker and its children, as a long GC pause or a stalled VM does."""
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGCONT)
 
     def kill(self) -> None:
         """SIGKILL the worker and its children: a crash, nothing flushed or committed."""
