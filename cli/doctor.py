@@ -1,5 +1,6 @@
 """`casewatch doctor`: is this installation healthy? It checks Kafka, the casewatch topics
-and their partitions, ClickHouse and its migrations, and the consumer groups' lag, with the
+(partitions, replicas, message limits), this machine's clock against the broker's,
+ClickHouse and its migrations, and the consumer groups' lag, with the
 same settings as the worker, and says what is wrong in plain words (Chinese, then English).
 Exit status 0 when every check passes, 1 otherwise."""
 
@@ -20,10 +21,14 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from cli.doctor_clickhouse import check_clickhouse
     from cli.doctor_kafka import check_kafka
+    from cli.doctor_streams import check_clock, check_limits
     from streams.settings import Settings
 
     settings = Settings.from_env()
-    findings = check_kafka(settings, args.max_lag) + check_clickhouse(settings.clickhouse)
+    findings = check_kafka(settings, args.max_lag)
+    if findings and findings[0].ok:  # Kafka answers
+        findings += [check_limits(settings), check_clock(settings)]
+    findings += check_clickhouse(settings.clickhouse)
     for finding in [*findings, summary(findings)]:
         print(finding)
     sys.stdout.flush()

@@ -9,7 +9,7 @@ from kafka.errors import KafkaError
 from cli.findings import Finding, first_line
 from streams import kafka_clients
 from streams.settings import Settings
-from streams.topics import TOPICS
+from streams.topics import SINGLE_PARTITION, TOPICS
 
 UNKNOWN_TOPIC = 3
 #: consumer group (suffix after the app id) -> the casewatch topics it consumes
@@ -71,10 +71,12 @@ def topic_finding(described: dict, settings: Settings) -> Finding:
     leaderless = sorted(p["partition_index"] for p in parts if p["leader_id"] < 0)
     short = sorted(p["partition_index"] for p in parts
                    if len(p["isr_nodes"]) < settings.min_insync_replicas)
-    if len(parts) != settings.partitions:
-        return Finding(False, f"主题 {name} 有 {len(parts)} 个分区，但配置为 {settings.partitions}"
+    wanted = 1 if name.removeprefix(settings.topic_prefix) in SINGLE_PARTITION else \
+        settings.partitions
+    if len(parts) != wanted:
+        return Finding(False, f"主题 {name} 有 {len(parts)} 个分区，但配置为 {wanted}"
                        "（CASEWATCH_PARTITIONS）。两者必须一致：改配置，或按新的分区数重建主题。",
-                       f"Topic {name} has {len(parts)} partitions but {settings.partitions} are "
+                       f"Topic {name} has {len(parts)} partitions but {wanted} are "
                        "configured (CASEWATCH_PARTITIONS). They must agree: fix the setting or "
                        "recreate the topic.")
     if replicas < settings.replication_factor:

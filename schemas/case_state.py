@@ -11,6 +11,7 @@ Each record is one item of one case, keyed `<4 hex digits: byte length of case_i
 | `m` | `CaseMeta` |
 | `q` | `Quarantine`: the case could not be processed (streams/quarantine.py) |
 | `x:<source offset, 20 digits>` | a quarantined case's pending event, as it was received |
+| `s:<warning_id>` | `open` or `resolved`: a system warning 未登记单位 shown about the case |
 
 A record without a value (a tombstone) removes its item: a case leaving quarantine removes
 its `q` and `x:` items.

@@ -20,6 +20,7 @@ from datetime import datetime
 from aiokafka import TopicPartition
 
 from rules.engine import Engine
+from schemas.units import WatchedUnits
 from streams import metrics
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
@@ -35,6 +36,16 @@ log = logging.getLogger(__name__)
 YIELD_AFTER = 0.02  # seconds of work between two hand-backs of the event loop
 INDEX_STEP = 20_000  # due entries rebuilt between two hand-backs
 LOST_RETRY = 3.0  # seconds a lost task waits for a rebalance before it is taken up again
+
+
+def watched_units(settings: Settings):
+    """The unit registry's reader when its file exists (reloaded on change; an invalid file
+    stops the worker at start); None where there is none: units are then not checked."""
+    if not settings.units_file.exists():
+        log.warning("no unit registry at %s: events' units are not checked",
+                    settings.units_file)
+        return None
+    return WatchedUnits(settings.units_file).current
 
 
 async def drain(steps: Iterator[None]) -> None:
@@ -58,7 +69,8 @@ class Runtime:
         self.stores: dict[int, PartitionStore] = {}  # of the tasks, for the processor
         self.cache = CaseCache(settings.case_cache_size, settings.closed_retention)
         self.due_index = DueIndex()
-        self.processor = Processor(settings, engine, self.cache, self.stores)
+        self.processor = Processor(settings, engine, self.cache, self.stores,
+                                   units=watched_units(settings))
         self.source_topic = settings.topic("case-events")
         self.changelog_topic = settings.topic("case-state")
         self.restorer = Restorer(settings)

@@ -27,9 +27,11 @@ from datetime import UTC, datetime
 import orjson
 
 from rules.engine import Engine
+from rules.system import UNREGISTERED_UNIT, system_warning
 from schemas.case_state import Quarantine
 from schemas.event import InvalidEvent, parse_event
 from schemas.time_window import check_not_ahead
+from schemas.units import UnitRegistry
 from streams import metrics
 from streams.case_cache import CaseCache
 from streams.case_logic import Arrival, CaseLogic, Outcome
@@ -51,6 +53,8 @@ log = logging.getLogger(__name__)
 #: size a case's rows are cut to.
 MESSAGE_LIMIT = 1_000_000
 ROWS_LIMIT = 512 * 1024
+#: a case's item recording a system warning shown about it, and its state
+SYSTEM_PREFIX, OPEN, RESOLVED = "s:", b"open", b"resolved"
 
 
 class OutputTooLarge(ValueError):
@@ -96,8 +100,10 @@ class Result:
 class Processor:
     def __init__(self, settings: Settings, engine: Engine, cache: CaseCache,
                  stores: dict[int, PartitionStore],
-                 home: Callable[[bytes], int] | None = None):
+                 home: Callable[[bytes], int] | None = None,
+                 units: Callable[[], UnitRegistry] | None = None):
         self.settings = settings
+        self.units = units  # the unit registry in force; None: units are not checked
         self.engine = engine
         self.cache = cache
         self.stores = stores
@@ -157,6 +163,8 @@ class Processor:
 
     def _case_events(self, p: int, case_id: str, arrivals: list[Arrival], now: datetime,
                      received: str, out: Result) -> None:
+        if self.units is not None:
+            self._check_units(p, case_id, {a.event.unit_id for a in arrivals}, now, out)
         if self._keep_if_quarantined(p, case_id, arrivals, out):
             return
         try:
@@ -259,6 +267,22 @@ class Processor:
             logic = CaseLogic.restore(case_id, self.engine, self.stores[p].load(case_id))
         self.cache.put(p, case_id, logic, time.monotonic())
         return logic
+
+    def _check_units(self, p: int, case_id: str, units: set[str], now: datetime,
+                     out: Result) -> None:
+        """A system warning 未登记单位 for each unit of the case not in the registry,
+        resolved once it is registered (item `s:<warning id>` keeps what was shown)."""
+        registry = self.units()
+        for unit in sorted(units):
+            registered = registry.registered(unit)
+            warning = system_warning(UNREGISTERED_UNIT, case_id, unit, now, unit,
+                                     resolved=registered, subject=unit)
+            item = SYSTEM_PREFIX + warning.warning_id
+            shown = self.stores[p].get(case_id, item)
+            if (not registered and shown is None) or (registered and shown == OPEN):
+                self._send_warning(out, case_id, warning)
+                self._changelog(out, p, item_key(case_id, item),
+                                RESOLVED if registered else OPEN)
 
     def _quarantined(self, p: int, case_id: str) -> Quarantine | None:
         raw = self.stores[p].get(case_id, QUARANTINE_ITEM)

@@ -280,3 +280,23 @@ def test_an_event_dated_more_than_a_day_after_its_record_is_dead_lettered(proces
     (dl,) = dead_letters(result)
     assert dl["offset"] == 3 and "more than 24 hours after" in dl["reasons"][0]
     assert "e:E5" in items(result)
+
+
+def test_a_case_of_an_unregistered_unit_raises_a_system_warning_once_until_registered(
+        processor):
+    from schemas.units import Unit, UnitRegistry
+
+    registry = UnitRegistry([Unit(id="U2", name="二所", kind="派出所")])
+    processor.units = lambda: registry
+    result = process(processor, "records", [record(DETAINED, offset=1)])
+    (system,) = [w for w in warnings(result) if w["level"] == "system"]
+    assert (system["rule_id"], system["status"], system["unit_id"]) == (
+        "unregistered_unit", "open", "U1")
+    assert "未登记单位" not in system["message_en"] and "U1" in system["message_zh"]
+    assert len(warnings(result)) == 4  # and the case was processed as usual
+    again = process(processor, "records", [record(NOTICE, offset=2)])
+    assert [w for w in warnings(again) if w["level"] == "system"] == []  # shown once
+    registry = UnitRegistry([Unit(id="U1", name="一所", kind="派出所")])
+    later = process(processor, "records", [record(dict(NOTICE, event_id="E7"), offset=3)])
+    assert [(w["warning_id"], w["status"]) for w in warnings(later) if w["level"] == "system"
+            ] == [(system["warning_id"], "resolved")]
