@@ -1,19 +1,22 @@
 """Kafka checks of `casewatch doctor`: the cluster answers, every casewatch topic exists
 with the configured partitions and replicas and has a leader, and the worker's and the
-sink's consumer groups have running members and little lag."""
+sink's consumer groups (and the problems intake's, in the sink process) have running
+members and little lag."""
 
 from kafka import TopicPartition
 from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError
 
 from cli.findings import Finding, first_line
+from sinks.decode import DECODERS
 from streams import kafka_clients
 from streams.settings import Settings
 from streams.topics import SINGLE_PARTITION, TOPICS
 
 UNKNOWN_TOPIC = 3
 #: consumer group (suffix after the app id) -> the casewatch topics it consumes
-GROUPS = {"": ("case-events",), "-sink": ("warnings", "case-rows", "warning-actions")}
+GROUPS = {"": ("case-events",), "-sink": tuple(DECODERS),
+          "-problems": ("problems",)}  # the problems intake, in the sink process
 TIMEOUT_MS = 5000
 
 

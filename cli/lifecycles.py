@@ -88,6 +88,7 @@ PROPERTY_HANDOVER = DAY_DUTY
 PROPERTY_DISPOSAL = days(3, D, holiday=True)
 LAWYER_MEETING = hours(48, 12)
 P_DOCUMENT_MISSING = 0.01  # a document the dossier checklist wants, never filed
+VISIT = days(30, 7 * D, holiday=True)  # rules/catalogue/visit_after_closure.toml
 
 
 class _Case:
@@ -625,6 +626,33 @@ def _retraction(c: _Case) -> None:
     c.emit("event_retracted", at, retracts_event_id=wrong["event_id"])
 
 
+def _visit(c: _Case, closed: datetime) -> list[dict]:
+    """A satisfaction visit after the case closed, and its result (with their `_at`). Drawn
+    from a random stream of its own (seeded by the case id), so the other events stay as
+    they were."""
+    main, c.rng = c.rng, Random(c.case_id)
+    try:
+        rng = c.rng
+        took = c.within(VISIT, floor=H)
+        if took is None:
+            return []
+        visit = {"visit_id": f"{c.case_id}-V1",
+                 "party_role": rng.choice(("victim", "reporter", "party")),
+                 "channel": rng.choice(("phone", "phone", "sms", "in_person"))}
+        made = c.emit("visit_made", closed + took, **visit)
+        replied = rng.random() < 0.7
+        result = {**visit, "replied": replied}
+        if replied:
+            result["satisfaction"] = rng.choices(
+                ("satisfied", "basically_satisfied", "unsatisfied"), weights=(85, 11, 4))[0]
+            if result["satisfaction"] == "unsatisfied":
+                result["comment_ref"] = f"CMT-{c.case_id}"
+        answered = c.emit("visit_result", made["_at"] + rng.uniform(0.1, 48) * H, **result)
+        return [made, answered]
+    finally:
+        c.rng = main
+
+
 def _lawyers(c: _Case, persons: list[str]) -> None:
     """Defence lawyers engaged, meeting and withdrawn, and a special case's category (CPL
     39③). Decided by an RNG of their own and stamped with one, so that the rest of a
@@ -677,6 +705,7 @@ def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
     if kind == "criminal":
         _lawyers(c, persons)
     events = sorted(c.events, key=lambda e: (e["_at"], e["event_id"]))
+    closed = None
     if kind == "criminal" and rng.random() < 0.04 and len(events) > 2:
         closed = events[rng.randrange(1, len(events))]["_at"] + rng.uniform(1, 48) * H
         events = [e for e in events if e["_at"] <= closed]
@@ -685,12 +714,14 @@ def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
         c.items = [(item, at) for item, at in c.items if at <= closed]
         _dispose_items(c, closed)  # after the closure
         events = sorted(c.events, key=lambda e: (e["_at"], e["event_id"]))
+    visits = [] if closed is None else _visit(c, closed)
+    own = {id(e) for e in visits}
     out: list[dict] = []
-    for event in events:
+    for event in sorted(events + visits, key=lambda e: (e["_at"], e["event_id"])):
         del event["_at"]
         out.append(event)
-        if rng.random() < P_DUPLICATE:
-            out.append(dict(event))
+        if id(event) not in own and rng.random() < P_DUPLICATE:  # visits: the main stream
+            out.append(dict(event))  # draws nothing for them
     return out
 
 

@@ -11,6 +11,7 @@ from cli import (
     evaluate,
     generate,
     notify,
+    problems,
     publish,
     report,
     schema_export,
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (evaluate, generate, publish, schema_export, worker, sink, demo_feed, console,
-                   doctor, report, web, notify):
+                   doctor, report, web, notify, problems):
         module.add_parser(sub)
     return parser
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from schemas.event import EVENT_ADAPTER, EVENT_MODELS
 from schemas.measure_state import MeasureState
+from schemas.problem import Problem
+from schemas.problem_action import ProblemAction
 from schemas.warning import Warning
 
 
@@ -19,6 +21,8 @@ def schemas() -> dict[str, dict]:
         "event.schema.json": EVENT_ADAPTER.json_schema(),
         "warning.schema.json": Warning.model_json_schema(),
         "measure-state.schema.json": MeasureState.model_json_schema(),
+        "problem.schema.json": Problem.model_json_schema(),
+        "problem-action.schema.json": ProblemAction.model_json_schema(),
     }
     for name, model in EVENT_MODELS.items():
         out[f"events/{name}.schema.json"] = model.model_json_schema()

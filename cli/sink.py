@@ -2,7 +2,9 @@
 
 Migrates the database, then reads the output topics in the consumer group `<app_id>-sink`
 and writes them to ClickHouse, committing only what is durable; serves its metrics on
-CASEWATCH_SINK_METRICS_PORT. Stops cleanly on SIGTERM/SIGINT, and when started by a worker
+CASEWATCH_SINK_METRICS_PORT. Beside it runs the problems intake (streams/problem_intake.py,
+group `<app_id>-problems`); if the intake fails, the whole process stops (and its worker
+starts it again). Stops cleanly on SIGTERM/SIGINT, and when started by a worker
 (CASEWATCH_SINK_PARENT_PID) also once that worker is gone.
 """
 
@@ -43,6 +45,7 @@ async def serve(settings) -> None:
     from sinks.consumer import SinkConsumer
     from sinks.decode import DECODERS
     from streams.kafka_clients import connection
+    from streams.problem_intake import ProblemIntake
     from streams.sink_process import PARENT_PID_ENV
     from streams.topics import ensure_topics
 
@@ -73,6 +76,8 @@ async def serve(settings) -> None:
                                 auto_offset_reset="earliest",
                                 isolation_level="read_committed")
     await producer.start()
+    intake = asyncio.create_task(ProblemIntake(settings, producer).run(stopping))
+    intake.add_done_callback(lambda task: _stop_when_failed(task, stopping))
     try:
         await consumer.start()
         try:
@@ -89,8 +94,17 @@ async def serve(settings) -> None:
         finally:
             await consumer.stop()
     finally:
+        stopping.set()
+        await asyncio.gather(intake, return_exceptions=True)
         await producer.stop()
         watch.cancel()
+
+
+def _stop_when_failed(task: asyncio.Task, stopping: asyncio.Event) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the problems intake failed; stopping the sink process",
+                  exc_info=task.exception())
+        stopping.set()
 
 
 class DeadLetters:

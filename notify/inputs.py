@@ -1,7 +1,8 @@
 """Records of the notifier's input topics as items (notify/alert.py) or loop stages.
 
 One adapter per topic, each refusing what it cannot read (the notifier logs and counts
-it, and goes on): warnings, warning actions, problems and lawyer notices.
+it, and goes on): warnings, warning actions, problems (the accepted records of
+`problem-records`, schemas/problem.py), problem actions and lawyer notices.
 """
 
 from typing import Literal
@@ -9,7 +10,10 @@ from typing import Literal
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
 from notify.alert import Alert
+from rules.problem_types import problem_types
 from schemas.lawyer_notice import LawyerNotice
+from schemas.problem import SOURCE_ZH
+from schemas.problem_action import ProblemAction
 from schemas.timefmt import format_cst
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
@@ -31,16 +35,24 @@ def action_stage(value: bytes) -> tuple[str, str]:
     return action.warning_id, STAGE_AFTER[action.action]
 
 
+def problem_action_stage(value: bytes) -> tuple[str, str]:
+    """(problem_id, the loop stage a problem action leads to): the same loop as warnings'."""
+    action = ProblemAction.model_validate_json(value)
+    return action.problem_id, STAGE_AFTER[action.action]
+
+
 class ProblemRecord(BaseModel):
-    """The fields of a problem record (issue 12, `schemas/problem.py`) the notifier reads;
-    others are ignored. A problem is open until its stage closes it."""
+    """The fields of a problem record (`schemas/problem.py`, as the problems intake accepted
+    it on `problem-records`) the notifier reads; others are ignored. A problem is open until
+    its loop is verified (problem-actions: `Notifier.apply_stage(..., kind="problem")`); a
+    record's own `stage` closing it counts too."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     problem_id: str = Field(min_length=1, max_length=128)
     source: str = Field(min_length=1, max_length=64)
     unit_id: str = Field(min_length=1, max_length=32)
-    case_id: str = ""
+    case_id: str | None = None  # a problem of a unit's conduct has no case
     person_id: str | None = None
     problem_type: str = Field(min_length=1, max_length=64)
     stage: str = "open"
@@ -58,13 +70,16 @@ CLOSED_STAGES = frozenset({"closed", "verified", "resolved", "withdrawn", "dismi
 def problem_alert(value: bytes) -> Alert:
     p = ProblemRecord.model_validate_json(value)
     status: Literal["open", "resolved"] = "resolved" if p.stage in CLOSED_STAGES else "open"
-    zh = p.summary_zh or f"发现问题：{p.problem_type}（{p.stage}）"
-    en = p.summary_en or f"problem found: {p.problem_type} ({p.stage})"
+    known = problem_types().by_code.get(p.problem_type)
+    title_zh, title_en = (known.title_zh, known.title_en) if known else (p.problem_type,) * 2
+    where = SOURCE_ZH.get(p.source, p.source)
+    zh = p.summary_zh or f"{where}发现问题：{title_zh}"
+    en = p.summary_en or f"problem found ({p.source}): {title_en}"
     return Alert(source=f"problem/{p.source}", subject_id=p.problem_id, status=status,
                  level="problem", unit_id=p.unit_id, rule_id=p.problem_type,
-                 rule_kind="problem", case_id=p.case_id, person_id=p.person_id,
+                 rule_kind="problem", case_id=p.case_id or "", person_id=p.person_id,
                  changed_at=p.changed_at, message_zh=zh, message_en=en,
-                 link=f"/problems/{p.problem_id}", extra={"problem_type": p.problem_type})
+                 link=f"/problem/{p.problem_id}", extra={"problem_type": p.problem_type})
 
 
 def notice_alert(value: bytes) -> Alert:

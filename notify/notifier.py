@@ -71,6 +71,8 @@ class Notifier:
     def apply(self, alert: Alert, now: datetime) -> None:
         """A subject's current state (a repeat of a known state changes nothing)."""
         key = alert.key
+        if self._verified_problem(alert):  # its loop closed before (or since) its record
+            alert = alert.model_copy(update={"status": "resolved"})
         subject = self.subjects.get(key)
         if subject is not None and subject.alert == alert:
             return
@@ -83,14 +85,24 @@ class Notifier:
         self._save(key)
         self._evaluate(key, now)
 
-    def apply_stage(self, warning_id: str, stage: str, now: datetime) -> None:
-        """A warning's loop stage after an action (acknowledged, rectified, ...)."""
-        if self.stages.get(warning_id) == stage:
+    def apply_stage(self, warning_id: str, stage: str, now: datetime,
+                    kind: str = "warning") -> None:
+        """A warning's loop stage after an action (acknowledged, rectified, ...); with
+        kind="problem", a problem's (`warning_id` is then its problem_id): the same loop,
+        and a verified problem is resolved — nothing else closes it."""
+        stage_key = warning_id if kind == "warning" else f"{kind}/{warning_id}"
+        if self.stages.get(stage_key) == stage:
             return
-        self.stages[warning_id] = stage
-        self._dirty[f"k/{warning_id}"] = stage.encode()
-        if f"warning/{warning_id}" in self.subjects:
-            self._evaluate(f"warning/{warning_id}", now)
+        self.stages[stage_key] = stage
+        self._dirty[f"k/{stage_key}"] = stage.encode()
+        key = f"{kind}/{warning_id}"
+        subject = self.subjects.get(key)
+        if subject is None:
+            return
+        if self._verified_problem(subject.alert) and subject.alert.is_open:
+            self.apply(subject.alert, now)  # resolved by apply
+        else:
+            self._evaluate(key, now)
 
     def apply_silence(self, silence: Silence) -> None:
         held = self.silences.get(silence.silence_id)
@@ -210,7 +222,14 @@ class Notifier:
     # ------------------------------------------------------------------ internals
 
     def _stage(self, alert: Alert) -> str:
-        return self.stages.get(alert.subject_id, "new") if alert.source == "warning" else "new"
+        if alert.source == "warning":
+            return self.stages.get(alert.subject_id, "new")
+        if alert.source.startswith("problem/"):
+            return self.stages.get(alert.key, "new")  # "problem/<problem_id>"
+        return "new"
+
+    def _verified_problem(self, alert: Alert) -> bool:
+        return alert.source.startswith("problem/") and self.stages.get(alert.key) == "verified"
 
     def _save(self, key: str) -> None:
         self._dirty[f"s/{key}"] = self.subjects[key].model_dump_json().encode()

@@ -1,7 +1,7 @@
 """`casewatch notify` at run time: Kafka in, receivers out, state in a compacted topic.
 
-- Inputs: the warnings, warning-actions, problems, lawyer-notices and notify-commands
-  topics, in the consumer group `<app_id>-notify`, `read_committed`.
+- Inputs: the warnings, warning-actions, problem-records, problem-actions, lawyer-notices
+  and notify-commands topics, in the consumer group `<app_id>-notify`, `read_committed`.
 - State: the notifier's records (notify/notifier.py) on `<prefix>notify-state`
   (compacted). At start it is read to its end, then the inputs from the group's offsets.
 - One Kafka transaction per round (transactional id `<app_id>-notify`) holds the state
@@ -33,7 +33,13 @@ from notify import metrics
 from notify.config import ConfigError, Loaded, load_config
 from notify.delivery import Attempt, Delivery
 from notify.delivery_log import attempt_record
-from notify.inputs import action_stage, notice_alert, problem_alert, warning_alert
+from notify.inputs import (
+    action_stage,
+    notice_alert,
+    problem_action_stage,
+    problem_alert,
+    warning_alert,
+)
 from notify.notification import Notification
 from notify.notifier import Notifier
 from notify.receivers.build import build_receivers
@@ -49,7 +55,8 @@ from streams.topics import ensure_topics
 
 log = logging.getLogger("casewatch.notify")
 FATAL_EXIT = 70
-INPUTS = ("warnings", "warning-actions", "problems", "lawyer-notices", "notify-commands")
+INPUTS = ("warnings", "warning-actions", "problem-records", "problem-actions",
+          "lawyer-notices", "notify-commands")
 
 
 class Fatal(RuntimeError):
@@ -192,8 +199,11 @@ class NotifyService:
                 self.notifier.apply(warning_alert(value), now)
             elif name == "warning-actions":
                 self.notifier.apply_stage(*action_stage(value), now)
-            elif name == "problems":
+            elif name == "problem-records":  # accepted by the problems intake
                 self.notifier.apply(problem_alert(value), now)
+            elif name == "problem-actions":
+                problem_id, stage = problem_action_stage(value)
+                self.notifier.apply_stage(problem_id, stage, now, kind="problem")
             elif name == "lawyer-notices":
                 self.notifier.apply(notice_alert(value), now)
             elif name == "notify-commands":

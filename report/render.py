@@ -11,9 +11,11 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from report.bulletin import Bulletin
 from report.charts import Bar, bar_chart
 from report.paper import WhitePaper
 from rules.scoring import Rectification, ScoringModel
+from schemas.problem import SOURCE_ZH, ProblemSource
 from schemas.timefmt import CST
 from schemas.units import UnitRegistry
 
@@ -22,8 +24,11 @@ RECTIFICATION_ZH = {
     Rectification.late: "逾期整改",
     Rectification.missing: "未整改（已超期）",
     Rectification.pending: "整改期内",
-    Rectification.unscored: "—",
+    Rectification.unscored: "整改闭环启用前",
+    Rectification.not_needed: "—",
 }
+KIND_ZH = {"overdue": "超期", "violation": "违规", "problem": "问题"}
+ENTERED = tuple(str(s) for s in ProblemSource if s is not ProblemSource.platform)
 ACTION_ZH = {
     "acknowledge": "已签收",
     "rectify": "已整改",
@@ -38,6 +43,19 @@ def hours(value: float | None) -> str:
 
 def points(value: float) -> str:
     return f"{value:.1f}"
+
+
+def score(value: float) -> str:
+    """Scores to two decimals: the ranking compares them unrounded."""
+    return f"{value:.2f}"
+
+
+def source(value: str) -> str:
+    return SOURCE_ZH.get(ProblemSource(value), value) if value in set(ProblemSource) else value
+
+
+def entered(by_source: dict[str, int]) -> int:
+    return sum(n for s, n in by_source.items() if s in ENTERED)
 
 
 def percent(rate: float | None) -> str:
@@ -83,6 +101,7 @@ def _environment(units: UnitRegistry) -> Environment:
     env.filters.update(
         hours=hours, points=points, percent=percent, change=change, instant=instant,
         action=action, local_time=local_time, rectification=lambda r: RECTIFICATION_ZH[r],
+        score=score, source=source, entered=entered, kind=lambda k: KIND_ZH.get(k, k),
         unit=unit_label(units),
     )
     return env
@@ -90,13 +109,13 @@ def _environment(units: UnitRegistry) -> Environment:
 
 def charts(paper: WhitePaper) -> dict[str, str]:
     """SVG of the ranking, the on-time rates and (whole paper only) the most broken rules."""
-    units = paper.ranking if paper.unit is None else paper.sections
+    units = paper.sections
     out = {
         "scores": bar_chart(
             "得分（本月与上月）Score, this month and last",
             [
                 Bar(s.unit_id, s.score.score, s.previous_score and s.previous_score.score,
-                    points(s.score.score))
+                    score(s.score.score))
                 for s in units
             ],
             maximum=max(100.0, *(s.score.score for s in units)),
@@ -131,26 +150,48 @@ def render_html(paper: WhitePaper, model: ScoringModel,
     return template.render(paper=paper, model=model, charts=charts(paper))
 
 
+def render_bulletin(bulletin: Bulletin, units: UnitRegistry | None = None) -> str:
+    template = _environment(units or UnitRegistry()).get_template("bulletin.html.j2")
+    return template.render(b=bulletin)
+
+
 @dataclass(frozen=True)
 class Written:
     html: Path
     pdf: Path
 
 
+def _stem(name: str, unit: str | None) -> str:
+    """<name>[-UNIT]; characters of a unit id unsafe in a file name become _."""
+    return name + ("-" + re.sub(r"[^\w-]", "_", unit) if unit else "")
+
+
 def file_stem(paper: WhitePaper) -> str:
-    """white-paper-YYYY-MM[-UNIT]; characters of a unit id unsafe in a file name become _."""
-    suffix = "-" + re.sub(r"[^\w-]", "_", paper.unit) if paper.unit else ""
-    return f"white-paper-{paper.month}{suffix}"
+    """white-paper-YYYY-MM[-UNIT]."""
+    return _stem(f"white-paper-{paper.month}", paper.unit)
 
 
-def write_report(paper: WhitePaper, model: ScoringModel, out_dir: Path,
-                 units: UnitRegistry | None = None) -> Written:
+def bulletin_stem(bulletin: Bulletin) -> str:
+    """bulletin-YYYY-MM-DD[-UNIT]."""
+    return _stem(f"bulletin-{bulletin.day}", bulletin.unit)
+
+
+def write_document(html: str, stem: str, out_dir: Path) -> Written:
     """Write <stem>.html and <stem>.pdf into `out_dir` (created if missing)."""
     from weasyprint import HTML  # heavy import: only when a PDF is written
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    html = render_html(paper, model, units)
-    written = Written(out_dir / f"{file_stem(paper)}.html", out_dir / f"{file_stem(paper)}.pdf")
+    written = Written(out_dir / f"{stem}.html", out_dir / f"{stem}.pdf")
     written.html.write_text(html, encoding="utf-8")
     HTML(string=html, base_url=str(out_dir)).write_pdf(written.pdf)
     return written
+
+
+def write_report(paper: WhitePaper, model: ScoringModel, out_dir: Path,
+                 units: UnitRegistry | None = None) -> Written:
+    return write_document(render_html(paper, model, units), file_stem(paper), out_dir)
+
+
+def write_bulletin(bulletin: Bulletin, out_dir: Path,
+                   units: UnitRegistry | None = None) -> Written:
+    return write_document(render_bulletin(bulletin, units), bulletin_stem(bulletin), out_dir)

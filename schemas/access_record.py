@@ -21,6 +21,7 @@ AccessAction = Literal[
     "search",  # a search by case or person id
     "export",  # a CSV or Excel export of a view
     "read_audit",  # a page of this audit trail
+    "read_problem",  # a problem's explanation: the problem, its case, person and actions
 ]
 
 
@@ -31,7 +32,8 @@ class AccessRecord(BaseModel):
     access_id: str = Field(default_factory=lambda: uuid.uuid4().hex, pattern=r"^[0-9a-f]{32}$")
     at: CstDatetime
     actor_id: str = Field(max_length=64)
-    actor_role: str = Field("", max_length=16, description="unit | supervisor | screen | ''")
+    actor_role: str = Field("", max_length=16,
+                            description="unit | supervisor | inspector | screen | ''")
     address: str = Field(max_length=64, description="the client's address")
     action: AccessAction
     target: str = Field("", max_length=512, description="warning id, query or file asked for")

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.document_types import DocType
 from schemas.enums import (
@@ -11,8 +11,11 @@ from schemas.enums import (
     ExemptionReason,
     Measure,
     RecountReason,
+    Satisfaction,
     SummonsKind,
     SuspectFlag,
+    VisitChannel,
+    VisitParty,
 )
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -136,3 +139,28 @@ class LawyerMeetingRequested(LawyerMeeting):
 
 class DocumentFiled(Details):
     doc_type: DocType
+
+
+class VisitMade(Details):
+    """A satisfaction visit (执法社会化访评) was made: who was reached, and how."""
+
+    visit_id: Id
+    party_role: VisitParty
+    channel: VisitChannel
+
+
+class VisitResult(VisitMade):
+    """What the visit found: whether the party replied and how satisfied they are."""
+
+    replied: bool
+    satisfaction: Satisfaction | None = None
+    comment_ref: Annotated[str, Field(min_length=1, max_length=512,
+                                      pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
+
+    @model_validator(mode="after")
+    def _satisfaction_with_a_reply(self) -> "VisitResult":
+        if self.replied and self.satisfaction is None:
+            raise ValueError("a replied visit needs its satisfaction")
+        if not self.replied and self.satisfaction is not None:
+            raise ValueError("satisfaction is only given when the party replied")
+        return self

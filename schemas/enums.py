@@ -63,3 +63,28 @@ class Status(StrEnum):
     open = "open"
     resolved = "resolved"
     withdrawn = "withdrawn"
+
+
+class VisitParty(StrEnum):
+    """Who a satisfaction visit (访评) reached."""
+
+    victim = "victim"  # 被害人
+    reporter = "reporter"  # 报案人、控告人、举报人
+    party = "party"  # 行政案件当事人
+    suspect = "suspect"  # 犯罪嫌疑人、违法行为人
+    witness = "witness"  # 证人
+    other = "other"
+
+
+class VisitChannel(StrEnum):
+    phone = "phone"
+    sms = "sms"
+    in_person = "in_person"
+    online = "online"
+    letter = "letter"
+
+
+class Satisfaction(StrEnum):
+    satisfied = "satisfied"  # 满意
+    basically_satisfied = "basically_satisfied"  # 基本满意
+    unsatisfied = "unsatisfied"  # 不满意

@@ -73,6 +73,8 @@ _TYPES = [
     # defence lawyers (issue 13): who is engaged decides who gets key-node notices
     EventType("lawyer_engaged", "委托辩护律师", d.Lawyer),
     EventType("lawyer_withdrawn", "解除辩护律师委托", d.Lawyer),
+    EventType("visit_made", "执法回访", d.VisitMade, case_level=True),
+    EventType("visit_result", "回访结果", d.VisitResult, case_level=True),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -28,6 +28,12 @@ class ActorRole(StrEnum):
 NOTE_REQUIRED = frozenset({Action.rectify, Action.send_back})
 
 
+def check_note(action: Action, note: str) -> None:
+    """A rectification says what was done, a return why: raise if the note is blank."""
+    if action in NOTE_REQUIRED and not note.strip():
+        raise ValueError(f"a {action} action needs a note")
+
+
 class WarningAction(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -49,6 +55,5 @@ class WarningAction(BaseModel):
 
     @model_validator(mode="after")
     def _note_when_required(self) -> "WarningAction":
-        if self.action in NOTE_REQUIRED and not self.note.strip():
-            raise ValueError(f"a {self.action} action needs a note")
+        check_note(self.action, self.note)
         return self

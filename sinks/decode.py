@@ -18,6 +18,8 @@ from schemas.case_rows import CaseRow, EventRow, MeasureStateRow
 from schemas.delivery import DeliveryAttempt
 from schemas.event import parse_event
 from schemas.notify_command import NotifyCommand
+from schemas.problem import Problem
+from schemas.problem_action import ProblemAction
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from sinks.base import Rejected, Row
@@ -27,6 +29,10 @@ from sinks.clickhouse.rows import (
     MEASURE_STATE,
     NOTIFICATIONS,
     NOTIFY_AUDIT,
+    OBLIGATIONS,
+    PROBLEM_ACTIONS,
+    PROBLEMS,
+    VISITS,
     WARNING_ACTIONS,
     WARNING_HISTORY,
     access_row,
@@ -35,6 +41,10 @@ from sinks.clickhouse.rows import (
     event_row,
     measure_row,
     notification_row,
+    obligation_row,
+    problem_action_row,
+    problem_row,
+    visit_row,
     warning_row,
 )
 
@@ -46,6 +56,9 @@ def warning_message(value: bytes | None, offset: int = 0) -> list[Row]:
     warning = Warning.model_validate_json(value or b"")
     return [(WARNING_HISTORY, warning_row(warning, emitted_at=datetime.now(UTC),
                                           kafka_offset=offset))]
+
+
+VISIT_EVENTS = frozenset({"visit_made", "visit_result"})
 
 
 class _CaseRowsMessage(BaseModel):
@@ -64,7 +77,7 @@ def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row | Reject
     out: list[Row | Rejected] = []
     for number, raw in enumerate(raw_rows, start=1):
         try:
-            out.append(case_row(_CASE_ROW.validate_python(raw)))
+            out.extend(case_row(_CASE_ROW.validate_python(raw)))
         except ValueError as exc:  # pydantic's ValidationError and InvalidEvent are ValueErrors
             table = raw.get("table") if isinstance(raw, dict) else None
             where = f"row {number} of {len(raw_rows)} ({table if isinstance(table, str) else '?'})"
@@ -73,21 +86,33 @@ def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row | Reject
     return out
 
 
-def case_row(row: EventRow | MeasureStateRow) -> Row:
+def case_row(row: CaseRow) -> list[Row]:
+    """The rows one case-rows row yields: a visit event also goes to `visits`."""
     if isinstance(row, EventRow):
-        return EVENTS, event_row(
-            parse_event(row.event),
-            partition=row.partition,
-            offset=row.offset,
-            received_at=row.received_at,
-            body=row.event,
-        )
-    return MEASURE_STATE, measure_row(row.state, row.version)
+        event = parse_event(row.event)
+        rows = [(EVENTS, event_row(event, partition=row.partition, offset=row.offset,
+                                   received_at=row.received_at, body=row.event))]
+        if event.event_type in VISIT_EVENTS:
+            rows.append((VISITS, visit_row(event)))
+        return rows
+    if isinstance(row, MeasureStateRow):
+        return [(MEASURE_STATE, measure_row(row.state, row.version))]
+    return [(OBLIGATIONS, obligation_row(row.state, row.version))]
 
 
 def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
     """One message of the warning-actions topic: one action of staff on a warning."""
     return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
+
+
+def problem_record_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of problem-records: a problem the intake accepted."""
+    return [(PROBLEMS, problem_row(Problem.model_validate_json(value or b""), offset))]
+
+
+def problem_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of problem-actions: one action of staff on a problem."""
+    return [(PROBLEM_ACTIONS, problem_action_row(ProblemAction.model_validate_json(value or b"")))]
 
 
 def access_log_message(value: bytes | None, offset: int = 0) -> list[Row]:
@@ -109,6 +134,8 @@ DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
     "warning-actions": warning_action_message,
+    "problem-records": problem_record_message,
+    "problem-actions": problem_action_message,
     "access-log": access_log_message,
     "notifications": notification_message,
     "notify-commands": notify_command_message,

@@ -5,14 +5,18 @@ replication factor and min.insync.replicas, and each with its message limit set.
 and is dead-lettered with its reason, instead of being refused to its publisher alone; its
 timestamps are the broker's (LogAppendTime): an event dated more than a day after its
 record is invalid (schemas/time_window.py), and a producer's clock would be as wrong as its
-dates.
+dates. `problems` likewise, for problem records (streams/problem_intake.py: one found after
+its record's broker time is invalid), whose invalid ones go to `problems.dlq`.
 Every other topic accepts 1 MiB, which is what the worker's producers put in one batch
 (streams/kafka_clients.py) and more than any message it writes (streams/work.py);
 `check_limits` refuses to start against a topic that accepts less. `case-state` is the
 compacted changelog of the cases' state (streams/case_store.py); `clock` (one partition,
 LogAppendTime, an hour's retention) carries the workers' clock probes
 (streams/clock_guard.py); `notify-state` is the notifier's compacted state
-(notify/notifier.py).
+(notify/notifier.py). `problem-records` (the problems the intake accepted, key =
+problem_id) is compacted: the latest record of each key is kept for good.
+`month-closures` (the white paper's frozen months, key = month) is never deleted: the
+first closure of a month counts.
 """
 
 import sys
@@ -26,7 +30,9 @@ from streams.settings import Settings
 TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
           "warning-actions", "access-log", "clock",
           # the notifier (notify/): its inputs and outputs beside the warnings and actions
-          "lawyer-notices", "notify-commands", "notify-state", "notifications")
+          "lawyer-notices", "notify-commands", "notify-state", "notifications",
+          # problems from other sources (streams/problem_intake.py) and closed months
+          "problems", "problems.dlq", "problem-records", "problem-actions", "month-closures")
 MESSAGE_BYTES = MAX_BATCH_BYTES + 12  # a record batch's overhead beyond its records' limit
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024),
@@ -34,6 +40,10 @@ CONFIGS = {
     "case-state": {"cleanup.policy": "compact"},
     "clock": {"message.timestamp.type": "LogAppendTime", "retention.ms": "3600000"},
     "notify-state": {"cleanup.policy": "compact"},
+    "problems": {"max.message.bytes": str(4 * 1024 * 1024),
+                 "message.timestamp.type": "LogAppendTime"},
+    "problem-records": {"cleanup.policy": "compact"},
+    "month-closures": {"retention.ms": "-1", "retention.bytes": "-1"},
 }
 SINGLE_PARTITION = {"clock"}
 

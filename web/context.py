@@ -14,6 +14,7 @@ from schemas.units import UnitRegistry
 from streams.settings import Settings
 from web.audit import AccessLog
 from web.open_set import OpenSet
+from web.problem_set import ProblemSet
 from web.settings import WebSettings
 
 
@@ -35,6 +36,7 @@ class Context:
     access: AccessLog
     actions_topic: str
     producer: object = None  # AIOKafkaProducer, started with the application
+    problems: ProblemSet = field(default_factory=ProblemSet)  # web/problem_feed.py fills it
     routes: list[web.RouteDef] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
 

@@ -36,6 +36,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "query_too_short": ("请至少输入 2 个字符", "type at least 2 characters"),
     "starting": ("系统正在启动，请稍候", "starting, catching up with Kafka and ClickHouse"),
     "internal": ("服务器内部错误", "internal server error"),
+    "problem_invalid": ("问题记录有误", "the problem record is invalid"),
+    "problem_closed": ("该问题已闭环", "the problem's loop is closed"),
 }
 
 

@@ -82,49 +82,16 @@ async def committed_offsets(settings: Settings, group: str, topic: str,
         await consumer.stop()
 
 
-class Feed:
-    def __init__(self, settings: Settings, snapshot_group: str, reader: Reader,
-                 open_set: OpenSet):
+class TopicFollower:
+    """The loop the console's feeds share: a group-less consumer whose records `apply`
+    takes, followed until stopped (web/problem_feed.py is the other)."""
+
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.group = snapshot_group
-        self.reader = reader
-        self.open_set = open_set
-        self.warnings_topic = settings.topic("warnings")
-        self.actions_topic = settings.topic("warning-actions")
         self.consumer: AIOKafkaConsumer | None = None
         self.bad_records = 0
         self.last_read = time.monotonic()  # the last fetch that answered (records or not)
         self.error: str | None = None  # why the last fetch failed, until one succeeds
-
-    async def load(self) -> None:
-        """Steps 1-5 above; returns once the open set is current."""
-        started = time.monotonic()
-        self.open_set.clear()
-        self.consumer = AIOKafkaConsumer(
-            **kafka_clients.connection(self.settings), group_id=None,
-            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest",
-            isolation_level="read_committed")
-        await self.consumer.start()
-        parts = {t: await self._partitions(t) for t in (self.warnings_topic, self.actions_topic)}
-        positions = await committed_offsets(self.settings, self.group,
-                                            self.warnings_topic, parts[self.warnings_topic])
-        rows = await self.reader.execute(open_snapshot(self.reader.db))
-        for row in rows:
-            self.open_set.apply_warning(item_from_row(row))
-        tps = [TopicPartition(t, p) for t, ps in parts.items() for p in ps]
-        self.consumer.assign(tps)
-        for tp in tps:
-            if tp.topic == self.warnings_topic and tp.partition in positions:
-                self.consumer.seek(tp, positions[tp.partition])
-            else:
-                await self.consumer.seek_to_beginning(tp)
-        ends = await self.consumer.end_offsets(tps)
-        replayed = 0
-        while not await self._reached(ends):
-            replayed += await self._poll(timeout_ms=200)
-        log.info("open set loaded: %d from ClickHouse, %d records replayed, %d open, "
-                 "%.1f s", len(rows), replayed, len(self.open_set.items),
-                 time.monotonic() - started)
 
     async def _reached(self, ends: dict[TopicPartition, int]) -> bool:
         for tp, end in ends.items():
@@ -171,6 +138,55 @@ class Feed:
         return n
 
     def apply(self, topic: str, value: bytes | None) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            await self.consumer.stop()
+            self.consumer = None
+
+
+class Feed(TopicFollower):
+    def __init__(self, settings: Settings, snapshot_group: str, reader: Reader,
+                 open_set: OpenSet):
+        super().__init__(settings)
+        self.group = snapshot_group
+        self.reader = reader
+        self.open_set = open_set
+        self.warnings_topic = settings.topic("warnings")
+        self.actions_topic = settings.topic("warning-actions")
+
+    async def load(self) -> None:
+        """Steps 1-5 above; returns once the open set is current."""
+        started = time.monotonic()
+        self.open_set.clear()
+        self.consumer = AIOKafkaConsumer(
+            **kafka_clients.connection(self.settings), group_id=None,
+            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest",
+            isolation_level="read_committed")
+        await self.consumer.start()
+        parts = {t: await self._partitions(t) for t in (self.warnings_topic, self.actions_topic)}
+        positions = await committed_offsets(self.settings, self.group,
+                                            self.warnings_topic, parts[self.warnings_topic])
+        rows = await self.reader.execute(open_snapshot(self.reader.db))
+        for row in rows:
+            self.open_set.apply_warning(item_from_row(row))
+        tps = [TopicPartition(t, p) for t, ps in parts.items() for p in ps]
+        self.consumer.assign(tps)
+        for tp in tps:
+            if tp.topic == self.warnings_topic and tp.partition in positions:
+                self.consumer.seek(tp, positions[tp.partition])
+            else:
+                await self.consumer.seek_to_beginning(tp)
+        ends = await self.consumer.end_offsets(tps)
+        replayed = 0
+        while not await self._reached(ends):
+            replayed += await self._poll(timeout_ms=200)
+        log.info("open set loaded: %d from ClickHouse, %d records replayed, %d open, "
+                 "%.1f s", len(rows), replayed, len(self.open_set.items),
+                 time.monotonic() - started)
+
+    def apply(self, topic: str, value: bytes | None) -> None:
         try:
             if topic == self.warnings_topic:
                 self.open_set.apply_warning(Item.from_warning(Warning.model_validate_json(value)))
@@ -179,8 +195,3 @@ class Feed:
         except (ValidationError, ValueError, TypeError) as exc:
             self.bad_records += 1
             log.warning("unreadable record on %s skipped: %s", topic, exc)
-
-    async def stop(self) -> None:
-        if self.consumer is not None:
-            await self.consumer.stop()
-            self.consumer = None

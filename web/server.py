@@ -22,7 +22,7 @@ from sinks.clickhouse.migrate import migrate
 from streams.kafka_clients import connection
 from streams.settings import Settings
 from streams.topics import ensure_topics
-from web import audit_page, export, notify_api, retention, search
+from web import audit_page, export, notify_api, problem_api, retention, search
 from web.api import Api
 from web.audit import AccessLog
 from web.auth import Auth
@@ -31,6 +31,7 @@ from web.errors import body, error
 from web.feed import Feed
 from web.health import Health
 from web.open_set import OpenSet
+from web.problem_feed import ProblemFeed
 from web.ratelimit import LoginLimiter
 from web.reader import Reader
 from web.sessions import COOKIE, Csrf, SessionStore
@@ -44,7 +45,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 HSTS = "max-age=31536000"
 #: page modules: each registers its routes and pages on the Context
-MODULES = (search.register, export.register, audit_page.register, notify_api.register)
+MODULES = (search.register, export.register, audit_page.register, notify_api.register,
+           problem_api.register)
 
 
 def security_headers(secure: bool = False):
@@ -144,9 +146,9 @@ def assemble(ctx: Context, auth: Auth, health: Health, streams: Streams) -> web.
     return app
 
 
-async def _until_loaded(settings: Settings, feed: Feed) -> None:
-    """Create the topics, migrate ClickHouse and load the open set, retrying while Kafka
-    or ClickHouse is unavailable."""
+async def _until_loaded(settings: Settings, feed: Feed, problem_feed: ProblemFeed) -> None:
+    """Create the topics, migrate ClickHouse and load the open set and the problems,
+    retrying while Kafka or ClickHouse is unavailable."""
     loop = asyncio.get_running_loop()
     ch = ClickHouse(settings.clickhouse)
     delay = 0.5
@@ -156,12 +158,14 @@ async def _until_loaded(settings: Settings, feed: Feed) -> None:
             await loop.run_in_executor(
                 None, lambda: migrate(ch.execute, settings.clickhouse.database))
             await feed.load()
+            await problem_feed.load()
             return
         except (ClickHouseError, KafkaError, kafka_errors.KafkaError, OSError,
                 RuntimeError) as exc:
             log.warning("start-up waits for Kafka and ClickHouse (retry in %.1f s): %s",
                         delay, exc)
             await feed.stop()
+            await problem_feed.stop()
         await asyncio.sleep(delay)
         delay = min(delay * 2, 5.0)
 
@@ -178,6 +182,7 @@ def build_app(settings: Settings, web_settings: WebSettings,
                   settings.topic("warning-actions"))
     group = web_settings.snapshot_group or f"{settings.app_id}-sink"
     feed = Feed(settings, group, reader, open_set)
+    problem_feed = ProblemFeed(settings, ctx.problems)
     health = Health(settings, reader, feed.age, lambda: feed.error, group)
     limiter = LoginLimiter(web_settings.login_failures, web_settings.login_window_seconds)
     auth = Auth(users, sessions, Csrf(web_settings.session_key()), limiter, web_settings,
@@ -188,13 +193,14 @@ def build_app(settings: Settings, web_settings: WebSettings,
     app = assemble(ctx, auth, health, streams)
 
     async def start(tasks: list[asyncio.Task]) -> None:
-        await _until_loaded(settings, feed)
+        await _until_loaded(settings, feed, problem_feed)
         producer = AIOKafkaProducer(**connection(settings), acks="all", enable_idempotence=True,
                                     request_timeout_ms=int(
                                         web_settings.action_send_timeout_seconds * 1000))
         await producer.start()
         ctx.producer = access.producer = producer
-        tasks += [asyncio.create_task(feed.follow()), asyncio.create_task(health.watch()),
+        tasks += [asyncio.create_task(feed.follow()), asyncio.create_task(problem_feed.follow()),
+                  asyncio.create_task(health.watch()),
                   asyncio.create_task(retention.keep(
                       reader, web_settings.access_log_retention_days,
                       settings.clickhouse.cluster or None))]
@@ -210,6 +216,7 @@ def build_app(settings: Settings, web_settings: WebSettings,
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await feed.stop()
+        await problem_feed.stop()
         if ctx.producer is not None:
             await ctx.producer.stop()
         reader.close()

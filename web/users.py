@@ -2,7 +2,7 @@
 
     [[users]]
     id = "u3301-duty"             # an id, never a person's name
-    role = "unit"                 # unit | supervisor | screen
+    role = "unit"                 # unit | supervisor | inspector | screen
     units = ["U3301"]             # unit role only: the units (or parents of units, covering
                                   # their subtrees in deploy/units.toml) it sees and acts on
     password_hash = "$argon2id$v=19$..."   # `casewatch web --hash-password`
@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-Role = Literal["unit", "supervisor", "screen"]
+Role = Literal["unit", "supervisor", "inspector", "screen"]
 USER_ID = r"^[A-Za-z0-9_.\-]{1,64}$"
 _hasher = PasswordHasher()
 
@@ -65,6 +65,7 @@ DEMO_HASHES = frozenset({
     "$argon2id$v=19$m=65536,t=3,p=4$RPyHNd0XYtC+tZzVv+PBHA$Awb4sqO9m4U991R8Q1Pj06xBl0lM6L+e2U5uSbYGVoQ",
     "$argon2id$v=19$m=65536,t=3,p=4$N+D+EFrs66VgePy8b01DxA$9LjdVO2asXLGZCo385oldmrcI2KwhwFG1SZN2O15hiQ",
     "$argon2id$v=19$m=65536,t=3,p=4$oYR2GuV4HMP9v5PEwrmt8Q$fqixtq/2Bd1KRA/6RNjbCCzTP7dw6toGInw2ymhrHvA",
+    "$argon2id$v=19$m=65536,t=3,p=4$89UKfKMg5CGTL1x6gCkxsA$Y3F2Tov1OXZ/lbg4bofzHg8DJTNBJBz8FAVesq0Schs",
 })
 
 

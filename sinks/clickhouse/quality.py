@@ -1,25 +1,29 @@
 """Per-unit, per-month quality figures (the white paper's numbers), computed in ClickHouse.
 
 A month is the half-open China-time interval [start, end) given as unix seconds; "at month
-end" means at `end`. Every query reads the latest state of each warning (argMax by
-(kafka_offset, emitted_at, changed_at), its publication order, under GROUP BY warning_id)
-and the units' actions FINAL, so rows written twice count once. The SQL runs on ClickHouse
-18.16 and on current releases: times are handled as UInt32 unix seconds (argMax skips NULL
-arguments, so nullable times are read as `ifNull(toUInt32(x), 0)`, 0 meaning none), joins
-are `ANY LEFT JOIN ... USING`.
+end" means at `end`. Every table is read collapsed (FINAL, or argMax under GROUP BY), so
+rows written twice count once. The SQL runs on ClickHouse 18.16 and on current releases:
+times are UInt32 unix seconds (0 meaning none; argMax skips NULL arguments, so nullable
+times are read as `ifNull(toUInt32(x), 0)`), joins are `ANY LEFT JOIN ... USING`, UNION ALL
+branches have identical types.
 
 Definitions (docs/quality.md):
-- obligation: a warning whose latest level is not `violation`; withdrawn ones never count.
+- obligation: every obligation a rule opened, warned or not (table `obligations`, one
+  row per obligation, its latest version); withdrawn ones never count.
 - due in the month: its latest due_at is in [start, end).
 - met on time: resolved at or before due_at. Otherwise it is *late* (closed late, or open).
 - lateness: hours from due_at to its resolution, or to month end if it was not resolved by
   then (lateness as of month end).
 - open at month end: due before `end` (any month) and not resolved by `end`.
-- violation in the month: latest level `violation`, first raised in [start, end).
-- a problem: a late obligation due in the month, or a violation raised in the month; it
-  arises at its due (obligation) or when raised (violation).
-- rectification turnaround: hours from a problem's arising to its first `rectify` action
-  (by month end), over the month's problems that have one.
+- violation in the month: a warning of level `violation` (latest state not withdrawn)
+  first raised in [start, end).
+- system warnings (rule_kind `system`) never count.
+- a problem: from the platform (the rules), a late obligation due in the month or a
+  violation raised in the month; from any other source (schemas/problem.py), a problem
+  found in the month. It arises at its due, when raised, or when found.
+- rectification: a problem's first `rectify` action by month end, from its own actions
+  (warning_actions for the platform's, problem_actions for the others); turnaround is the
+  hours from arising to it.
 """
 
 import math
@@ -30,50 +34,71 @@ from sinks.clickhouse.migrate import check_identifier
 
 Execute = Callable[[str], list[tuple]]
 HOUR = 3600
+PLATFORM = "platform"
 
-_WARNINGS = """
-    SELECT
-        warning_id,
-        argMax(unit_id, (kafka_offset, emitted_at, changed_at)) AS unit_id,
-        argMax(rule_id, (kafka_offset, emitted_at, changed_at)) AS rule_id,
-        argMax(rule_kind, (kafka_offset, emitted_at, changed_at)) AS rule_kind,
-        argMax(case_id, (kafka_offset, emitted_at, changed_at)) AS case_id,
-        argMax(level, (kafka_offset, emitted_at, changed_at)) AS level,
-        argMax(status, (kafka_offset, emitted_at, changed_at)) AS status,
-        argMax(ifNull(toUInt32(due_at), 0), (kafka_offset, emitted_at, changed_at)) AS due_ts,
-        argMax(ifNull(toUInt32(resolved_at), 0), (kafka_offset, emitted_at, changed_at))
-            AS resolved_ts,
-        min(toUInt32(changed_at)) AS raised_ts
-    FROM {db}.warning_history
-    GROUP BY warning_id
+# Obligations (every one) and violations, in one shape: what the month's figures count.
+_ITEMS = """
+    SELECT unit_id, obligation_id AS item_id, case_id, rule_id, rule_kind,
+           toUInt8(1) AS is_obligation, toUInt32(due_at) AS due_ts,
+           ifNull(toUInt32(resolved_at), toUInt32(0)) AS resolved_ts,
+           toUInt32(triggered_at) AS raised_ts, status
+    FROM {db}.obligations FINAL
+    UNION ALL
+    SELECT unit_id, warning_id AS item_id, case_id, rule_id, rule_kind,
+           toUInt8(0) AS is_obligation, toUInt32(0) AS due_ts, toUInt32(0) AS resolved_ts,
+           raised_ts, status
+    FROM (
+        SELECT
+            warning_id,
+            argMax(unit_id, (kafka_offset, emitted_at, changed_at)) AS unit_id,
+            argMax(case_id, (kafka_offset, emitted_at, changed_at)) AS case_id,
+            argMax(rule_id, (kafka_offset, emitted_at, changed_at)) AS rule_id,
+            argMax(rule_kind, (kafka_offset, emitted_at, changed_at)) AS rule_kind,
+            argMax(status, (kafka_offset, emitted_at, changed_at)) AS status,
+            min(toUInt32(changed_at)) AS raised_ts
+        FROM {db}.warning_history
+        WHERE level = 'violation'
+        GROUP BY warning_id
+    )
 """
 
-# Each warning with the flags the figures count, for month [start, end).
+# Each item with the flags the figures count, for month [start, end).
 _FLAGGED = """
     SELECT
         *,
-        level != 'violation' AS is_obligation,
         due_ts >= {start} AND due_ts < {end} AS due_in_month,
         resolved_ts != 0 AND resolved_ts <= due_ts AS met,
         due_ts < {end} AND (resolved_ts = 0 OR resolved_ts > {end}) AS open_at_end,
         raised_ts >= {start} AND raised_ts < {end} AS raised_in_month,
         toInt64(if(resolved_ts = 0 OR resolved_ts > {end}, {end}, resolved_ts))
             - toInt64(due_ts) AS lateness_s
-    FROM ({warnings})
+    FROM ({items})
     WHERE status != 'withdrawn' AND rule_kind != 'system'
 """
 
-_ACTIONS = """
-    SELECT
-        warning_id,
-        minIf(toUInt32(acted_at), action = 'rectify') AS first_rectify_ts,
-        argMax(action, (acted_at, action_id)) AS last_action
-    FROM {db}.warning_actions FINAL
-    WHERE toUInt32(acted_at) <= {end}
-    GROUP BY warning_id
+# Problems entered from the other sources, latest version of each.
+_ENTERED = """
+    SELECT unit_id, problem_id AS item_id, case_id, source, problem_type,
+           toUInt32(found_at) AS found_ts
+    FROM {db}.problems FINAL
 """
 
-_NO_ACTIONS = "SELECT '' AS warning_id, toUInt32(0) AS first_rectify_ts, '' AS last_action"
+# Every action on a warning or a problem up to `end`, per item: the first rectify, the last.
+_ACTIONS = """
+    SELECT
+        item_id, entered,
+        minIf(toUInt32(acted_at), action = 'rectify') AS first_rectify_ts,
+        argMax(action, (acted_at, action_id)) AS last_action
+    FROM (
+        SELECT warning_id AS item_id, toUInt8(0) AS entered, action, acted_at, action_id
+        FROM {db}.warning_actions FINAL
+        UNION ALL
+        SELECT problem_id AS item_id, toUInt8(1) AS entered, action, acted_at, action_id
+        FROM {db}.problem_actions FINAL
+    )
+    WHERE toUInt32(acted_at) <= {end}
+    GROUP BY item_id, entered
+"""
 
 
 Bound = int | str  # unix seconds, or a SQL expression of them (dashboards: from $month)
@@ -83,9 +108,25 @@ def _bound(value: Bound) -> str:
     return value if isinstance(value, str) else str(int(value))
 
 
+def items_sql(db: str) -> str:
+    """Every obligation and violation: (unit_id, item_id, case_id, rule_id, rule_kind,
+    is_obligation, due_ts, resolved_ts, raised_ts, status), latest states."""
+    return _ITEMS.format(db=check_identifier(db))
+
+
+def entered_sql(db: str) -> str:
+    """Every entered problem: (unit_id, item_id, case_id, source, problem_type, found_ts)."""
+    return _ENTERED.format(db=check_identifier(db))
+
+
+def actions_sql(db: str, until: Bound) -> str:
+    """Per warning or problem (item_id, entered), its actions up to `until`:
+    (item_id, entered, first_rectify_ts, last_action)."""
+    return _ACTIONS.format(db=check_identifier(db), end=_bound(until))
+
+
 def _flagged(db: str, start: Bound, end: Bound) -> str:
-    warnings = _WARNINGS.format(db=check_identifier(db))
-    return _FLAGGED.format(warnings=warnings, start=_bound(start), end=_bound(end))
+    return _FLAGGED.format(items=items_sql(db), start=_bound(start), end=_bound(end))
 
 
 def unit_figures_sql(db: str, start: Bound, end: Bound) -> str:
@@ -108,28 +149,45 @@ ORDER BY unit_id
 """
 
 
-def problems_sql(db: str, start: Bound, end: Bound, with_actions: bool) -> str:
-    """The month's problems, one row each: (unit_id, warning_id, case_id, rule_id,
-    rule_kind, is_violation, arose_ts, due_ts, late_s, first_rectify_ts, last_action);
-    late_s is 0 for a violation, first_rectify_ts 0 and last_action '' without actions."""
-    actions = _NO_ACTIONS
-    if with_actions:
-        actions = _ACTIONS.format(db=check_identifier(db), end=_bound(end))
+def on_time_sql(db: str, start: Bound, end: Bound) -> str:
+    """(unit_id, rule_kind, day_ts, obligations): the obligations due in the month and met on
+    time, per unit, rule kind and day of their due (00:00 China time as unix seconds)."""
     return f"""
-SELECT unit_id, warning_id, case_id, rule_id, rule_kind, is_violation, arose_ts, due_ts,
-       late_s, first_rectify_ts, last_action
+SELECT unit_id, rule_kind, toUInt32(toStartOfDay(toDateTime(due_ts, 'Asia/Shanghai')))
+           AS day_ts, count() AS obligations
+FROM ({_flagged(db, start, end)})
+WHERE is_obligation AND due_in_month AND met
+GROUP BY unit_id, rule_kind, day_ts
+ORDER BY unit_id, rule_kind, day_ts
+"""
+
+
+def problems_sql(db: str, start: Bound, end: Bound) -> str:
+    """The month's problems of every source, one row each: (unit_id, item_id, case_id,
+    source, kind, code, rule_kind, arose_ts, due_ts, late_s, first_rectify_ts, last_action);
+    kind is `overdue`, `violation` or `problem` (entered), code the rule or problem type;
+    rule_kind is '' for an entered problem, due_ts and late_s 0 but for an overdue one,
+    first_rectify_ts 0 and last_action '' without actions."""
+    s, e = _bound(start), _bound(end)
+    return f"""
+SELECT unit_id, item_id, case_id, source, kind, code, rule_kind, arose_ts, due_ts, late_s,
+       first_rectify_ts, last_action
 FROM (
-    SELECT
-        unit_id, warning_id, case_id, rule_id, rule_kind,
-        NOT is_obligation AS is_violation,
-        if(is_obligation, due_ts, raised_ts) AS arose_ts,
-        due_ts,
-        if(is_obligation, lateness_s, toInt64(0)) AS late_s
+    SELECT unit_id, item_id, case_id, '{PLATFORM}' AS source,
+           if(is_obligation, 'overdue', 'violation') AS kind, rule_id AS code, rule_kind,
+           if(is_obligation, due_ts, raised_ts) AS arose_ts, due_ts,
+           if(is_obligation, lateness_s, toInt64(0)) AS late_s, toUInt8(0) AS entered
     FROM ({_flagged(db, start, end)})
     WHERE (is_obligation AND due_in_month AND NOT met) OR (NOT is_obligation AND raised_in_month)
+    UNION ALL
+    SELECT unit_id, item_id, case_id, source, 'problem' AS kind, problem_type AS code,
+           '' AS rule_kind, found_ts AS arose_ts, toUInt32(0) AS due_ts, toInt64(0) AS late_s,
+           toUInt8(1) AS entered
+    FROM ({entered_sql(db)})
+    WHERE found_ts >= {s} AND found_ts < {e}
 ) AS problem
-ANY LEFT JOIN ({actions}) AS rectification USING warning_id
-ORDER BY unit_id, arose_ts, warning_id
+ANY LEFT JOIN ({actions_sql(db, end)}) AS rectification USING (item_id, entered)
+ORDER BY unit_id, arose_ts, item_id
 """
 
 
@@ -137,45 +195,129 @@ def turnaround_sql(db: str, start: Bound, end: Bound) -> str:
     """(unit_id, rectified problems, mean turnaround seconds) per unit with any."""
     return f"""
 SELECT unit_id, count() AS rectified, avg(first_rectify_ts - arose_ts) AS mean_turnaround_s
-FROM ({problems_sql(db, start, end, with_actions=True)})
+FROM ({problems_sql(db, start, end)})
 WHERE first_rectify_ts != 0
 GROUP BY unit_id
 ORDER BY unit_id
 """
 
 
+def source_counts_sql(db: str, start: Bound, end: Bound) -> str:
+    """(source, unit_id, problems) of the month's problems, per source and unit."""
+    return f"""
+SELECT source, unit_id, count() AS problems
+FROM ({problems_sql(db, start, end)})
+GROUP BY source, unit_id
+ORDER BY source, problems DESC, unit_id
+"""
+
+
+def frequent_types_sql(db: str, start: Bound, end: Bound, limit: int = 5) -> str:
+    """(source, code, problems, units): the most frequent rules or problem types per source."""
+    return f"""
+SELECT source, code, count() AS problems, uniqExact(unit_id) AS units
+FROM ({problems_sql(db, start, end)})
+GROUP BY source, code
+ORDER BY source, problems DESC, code
+LIMIT {int(limit)} BY source
+"""
+
+
+def open_problems_sql(db: str, end: Bound) -> str:
+    """(source, unit_id, open): entered problems found before `end` (any month) whose last
+    action by then is not `verify`."""
+    return f"""
+SELECT source, unit_id, count() AS open
+FROM ({entered_sql(db)}) AS problem
+ANY LEFT JOIN (
+    SELECT item_id, last_action FROM ({actions_sql(db, end)}) WHERE entered = 1
+) AS actions USING item_id
+WHERE found_ts < {_bound(end)} AND last_action != 'verify'
+GROUP BY source, unit_id
+ORDER BY source, unit_id
+"""
+
+
 def broken_rules_sql(db: str, start: Bound, end: Bound, limit: int = 10) -> str:
     """(rule_id, rule_kind, problems, violations, units) of the rules with most problems."""
     return f"""
-SELECT rule_id, rule_kind, count() AS problems, countIf(is_violation) AS violations,
-       uniqExact(unit_id) AS units
-FROM ({problems_sql(db, start, end, with_actions=False)})
-GROUP BY rule_id, rule_kind
+SELECT code AS rule_id, rule_kind, count() AS problems,
+       countIf(kind = 'violation') AS violations, uniqExact(unit_id) AS units
+FROM ({problems_sql(db, start, end)})
+WHERE source = '{PLATFORM}'
+GROUP BY code, rule_kind
 ORDER BY problems DESC, rule_id
 LIMIT {int(limit)}
 """
 
 
 def open_at_end_sql(db: str, start: Bound, end: Bound) -> str:
-    """Obligations still open at month end: (unit_id, warning_id, case_id, rule_id,
+    """Obligations still open at month end: (unit_id, item_id, case_id, rule_id,
     due_ts, late_s), earliest due first."""
     return f"""
-SELECT unit_id, warning_id, case_id, rule_id, due_ts, lateness_s
+SELECT unit_id, item_id, case_id, rule_id, due_ts, lateness_s
 FROM ({_flagged(db, start, end)})
 WHERE is_obligation AND open_at_end
-ORDER BY due_ts, unit_id, warning_id
+ORDER BY due_ts, unit_id, item_id
 """
 
 
-def has_actions_sql(db: str) -> str:
-    return (
-        "SELECT count() FROM system.tables"
-        f" WHERE database = '{check_identifier(db)}' AND name = 'warning_actions'"
+def visits_sql(db: str, start: Bound, end: Bound, visit_rules: tuple[str, ...]) -> str:
+    """(unit_id, due, made, results, replied, satisfied, basically, unsatisfied) per unit:
+    visit obligations due in the month; visits first recorded in the month; and of the
+    visits whose (latest) result came in the month, how many the party replied to and how
+    satisfied they were."""
+    db = check_identifier(db)
+    s, e = _bound(start), _bound(end)
+    rules = ", ".join("'" + check_identifier(r) + "'" for r in visit_rules) or "''"
+    return f"""
+SELECT unit_id, sum(due) AS due, sum(made) AS made, sum(results) AS results,
+       sum(replied) AS replied, sum(satisfied) AS satisfied, sum(basically) AS basically,
+       sum(unsatisfied) AS unsatisfied
+FROM (
+    SELECT unit_id, count() AS due, toUInt64(0) AS made, toUInt64(0) AS results,
+           toUInt64(0) AS replied, toUInt64(0) AS satisfied, toUInt64(0) AS basically,
+           toUInt64(0) AS unsatisfied
+    FROM ({_flagged(db, start, end)})
+    WHERE is_obligation AND due_in_month AND rule_id IN ({rules})
+    GROUP BY unit_id
+    UNION ALL
+    SELECT unit_id, toUInt64(0), countIf(first_ts >= {s} AND first_ts < {e}),
+           countIf(result_ts >= {s} AND result_ts < {e}),
+           countIf(result_ts >= {s} AND result_ts < {e} AND replied = 1),
+           countIf(result_ts >= {s} AND result_ts < {e} AND satisfaction = 'satisfied'),
+           countIf(result_ts >= {s} AND result_ts < {e}
+                   AND satisfaction = 'basically_satisfied'),
+           countIf(result_ts >= {s} AND result_ts < {e} AND satisfaction = 'unsatisfied')
+    FROM (
+        SELECT unit_id, visit_id,
+               min(toUInt32(occurred_at)) AS first_ts,
+               maxIf(toUInt32(occurred_at), event_type = 'visit_result') AS result_ts,
+               argMaxIf(ifNull(replied, toUInt8(0)), (occurred_at, event_id),
+                        event_type = 'visit_result') AS replied,
+               argMaxIf(satisfaction, (occurred_at, event_id),
+                        event_type = 'visit_result') AS satisfaction
+        FROM (SELECT * FROM {db}.visits FINAL)
+        GROUP BY unit_id, case_id, visit_id
     )
+    GROUP BY unit_id
+)
+GROUP BY unit_id
+HAVING due + made + results > 0
+ORDER BY unit_id
+"""
 
 
 def units_sql(db: str) -> str:
-    return f"SELECT DISTINCT unit_id FROM {check_identifier(db)}.warning_history ORDER BY unit_id"
+    db = check_identifier(db)
+    return f"""
+SELECT DISTINCT unit_id FROM (
+    SELECT unit_id FROM {db}.obligations FINAL
+    UNION ALL SELECT unit_id FROM {db}.warning_history WHERE rule_kind != 'system'
+    UNION ALL SELECT unit_id FROM {db}.problems FINAL
+)
+ORDER BY unit_id
+"""
 
 
 # ---------------------------------------------------------------- typed results
@@ -192,7 +334,7 @@ class UnitFigures:
     mean_late_hours: float | None  # None: nothing late
     p90_late_hours: float | None
     rectified: int = 0
-    mean_turnaround_hours: float | None = None  # None: no rectify actions
+    mean_turnaround_hours: float | None = None  # None: nothing rectified
 
     @property
     def on_time_rate(self) -> float | None:
@@ -202,16 +344,21 @@ class UnitFigures:
 @dataclass(frozen=True, slots=True)
 class ProblemRow:
     unit_id: str
-    warning_id: str
+    item_id: str  # the warning_id of the platform's problems, else the problem_id
     case_id: str
-    rule_id: str
-    rule_kind: str
-    is_violation: bool
+    source: str
+    kind: str  # overdue, violation, problem
+    code: str  # rule_id or problem_type
+    rule_kind: str  # '' for an entered problem
     arose_ts: int
-    due_ts: int | None  # None for a violation without due
-    late_hours: float | None  # None for a violation
+    due_ts: int | None  # None but for an overdue obligation
+    late_hours: float | None  # None but for an overdue obligation
     first_rectify_ts: int | None
     last_action: str | None
+
+    @property
+    def is_violation(self) -> bool:
+        return self.kind == "violation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,13 +371,50 @@ class RuleCount:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceCount:
+    source: str
+    unit_id: str
+    problems: int
+
+
+@dataclass(frozen=True, slots=True)
+class TypeCount:
+    source: str
+    code: str
+    problems: int
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
 class OpenObligation:
     unit_id: str
-    warning_id: str
+    item_id: str
     case_id: str
     rule_id: str
     due_ts: int
     late_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFigures:
+    unit_id: str
+    due: int
+    made: int
+    results: int
+    replied: int
+    satisfied: int
+    basically_satisfied: int
+    unsatisfied: int
+
+    @property
+    def reply_rate(self) -> float | None:
+        return self.replied / self.results if self.results else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """(satisfied + basically satisfied) / replied."""
+        good = self.satisfied + self.basically_satisfied
+        return good / self.replied if self.replied else None
 
 
 def _hours(seconds) -> float | None:
@@ -238,24 +422,14 @@ def _hours(seconds) -> float | None:
     return None if math.isnan(value) else value / HOUR
 
 
-def has_actions(execute: Execute, db: str) -> bool:
-    """Whether rectification is recorded at all: the actions table exists and holds an
-    action (the web console in use). Without, rectification is neither scored nor shown."""
-    if int(execute(has_actions_sql(db))[0][0]) == 0:
-        return False
-    return int(execute(f"SELECT count() FROM {check_identifier(db)}.warning_actions")[0][0]) > 0
-
-
 def known_units(execute: Execute, db: str) -> list[str]:
     return [str(r[0]) for r in execute(units_sql(db))]
 
 
 def unit_figures(execute: Execute, db: str, start: int, end: int) -> list[UnitFigures]:
-    turnaround = {}
-    if has_actions(execute, db):
-        turnaround = {
-            str(u): (int(n), _hours(s)) for u, n, s in execute(turnaround_sql(db, start, end))
-        }
+    turnaround = {
+        str(u): (int(n), _hours(s)) for u, n, s in execute(turnaround_sql(db, start, end))
+    }
     out = []
     for unit, due, met, missed, still_open, violations, mean_s, p90_s in execute(
         unit_figures_sql(db, start, end)
@@ -278,29 +452,57 @@ def unit_figures(execute: Execute, db: str, start: int, end: int) -> list[UnitFi
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class OnTime:
+    unit_id: str
+    rule_kind: str
+    day_ts: int
+    obligations: int
+
+
+def on_time(execute: Execute, db: str, start: int, end: int) -> list[OnTime]:
+    return [OnTime(str(u), str(k), int(d), int(n))
+            for u, k, d, n in execute(on_time_sql(db, start, end))]
+
+
 def problems(execute: Execute, db: str, start: int, end: int) -> list[ProblemRow]:
-    with_actions = has_actions(execute, db)
     out = []
-    for unit, wid, case, rule, kind, is_v, arose, due, late_s, rect, last in execute(
-        problems_sql(db, start, end, with_actions)
-    ):
-        violation = bool(int(is_v))
+    for (unit, item, case, source, kind, code, rule_kind, arose, due, late_s, rect,
+         last) in execute(problems_sql(db, start, end)):
+        overdue = str(kind) == "overdue"
         out.append(
             ProblemRow(
                 unit_id=str(unit),
-                warning_id=str(wid),
+                item_id=str(item),
                 case_id=str(case),
-                rule_id=str(rule),
-                rule_kind=str(kind),
-                is_violation=violation,
+                source=str(source),
+                kind=str(kind),
+                code=str(code),
+                rule_kind=str(rule_kind),
                 arose_ts=int(arose),
-                due_ts=int(due) or None,
-                late_hours=None if violation else int(late_s) / HOUR,
+                due_ts=int(due) if overdue else None,
+                late_hours=int(late_s) / HOUR if overdue else None,
                 first_rectify_ts=int(rect) or None,
-                last_action=(str(last) or None) if with_actions else None,
+                last_action=str(last) or None,
             )
         )
     return out
+
+
+def source_counts(execute: Execute, db: str, start: int, end: int) -> list[SourceCount]:
+    return [SourceCount(str(s), str(u), int(p))
+            for s, u, p in execute(source_counts_sql(db, start, end))]
+
+
+def frequent_types(execute: Execute, db: str, start: int, end: int,
+                   limit: int = 5) -> list[TypeCount]:
+    return [TypeCount(str(s), str(c), int(p), int(u))
+            for s, c, p, u in execute(frequent_types_sql(db, start, end, limit))]
+
+
+def open_problems(execute: Execute, db: str, end: int) -> dict[tuple[str, str], int]:
+    """(source, unit) -> entered problems still open (not verified) at `end`."""
+    return {(str(s), str(u)): int(n) for s, u, n in execute(open_problems_sql(db, end))}
 
 
 def broken_rules(execute: Execute, db: str, start: int, end: int, limit: int = 10):
@@ -315,3 +517,9 @@ def open_at_end(execute: Execute, db: str, start: int, end: int) -> list[OpenObl
         OpenObligation(str(u), str(w), str(c), str(r), int(d), int(s) / HOUR)
         for u, w, c, r, d, s in execute(open_at_end_sql(db, start, end))
     ]
+
+
+def visits(execute: Execute, db: str, start: int, end: int,
+           visit_rules: tuple[str, ...]) -> list[VisitFigures]:
+    return [VisitFigures(str(r[0]), *(int(x) for x in r[1:]))
+            for r in execute(visits_sql(db, start, end, visit_rules))]

@@ -10,9 +10,13 @@ from datetime import UTC, datetime
 
 from schemas.access_record import AccessRecord
 from schemas.delivery import DeliveryAttempt
+from schemas.details import VisitMade, VisitResult
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
 from schemas.notify_command import NotifyCommand
+from schemas.obligation_state import ObligationState
+from schemas.problem import Problem
+from schemas.problem_action import ProblemAction
 from schemas.timefmt import format_cst
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
@@ -24,6 +28,10 @@ WARNING_ACTIONS = "warning_actions"
 ACCESS_LOG = "access_log"
 NOTIFICATIONS = "notifications"
 NOTIFY_AUDIT = "notify_audit"
+OBLIGATIONS = "obligations"
+PROBLEMS = "problems"
+PROBLEM_ACTIONS = "problem_actions"
+VISITS = "visits"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -115,6 +123,71 @@ AUDIT_COLUMNS = (
     "rule_id", "unit_id", "case_id", "starts_at", "ends_at", "reason",
 )
 
+OBLIGATION_COLUMNS = (
+    "obligation_id",
+    "rule_id",
+    "rule_kind",
+    "case_id",
+    "person_id",
+    "unit_id",
+    "trigger_event_id",
+    "triggered_at",
+    "due_at",
+    "status",
+    "late",
+    "resolved_at",
+    "extensions",
+    "level",
+    "changed_at",
+    "calendar_provisional",
+    "version",
+)
+
+PROBLEM_COLUMNS = (
+    "problem_id",
+    "source",
+    "unit_id",
+    "case_id",
+    "person_id",
+    "problem_type",
+    "description",
+    "found_by",
+    "found_by_role",
+    "found_at",
+    "attachments",
+    "evidence",
+    "version",
+)
+
+PROBLEM_ACTION_COLUMNS = (
+    "action_id",
+    "schema_version",
+    "problem_id",
+    "source",
+    "case_id",
+    "unit_id",
+    "problem_type",
+    "action",
+    "note",
+    "actor_id",
+    "actor_role",
+    "acted_at",
+)
+
+VISIT_COLUMNS = (
+    "event_id",
+    "event_type",
+    "case_id",
+    "unit_id",
+    "visit_id",
+    "party_role",
+    "channel",
+    "replied",
+    "satisfaction",
+    "comment_ref",
+    "occurred_at",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     EVENTS: EVENT_COLUMNS,
     WARNING_HISTORY: WARNING_COLUMNS,
@@ -123,6 +196,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ACCESS_LOG: ACCESS_COLUMNS,
     NOTIFICATIONS: NOTIFICATION_COLUMNS,
     NOTIFY_AUDIT: AUDIT_COLUMNS,
+    OBLIGATIONS: OBLIGATION_COLUMNS,
+    PROBLEMS: PROBLEM_COLUMNS,
+    PROBLEM_ACTIONS: PROBLEM_ACTION_COLUMNS,
+    VISITS: VISIT_COLUMNS,
 }
 
 
@@ -269,3 +346,84 @@ def audit_row(c: NotifyCommand) -> tuple:
             (s.rule_id or "") if s else "", (s.unit_id or "") if s else "",
             (s.case_id or "") if s else "", seconds(s.starts_at) if s else None,
             seconds(s.ends_at) if s else None, s.reason if s else "")
+
+
+def obligation_row(state: ObligationState, version: int) -> tuple:
+    """Row of `obligations`; `version` must grow per obligation (the highest wins)."""
+    return (
+        state.obligation_id,
+        state.rule_id,
+        state.rule_kind,
+        state.case_id,
+        state.person_id or "",
+        state.unit_id,
+        state.trigger_event_id,
+        seconds(state.triggered_at),
+        seconds(state.due_at),
+        str(state.status),
+        None if state.late is None else int(state.late),
+        _seconds_or_none(state.resolved_at),
+        state.extensions,
+        "" if state.level is None else str(state.level),
+        seconds(state.changed_at),
+        int(state.calendar_provisional),
+        version,
+    )
+
+
+def problem_row(problem: Problem, version: int) -> tuple:
+    """Row of `problems`; `version` is the record's offset on problem-records."""
+    return (
+        problem.problem_id,
+        str(problem.source),
+        problem.unit_id,
+        problem.case_id or "",
+        problem.person_id or "",
+        problem.problem_type,
+        problem.description,
+        problem.found_by,
+        str(problem.found_by_role),
+        seconds(problem.found_at),
+        list(problem.attachments),
+        list(problem.evidence),
+        version,
+    )
+
+
+def problem_action_row(action: ProblemAction) -> tuple:
+    """Row of `problem_actions`."""
+    return (
+        action.action_id,
+        action.schema_version,
+        action.problem_id,
+        str(action.source),
+        action.case_id or "",
+        action.unit_id,
+        action.problem_type,
+        str(action.action),
+        action.note,
+        action.actor_id,
+        str(action.actor_role),
+        seconds(action.acted_at),
+    )
+
+
+def visit_row(event: Envelope) -> tuple:
+    """Row of `visits` for a visit_made or visit_result event."""
+    details = event.details
+    if not isinstance(details, VisitMade):
+        raise ValueError(f"{event.event_type} is not a visit event")
+    result = details if isinstance(details, VisitResult) else None
+    return (
+        event.event_id,
+        event.event_type,
+        event.case_id,
+        event.unit_id,
+        details.visit_id,
+        str(details.party_role),
+        str(details.channel),
+        None if result is None else int(result.replied),
+        "" if result is None or result.satisfaction is None else str(result.satisfaction),
+        "" if result is None else result.comment_ref or "",
+        seconds(event.occurred_at),
+    )

@@ -15,6 +15,7 @@ from cli.lifecycles import generate_events
 from cli.main import main
 from schemas.event import InvalidEvent, parse_event
 from schemas.event_types import EVENT_TYPES
+from tests.support.problem_records import GOOD
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -47,7 +48,8 @@ def load(path: Path) -> dict:
 
 def test_schema_writes_one_file_per_model_and_event_type(schema_dir, capsys):
     names = {p.relative_to(schema_dir).as_posix() for p in schema_dir.rglob("*.json")}
-    expected = {"event.schema.json", "warning.schema.json", "measure-state.schema.json"} | {
+    expected = {"event.schema.json", "warning.schema.json", "measure-state.schema.json",
+                "problem.schema.json", "problem-action.schema.json"} | {
         f"events/{t}.schema.json" for t in EVENT_TYPES
     }
     assert names == expected
@@ -62,7 +64,7 @@ def test_schema_writes_one_file_per_model_and_event_type(schema_dir, capsys):
 def test_schema_into_a_new_nested_directory(tmp_path, capsys):
     out = tmp_path / "a" / "b"
     assert main(["schema", "--out", str(out)]) == 0
-    assert f"wrote {len(EVENT_TYPES) + 3} schema files" in capsys.readouterr().out
+    assert f"wrote {len(EVENT_TYPES) + 5} schema files" in capsys.readouterr().out
     assert (out / "events" / "detained.schema.json").is_file()
 
 
@@ -217,3 +219,12 @@ def test_what_the_schema_pattern_refuses_parse_event_refuses(jsonschema, schema_
                 parse_event(json.dumps(event))
 
     check()
+
+
+def test_the_problem_schema_accepts_what_the_intake_accepts(jsonschema, schema_dir):
+    v = validator(jsonschema, schema_dir, "problem.schema.json")
+    assert v.is_valid(GOOD)
+    for broken in ({**GOOD, "source": "rumour"}, {**GOOD, "found_at": "2026-01-20T09:30:00"},
+                   {**GOOD, "attachments": ["a\nb"]}, {**GOOD, "extra": 1},
+                   {k: v for k, v in GOOD.items() if k != "problem_type"}):
+        assert not v.is_valid(broken), broken

@@ -451,7 +451,8 @@ def test_expander_rejects_what_it_does_not_know(sql):
 
 # ---------------------------------------------------------------- retry-safety lint
 
-REPLACING = {"events", "warning_history", "measure_state", "warning_actions"}
+REPLACING = {"events", "warning_history", "measure_state", "warning_actions", "obligations",
+             "problems", "problem_actions", "visits"}
 AGGREGATING = {"warnings_hourly"}
 
 

@@ -1,6 +1,7 @@
-"""The units dashboard (deploy/grafana/dashboards/casewatch-units.json): every ClickHouse
-panel's SQL, expanded as Grafana would (test_grafana_panels.expand), run on ClickHouse
-18.16 (integration) and chDB over the quality dataset of `tests.support.quality_seed` written
+"""The units dashboard (deploy/grafana/dashboards/casewatch-units.json, written by
+deploy/grafana/units_dashboard.py from the white paper's SQL): every ClickHouse panel's SQL,
+expanded as Grafana would (test_grafana_panels.expand), run on ClickHouse 18.16
+(integration) and chDB over the quality dataset of `tests.support.quality_seed` written
 twice, must return exactly the figures that dataset is known to have.
 """
 
@@ -22,7 +23,10 @@ from tests.support.databases import on_chdb, on_server
 from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
+    EXPECTED_OPEN_PROBLEMS,
     EXPECTED_RULES,
+    EXPECTED_SOURCES,
+    EXPECTED_VISITS,
     MONTH,
     PREVIOUS,
     WARNINGS,
@@ -74,8 +78,25 @@ def _due_text(warning_id: str) -> str:
     return due.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _sources(units=None) -> list[tuple]:
+    rows = [(s, u, n) for s, by_unit in EXPECTED_SOURCES.items() for u, n in by_unit.items()
+            if units is None or u in units]
+    return sorted(rows, key=lambda r: (r[0], -r[2], r[1]))
+
+
+def _visits(units=None) -> list[tuple]:
+    rows = []
+    for unit, (due, made, results, replied, sat, basic, unsat) in EXPECTED_VISITS.items():
+        if units is None or unit in units:
+            rows.append((unit, due, made, results, replied,
+                         round(replied / results, 4) if results else None, sat, basic, unsat,
+                         round((sat + basic) / replied, 4) if replied else None))
+    return rows
+
+
 _OPEN_NOV = [(u, c, r, _due_text(w), late) for u, w, c, r, late in EXPECTED_OPEN_AT_END]
 _RULES_NOV = [(rule, problems, violations) for rule, _, problems, violations, _ in EXPECTED_RULES]
+_OPEN_PROBLEMS = sorted((s, u, n) for (s, u), n in EXPECTED_OPEN_PROBLEMS.items())
 
 EXPECTED: dict[str, dict[str, list[tuple]]] = {
     "单位月度指标 Unit figures of the month": {
@@ -90,17 +111,17 @@ EXPECTED: dict[str, dict[str, list[tuple]]] = {
     },
     "超时时长（小时）Lateness, hours": {
         "nov_all": _lateness(MONTH),
-        "nov_U3302": [("U3302", 88.0, 144.0)],
+        "nov_U3302": [("U3302", 162.0, 384.0)],
         "oct_all": _lateness(PREVIOUS),
     },
     "整改用时（小时）Rectification turnaround, hours": {
         "nov_all": _turnaround(MONTH),
-        "nov_U3302": [("U3302", 1, 240.0)],
+        "nov_U3302": [("U3302", 2, 276.0)],
         "oct_all": [],  # nothing was rectified by the end of October
     },
     "月末仍超期 Still overdue at month end": {
         "nov_all": _OPEN_NOV,
-        "nov_U3302": _OPEN_NOV,  # all three are U3302's
+        "nov_U3302": _OPEN_NOV,  # all four are U3302's
         "oct_all": [("U3302", "C204", "det_arrest_request", "2026-10-20 00:00:00", 288.0)],
     },
     "高发问题规则 Most broken rules": {
@@ -110,8 +131,25 @@ EXPECTED: dict[str, dict[str, list[tuple]]] = {
             ("custody_limit", 1, 0),
             ("det_arrest_request", 1, 0),
             ("det_family_notice", 1, 0),
+            ("visit_after_closure", 1, 0),
         ],
         "oct_all": [("det_arrest_request", 1, 0), ("det_family_notice", 1, 0)],
+    },
+    "各来源问题 Problems by source": {
+        "nov_all": _sources(),
+        "nov_U3302": _sources({"U3302"}),
+        "oct_all": [("case_review", "U3302", 1), ("platform", "U3301", 1),
+                    ("platform", "U3302", 1)],
+    },
+    "检查发现问题月末未结 Found problems open at month end": {
+        "nov_all": _OPEN_PROBLEMS,
+        "nov_U3302": [r for r in _OPEN_PROBLEMS if r[1] == "U3302"],
+        "oct_all": [("case_review", "U3302", 1)],  # P6, found Oct 25
+    },
+    "社会化访评 Satisfaction visits": {
+        "nov_all": _visits(),
+        "nov_U3302": _visits({"U3302"}),
+        "oct_all": [("U3301", 0, 1, 0, 0, None, 0, 0, 0, None)],  # V3 made Oct 30
     },
 }
 EXPECTED_VARIABLES = {"month": ["2026-12", "2026-11", "2026-10"], "unit": UNIT_IDS}
@@ -192,3 +230,14 @@ def test_units_dashboard_covers_what_leaders_asked_for():
         for v in d["templating"]["list"] if v["name"] == "month"
     )
     assert month_var["multi"] is False and month_var["includeAll"] is False
+
+
+def test_the_file_is_what_the_generator_writes():
+    import importlib.util
+
+    path = DASHBOARD_FILES[0][0].parents[1] / "units_dashboard.py"
+    spec = importlib.util.spec_from_file_location("units_dashboard", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.OUT.read_text(encoding="utf-8") == module.render(), (
+        "run .venv/bin/python deploy/grafana/units_dashboard.py")

@@ -9,7 +9,9 @@ import pytest
 
 from schemas.event import Envelope
 from schemas.event_types import EVENT_TYPES
+from schemas.problem import Problem
 from streams.dead_letter import dead_letter
+from streams.topics import TOPICS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "events.md").read_text(encoding="utf-8")
 
@@ -65,3 +67,16 @@ def test_doc_types_are_documented_with_their_labels():
     rows = table_after("names a dossier document")
     assert [(r[0].strip("`"), r[1]) for r in rows] == [
         (code, d.label_zh) for code, d in DOCUMENT_TYPES.items()]
+
+
+def test_problem_fields_are_documented_with_their_requiredness():
+    rows = table_after("## Problems (`casewatch.problems`)")
+    documented = {row[0].strip("`"): row[2] for row in rows}
+    assert set(documented) == set(Problem.model_fields)
+    for name, field in Problem.model_fields.items():
+        assert documented[name] == ("yes" if field.is_required() else "no"), name
+
+
+def test_every_topic_is_documented():
+    named = {re.sub(r"^`casewatch\.|`$", "", row[0]) for row in table_after("## Topics")}
+    assert set(TOPICS) <= named

@@ -35,7 +35,7 @@ def test_writer_migrates_and_writes_reader_reads(db):
     batch.flush()
     reader = ClickHouse(reader_settings({}))
     count = reader.execute(f"SELECT uniqExact(warning_id) FROM {db}.warning_history")
-    assert count == [(15,)]
+    assert count == [(len({row[0] for row in warning_rows()}),)]
     assert ClickHouse(Settings()).execute("SELECT 1") == [(1,)]  # default still works
 
 

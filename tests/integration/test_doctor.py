@@ -74,14 +74,15 @@ def test_healthy_with_a_running_worker(stack, tmp_path, cleanup):
     assert problems(out) == []
     app_id = env["CASEWATCH_APP_ID"]
     for expected in [f"消费组 {app_id}：1 个成员在运行", f"消费组 {app_id}-sink：1 个成员在运行",
+                     f"消费组 {app_id}-problems：1 个成员在运行",
                      f"全部 {len(load_migrations())} 个迁移已执行", "Kafka 可以连接"]:
         assert expected in out
     for name in TOPICS:
         partitions = 1 if name in SINGLE_PARTITION else 4
         assert f"主题 {env['CASEWATCH_TOPIC_PREFIX']}{name}：{partitions} 个分区" in out
     assert "各主题的消息上限足够" in out and "本机时钟与 Kafka 相差" in out
-    # Kafka, each topic, two groups, message limits, clock, ClickHouse, migrations
-    checks = 1 + len(TOPICS) + 2 + 2 + 2
+    # Kafka, each topic, three groups, message limits, clock, ClickHouse, migrations
+    checks = 1 + len(TOPICS) + 3 + 2 + 2
     assert out.rstrip().splitlines()[-2].startswith(f"[正常 OK]      全部 {checks} 项检查正常")
 
 
@@ -101,9 +102,10 @@ def test_missing_topic_wrong_partitions_and_clickhouse_down(stack, tmp_path, cle
     assert any(f"无法连接 ClickHouse（127.0.0.1:{FREE_PORT}" in line for line in found)
     assert any(f"消费组 {app_id} 不存在" in line for line in found)
     assert any(f"消费组 {app_id}-sink 不存在" in line for line in found)
+    assert any(f"消费组 {app_id}-problems 不存在" in line for line in found)
     # the clock topic made here keeps the producer's time: the clock cannot be compared
     assert any(f"主题 {prefix}clock 未使用 LogAppendTime" in line for line in found)
-    assert len(found) == 1 + (len(TOPICS) - 1) + 1 + 2 + 1 + 1  # with the summary line
+    assert len(found) == 1 + (len(TOPICS) - 1) + 1 + 3 + 1 + 1  # with the summary line
     assert "pw-Doctor-secret" not in result.stdout + result.stderr
     lines = result.stdout.splitlines()
     for i, line in enumerate(lines):  # every finding: Chinese line, then its English line

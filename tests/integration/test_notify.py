@@ -15,9 +15,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from schemas.notify_command import NotifyCommand
+from schemas.problem import Problem
+from schemas.problem_action import ProblemAction
 from schemas.silence import Silence
 from schemas.warning_action import WarningAction
 from tests.integration.notify_bureau import SECRETS, Bureau, warning
+from tests.support.problem_records import record
 
 
 def wait_for(check, timeout=30.0, what="condition"):
@@ -128,6 +131,33 @@ def test_escalation_fires_unless_acknowledged_and_dingtalk_signature_verifies(bu
     ts, secret = req.query["timestamp"], SECRETS["CASEWATCH_NOTIFY_T_DT_SECRET"]
     digest = hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()
     assert req.query["sign"] == base64.b64encode(digest).decode()
+
+
+def test_an_accepted_problem_is_told_to_its_unit_and_its_verification_resolves_it(bureau):
+    """Problems come from problem-records (what the problems intake accepted), never from the
+    raw problems topic; their loop from problem-actions."""
+    bureau.notifier.start()
+    accepted = Problem.model_validate_json(json.dumps(record(problem_id="CR-n1", unit_id="U1")))
+    raw = record(problem_id="CR-raw", unit_id="U1")  # not (yet) accepted: not told
+    bureau.publish("problems", "CR-raw", json.dumps(raw).encode())
+    bureau.publish("problem-records", "CR-n1", accepted.to_json())
+    bureau.flush()
+    [req] = wait_for(lambda: bureau.webhook.requests, what="the problem's message")
+    [item] = req.json()["items"]
+    assert (item["key"], item["change"]) == ("problem/CR-n1", "new")
+    assert item["link"].endswith("/problem/CR-n1")
+    verify = ProblemAction.model_validate_json(json.dumps({
+        "problem_id": "CR-n1", "source": "case_review", "case_id": accepted.case_id,
+        "unit_id": "U1", "problem_type": accepted.problem_type, "action": "verify",
+        "actor_id": "sup01", "actor_role": "supervisor",
+        "acted_at": datetime.now(UTC).isoformat()}))
+    bureau.publish("problem-actions", "CR-n1", verify.model_dump_json().encode())
+    bureau.flush()
+    wait_for(lambda: len(bureau.webhook.requests) == 2, timeout=20, what="the resolution")
+    assert [(i["key"], i["change"]) for i in bureau.webhook.requests[1].json()["items"]] == [
+        ("problem/CR-n1", "resolved")]
+    time.sleep(2)
+    assert len(bureau.webhook.requests) == 2
 
 
 def test_a_silence_by_command_holds_a_case_back_until_it_is_expired(bureau):

@@ -17,10 +17,11 @@ import pytest
 from clickhouse_driver import Client
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from streams.settings import Settings
 from streams.topics import ensure_topics
+from tests.support.browser import chromium, logged_in
 from tests.support.collector import Collector
 from tests.support.ports import free_port
 from tests.support.web_process import VENV_BIN, WebProcess
@@ -29,7 +30,6 @@ from tests.support.worker_process import WorkerProcess
 CST = timezone(timedelta(hours=8))
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 PASSWORDS = {"sup01": "demo-sup01", "u3301": "demo-u3301", "u3302": "demo-u3302",
              "screen01": "demo-screen01"}
 LOGIN_WINDOW = 8  # seconds; short, so the rate-limit test does not lock the others out
@@ -132,18 +132,12 @@ def console(stack, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def login(browser, console, user: str):
-    context = browser.new_context(base_url=console.url, viewport={"width": 1440, "height": 900},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    resp = context.request.post("/login", data={"user": user, "password": PASSWORDS[user]})
-    assert resp.status == 200, resp.text()
-    return context
+    return logged_in(browser, console.url, user, PASSWORDS[user])
 
 
 def csrf(context) -> str:

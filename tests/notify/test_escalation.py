@@ -3,6 +3,7 @@ due, stopped by acknowledging, re-armed by an extension; each step recorded once
 
 from datetime import timedelta
 
+from notify.alert import Alert
 from notify.notifier import Notifier
 from tests.notify.support import T0, config, seconds, warning
 
@@ -116,3 +117,55 @@ def test_each_step_is_recorded_in_the_state_and_survives_a_restart():
     again.reevaluate(T0 + 3 * H)
     assert again.tick(T0 + 3 * H) == []
     assert steps(again.tick(T0 + 8 * H)) == [("centre", "escalation:overdue#2")]
+
+
+PROBLEM_POLICY = """
+[[routes]]
+name = "problems"
+match = { source = ["problem/*"] }
+receivers = ["@unit.duty"]
+group_wait = "0s"
+
+[[escalations]]
+name = "problems"
+match = { level = ["problem"] }
+steps = [{ after = "24h", receivers = ["@unit.leader"] }]
+group_wait = "0s"
+"""
+
+
+def problem(pid: str = "CR-1", status: str = "open") -> Alert:
+    return Alert(source="problem/case_review", subject_id=pid, status=status, level="problem",
+                 unit_id="U1", rule_id="record_unsigned", rule_kind="problem", case_id="C1",
+                 changed_at=T0, message_zh=f"问题{pid}", message_en=f"problem {pid}",
+                 link=f"/problem/{pid}", extra={"problem_type": "record_unsigned"})
+
+
+def test_a_problem_acknowledged_stops_its_escalation_and_verified_resolves_it():
+    n = Notifier(config(PROBLEM_POLICY))
+    n.apply(problem(), T0)
+    assert [m.receiver for m in n.tick(T0)] == ["duty"]
+    n.apply_stage("CR-1", "acknowledged", T0 + 2 * H, kind="problem")
+    assert n.tick(T0 + 30 * H) == []  # no step to the leader
+    n.apply_stage("CR-1", "verified", T0 + 40 * H, kind="problem")
+    [m] = n.tick(T0 + 40 * H)
+    assert (m.receiver, [(i.key, i.change) for i in m.items]) == (
+        "duty", [("problem/CR-1", "resolved")])
+    assert "problem/CR-1" not in n.subjects
+    n.apply(problem(), T0 + 41 * H)  # its record read again (a restart): stays closed
+    assert n.tick(T0 + 42 * H) == [] and "problem/CR-1" not in n.subjects
+
+
+def test_a_problem_verified_before_its_record_is_read_is_never_told():
+    n = Notifier(config(PROBLEM_POLICY))
+    n.apply_stage("CR-2", "verified", T0, kind="problem")  # topics are read side by side
+    n.apply(problem("CR-2"), T0)
+    assert n.tick(T0 + 30 * H) == [] and n.subjects == {}
+
+
+def test_a_warnings_stage_is_not_a_problems():
+    n = Notifier(config(PROBLEM_POLICY))
+    n.apply(problem("x1"), T0)
+    n.tick(T0)
+    n.apply_stage("x1", "acknowledged", T0 + H)  # a warning of the same id
+    assert [m.reason for m in n.tick(T0 + 24 * H)] == ["escalation:problems#1"]

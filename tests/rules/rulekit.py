@@ -7,6 +7,7 @@ its trigger, a trigger instant on an ordinary working day, the due_at the spec's
 gives, the lead and the main closing event.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,38 @@ from tests.support.timeline import CaseTimeline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAW_DIR = REPO_ROOT / "docs" / "law"
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def article_heading(n: int) -> str:
+    """第N条 as the law texts spell it (n < 1000)."""
+    hundreds, tens, ones = n // 100, n // 10 % 10, n % 10
+    text = _DIGITS[hundreds] + "百" if hundreds else ""
+    if tens:
+        text += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
+    elif hundreds and ones:
+        text += "零"
+    return f"第{text}{_DIGITS[ones] if ones else ''}条"
+
+
+def article_number(ref: str) -> int | None:
+    """The article a reference names ("CPL 91①" → 91); None for a text without articles,
+    cited by title and year ("…意见 (2015)")."""
+    found = re.search(r"(?<!\d)\d{1,3}(?!\d)", ref)
+    return int(found.group()) if found else None
+
+
+def article_of(basis) -> str:
+    """The whole article a basis's `ref` names, from its law file."""
+    law = (LAW_DIR / basis.law).read_text(encoding="utf-8")
+    number = article_number(basis.ref)
+    start = re.search(rf"^{article_heading(number)}[ \u3000]", law, re.M)
+    assert start, f"{basis.ref} not found in {basis.law}"
+    rest = law[start.end():]
+    end = re.search(r"^第[零一二三四五六七八九十百]+条[ \u3000]", rest, re.M)
+    return law[start.start(): start.end() + (end.start() if end else len(rest))]
+
 
 MIN = timedelta(minutes=1)
 SEC = timedelta(seconds=1)
@@ -59,6 +92,9 @@ DEFAULT_DETAILS: dict[str, dict] = {
     "property_seized": {"property_id": "X1"},
     "property_handed_over": {"property_id": "X1"},
     "property_disposed": {"property_id": "X1"},
+    "visit_made": {"visit_id": "V1", "party_role": "victim", "channel": "phone"},
+    "visit_result": {"visit_id": "V1", "party_role": "victim", "channel": "phone",
+                     "replied": True, "satisfaction": "satisfied"},
 }
 
 
@@ -194,6 +230,9 @@ RULES: dict[str, RuleCase] = {r.rule_id: r for r in [
              kind="administrative"),
     RuleCase("lawyer_meeting", "lawyer_meeting_requested", MON, "2026-05-13T10:00:00+08:00",
              h(12), "lawyer_meeting_held"),
+    # 30 days: to 06-10 (a Wednesday).
+    RuleCase("visit_after_closure", "case_closed", MON, "2026-06-11T00:00:00+08:00", d(7),
+             "visit_made", case_level=True),
 ]}
 
 #: Deadline rules whose period starts at a later event than the trigger (`started_by`): their

@@ -78,6 +78,11 @@ DETAILS = {
          "prosecution_opinion"])}),
     "lawyer_engaged": st.just({"lawyer_id": "LW1"}),
     "lawyer_withdrawn": st.just({"lawyer_id": "LW1"}),
+    "visit_made": st.just({"visit_id": "V1", "party_role": "victim", "channel": "phone"}),
+    "visit_result": st.sampled_from([
+        {"visit_id": "V1", "party_role": "victim", "channel": "phone", "replied": False},
+        {"visit_id": "V1", "party_role": "victim", "channel": "phone", "replied": True,
+         "satisfaction": "unsatisfied", "comment_ref": "CMT-1"}]),
 }
 TYPES = sorted(set(EVENT_TYPES) - {"event_retracted"})
 # Issue 14's rule families and the events that move them, drawn densely (among all types

@@ -36,6 +36,10 @@ def path(table: str) -> str:
         ("access_log", f"ReplicatedReplacingMergeTree({path('access_log')})"),
         ("notifications", f"ReplicatedReplacingMergeTree({path('notifications')})"),
         ("notify_audit", f"ReplicatedReplacingMergeTree({path('notify_audit')})"),
+        ("obligations", f"ReplicatedReplacingMergeTree({path('obligations')}, version)"),
+        ("problems", f"ReplicatedReplacingMergeTree({path('problems')}, version)"),
+        ("problem_actions", f"ReplicatedReplacingMergeTree({path('problem_actions')})"),
+        ("visits", f"ReplicatedReplacingMergeTree({path('visits')})"),
     ],
 )
 def test_tables_get_replicated_engines_on_cluster(table, engine):
@@ -61,7 +65,8 @@ def test_materialized_view_on_cluster_keeps_its_target_and_query():
 def test_every_migration_file_is_covered():
     assert set(BY_TABLE) == {"events", "warning_history", "measure_state", "warnings_hourly",
                              "warnings_hourly_mv", "warning_actions", "access_log",
-                             "notifications", "notify_audit"}
+                             "notifications", "notify_audit",
+                             "obligations", "problems", "problem_actions", "visits"}
     assert [m.id for m in ALTERS] == ["0007_warning_history_offset"]
 
 

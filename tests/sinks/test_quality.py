@@ -1,6 +1,6 @@
-"""sinks/clickhouse/quality.py over the seeded dataset (written twice, merges stopped) on current
-ClickHouse (chDB) and on the 18.16 server (integration): every figure equals the known
-answer of sinks/quality_testing.py."""
+"""sinks/clickhouse/quality.py over the seeded dataset (written twice, merges stopped,
+obligations in two versions) on current ClickHouse (chDB) and on the 18.16 server
+(integration): every figure equals the known answer of tests/support/quality_seed.py."""
 
 from collections.abc import Iterator
 
@@ -12,34 +12,38 @@ from tests.support.databases import on_chdb, on_server
 from tests.support.quality_seed import (
     EXPECTED_FIGURES,
     EXPECTED_OPEN_AT_END,
+    EXPECTED_OPEN_PROBLEMS,
     EXPECTED_PROBLEMS,
     EXPECTED_RULES,
+    EXPECTED_SOURCES,
+    EXPECTED_VISITS,
     MONTH,
     PREVIOUS,
+    nov,
     seed,
 )
 
+VISIT_RULES = ("visit_after_closure",)
+
 
 @pytest.fixture(scope="module")
-def chdb_dbs(tmp_path_factory) -> Iterator[tuple]:
+def chdb_db(tmp_path_factory) -> Iterator[tuple]:
     with on_chdb(tmp_path_factory.mktemp("chdb-quality")) as embedded:
-        seed(embedded, embedded.execute, "q_actions")
-        seed(embedded, embedded.execute, "q_plain", with_actions=False)
-        yield embedded.execute, "q_actions", "q_plain"
+        seed(embedded, embedded.execute, "q_seeded")
+        yield embedded.execute, "q_seeded"
 
 
 @pytest.fixture(scope="module")
-def server_dbs() -> Iterator[tuple]:
-    with on_server("casewatch_quality", "casewatch_quality_plain") as (ch, [db, plain]):
+def server_db() -> Iterator[tuple]:
+    with on_server("casewatch_quality") as (ch, [db]):
         seed(ch, ch.execute, db)
-        seed(ch, ch.execute, plain, with_actions=False)
-        yield ch.execute, db, plain
+        yield ch.execute, db
 
 
 @pytest.fixture(
     params=[
-        pytest.param("server_dbs", id="clickhouse-18.16", marks=pytest.mark.integration),
-        pytest.param("chdb_dbs", id="chdb"),
+        pytest.param("server_db", id="clickhouse-18.16", marks=pytest.mark.integration),
+        pytest.param("chdb_db", id="chdb"),
     ]
 )
 def dbs(request):
@@ -57,31 +61,47 @@ def as_tuple(f: quality.UnitFigures) -> tuple:
 
 
 @pytest.mark.parametrize("month", [MONTH, PREVIOUS])
-def test_unit_figures(dbs, month):
-    execute, db, _ = dbs
+def test_unit_figures_count_every_obligation_once(dbs, month):
+    execute, db = dbs
     got = {f.unit_id: as_tuple(f) for f in quality.unit_figures(execute, db, *bounds(month))}
     assert got == EXPECTED_FIGURES[month]
 
 
-def test_problems_with_rectification(dbs):
-    execute, db, _ = dbs
+def test_problems_of_every_source_with_their_own_actions(dbs):
+    execute, db = dbs
     rows = quality.problems(execute, db, *bounds(MONTH))
     got = {}
     for r in rows:
-        got.setdefault(r.unit_id, []).append((r.warning_id, r.case_id, r.rule_id, r.late_hours))
-    assert got == {
-        unit: [p[:4] for p in problems] for unit, problems in EXPECTED_PROBLEMS.items()
-    }
-    by_id = {r.warning_id: r for r in rows}
+        got.setdefault(r.unit_id, []).append((r.item_id, r.case_id, r.source, r.code,
+                                              r.late_hours))
+    assert got == {unit: [p[:5] for p in ps] for unit, ps in EXPECTED_PROBLEMS.items()}
+    by_id = {r.item_id: r for r in rows}
     assert by_id["A3"].last_action == "rectify" and by_id["V2"].last_action == "verify"
     assert by_id["V1"].last_action == "acknowledge" and by_id["V1"].first_rectify_ts is None
     assert by_id["B2"].last_action is None  # its rectify came after month end
+    assert by_id["P2"].last_action == "return" and by_id["P1"].last_action == "verify"
+    assert by_id["P3"].last_action is None and by_id["P3"].kind == "problem"
     assert by_id["V1"].is_violation and by_id["V1"].due_ts is None
     assert by_id["B1"].first_rectify_ts - by_id["B1"].arose_ts == 240 * 3600
+    assert by_id["P2"].first_rectify_ts - by_id["P2"].arose_ts == 312 * 3600
+
+
+def test_per_source_counts_types_and_open_problems(dbs):
+    execute, db = dbs
+    start, end = bounds(MONTH)
+    counts = {}
+    for c in quality.source_counts(execute, db, start, end):
+        counts.setdefault(c.source, {})[c.unit_id] = c.problems
+    assert counts == EXPECTED_SOURCES
+    types = quality.frequent_types(execute, db, start, end, limit=2)
+    assert [(t.source, t.code, t.problems, t.units) for t in types if t.source == "platform"] == [
+        ("platform", "custody_limit", 2, 2), ("platform", "approval_insufficient", 1, 1)]
+    assert {t.source for t in types} == set(EXPECTED_SOURCES)
+    assert quality.open_problems(execute, db, end) == EXPECTED_OPEN_PROBLEMS
 
 
 def test_broken_rules_and_open_at_month_end(dbs):
-    execute, db, _ = dbs
+    execute, db = dbs
     rules = quality.broken_rules(execute, db, *bounds(MONTH))
     assert [(r.rule_id, r.rule_kind, r.problems, r.violations, r.units) for r in rules] == (
         EXPECTED_RULES
@@ -90,29 +110,31 @@ def test_broken_rules_and_open_at_month_end(dbs):
         "custody_limit"
     ]
     still = quality.open_at_end(execute, db, *bounds(MONTH))
-    assert [(o.unit_id, o.warning_id, o.case_id, o.rule_id, o.late_hours) for o in still] == (
+    assert [(o.unit_id, o.item_id, o.case_id, o.rule_id, o.late_hours) for o in still] == (
         EXPECTED_OPEN_AT_END
     )
 
 
-def test_without_actions_turnaround_is_unknown(dbs):
-    execute, _, plain = dbs
-    assert execute(f"SELECT count() FROM {plain}.warning_actions")[0][0] == 0
-    assert not quality.has_actions(execute, plain)
-    figures = quality.unit_figures(execute, plain, *bounds(MONTH))
-    assert {f.unit_id: (f.rectified, f.mean_turnaround_hours) for f in figures} == {
-        "U3301": (0, None), "U3302": (0, None), "U3303": (0, None)
-    }
-    assert {as_tuple(f)[:7] for f in figures} == {v[:7] for v in EXPECTED_FIGURES[MONTH].values()}
-    rows = quality.problems(execute, plain, *bounds(MONTH))
-    assert len(rows) == 6 and all(r.last_action is None and r.first_rectify_ts is None
-                                  for r in rows)
+def test_visits_per_unit(dbs):
+    execute, db = dbs
+    got = quality.visits(execute, db, *bounds(MONTH), VISIT_RULES)
+    assert {v.unit_id: (v.due, v.made, v.results, v.replied, v.satisfied,
+                        v.basically_satisfied, v.unsatisfied) for v in got} == EXPECTED_VISITS
+    u3301 = next(v for v in got if v.unit_id == "U3301")
+    assert (u3301.reply_rate, u3301.satisfaction_rate) == (1.0, 2 / 3)
+    u3303 = next(v for v in got if v.unit_id == "U3303")
+    assert (u3303.reply_rate, u3303.satisfaction_rate) == (0.0, None)
 
 
 def test_an_empty_month_has_no_figures(dbs):
-    execute, db, _ = dbs
+    execute, db = dbs
     assert quality.unit_figures(execute, db, *bounds("2026-08")) == []
     assert quality.problems(execute, db, *bounds("2026-08")) == []
+    assert quality.visits(execute, db, *bounds("2026-08"), VISIT_RULES) == []
+
+
+def test_system_warnings_make_no_unit(dbs):
+    execute, db = dbs
     assert quality.known_units(execute, db) == ["U3301", "U3302", "U3303"]
 
 
@@ -121,4 +143,23 @@ def test_database_names_are_checked(db):
     with pytest.raises(ValueError):
         quality.unit_figures_sql(db, 0, 1)
     with pytest.raises(ValueError):
-        quality.has_actions_sql(db)
+        quality.units_sql(db)
+
+
+def test_visit_rule_ids_are_checked():
+    with pytest.raises(ValueError):
+        quality.visits_sql("db", 0, 1, ("x') OR ('1",))
+
+
+def test_obligations_met_on_time_per_kind_and_day(dbs):
+    execute, db = dbs
+    got = [(o.unit_id, o.rule_kind, o.day_ts, o.obligations)
+           for o in quality.on_time(execute, db, *bounds(MONTH))]
+    day = {d: int(nov(d).timestamp()) for d in (3, 5, 8, 10, 12, 20, 25)}
+    assert got == [
+        ("U3301", "policy", day[20], 1),  # VO1
+        ("U3301", "statutory", day[3], 1), ("U3301", "statutory", day[8], 1),  # A1, A5
+        ("U3301", "statutory", day[10], 1),  # A2
+        ("U3302", "statutory", day[5], 1),  # B5
+        ("U3303", "policy", day[12], 1), ("U3303", "policy", day[25], 1),  # C1, VO3
+    ]

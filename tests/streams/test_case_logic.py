@@ -401,7 +401,9 @@ NEXT_AT = {
     "detained, all duties done": (
         [("detained", 0, {}), ("interrogated", 1, {}), ("sent_to_jail", 2, {}),
          ("family_notified", 3, {"measure": "detention"})], 4, 62),
-    "case closed": ([("detained", 0, {}), ("case_closed", 2, {})], 3, None),
+    # closing ends the detention's duties and opens the visit after closing: due 06-11
+    # 00:00, its lead (7 days) opens 06-04 00:00, 566 h after the start
+    "case closed": ([("detained", 0, {}), ("case_closed", 2, {})], 3, 566),
     "released: the family notice still runs": (
         [("detained", 0, {}), ("released", 2, {})], 3, 20),
 }

@@ -8,7 +8,8 @@ from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
        "warning-actions", "access-log", "clock", "lawyer-notices", "notify-commands",
-       "notify-state", "notifications"]
+       "notify-state", "notifications", "problems", "problems.dlq", "problem-records",
+       "problem-actions", "month-closures"]
 
 
 class FakeAdmin:
@@ -72,6 +73,10 @@ def test_each_topic_s_configs(admin):
     assert created["c.warnings"] == {"min.insync.replicas": "1", "max.message.bytes": "1048588"}
     assert created["c.clock"]["message.timestamp.type"] == "LogAppendTime"
     assert {t.name: t.num_partitions for t in client.created[0]}["c.clock"] == 1
+    assert created["c.problem-records"] == {**created["c.warnings"], "cleanup.policy": "compact"}
+    assert created["c.month-closures"] == {**created["c.warnings"], "retention.ms": "-1",
+                                           "retention.bytes": "-1"}
+    assert created["c.problems"] == created["c.case-events"]
 
 
 def test_a_topic_accepting_less_than_casewatch_writes_is_named():
@@ -96,10 +101,7 @@ def test_topic_list():
         ("t1.", 2, [], [f"t1.{n}" for n in ALL]),
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
-         ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state", "casewatch.warning-actions", "casewatch.access-log",
-          "casewatch.clock", "casewatch.lawyer-notices", "casewatch.notify-commands",
-          "casewatch.notify-state", "casewatch.notifications"]),
+         [f"casewatch.{n}" for n in ALL if n not in ("warnings", "acks")]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],

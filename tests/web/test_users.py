@@ -36,8 +36,11 @@ password_hash = "{HASH}"
 def test_the_demo_file_loads_and_its_passwords_match():
     from pathlib import Path
     users = load_users(Path(__file__).parents[2] / "deploy" / "web-users.toml")
-    assert {u.role for u in users.values()} == {"unit", "supervisor", "screen"}
+    assert {u.role for u in users.values()} == {"unit", "supervisor", "inspector", "screen"}
     assert verify_password(users["u3301"], "demo-u3301")
+    inspector = users["insp01"]
+    assert verify_password(inspector, "demo-insp01")
+    assert inspector.units == frozenset()  # every unit, as supervisors
 
 
 @pytest.mark.parametrize("text, needle", [

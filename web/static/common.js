@@ -56,6 +56,18 @@ const I18N = {
     "err.too_many_streams": "实时连接过多，请关闭多余页面", "err.server_busy": "实时连接已满，请稍后",
     "err.bad_query": "查询条件错误", "err.query_too_short": "请至少输入 2 个字符",
     "err.starting": "系统正在启动，请稍候", "err.internal": "服务器内部错误",
+    problems: "问题", new_problem: "登记问题", source: "来源", problem_type: "问题类型",
+    description: "问题描述", found_by: "发现人", found_at: "发现时间", attachments: "附件",
+    attachments_hint: "附件文号或存放位置，每行一个（不上传文件）", category: "类别",
+    lookup: "查询案件", case_found: "案件所属单位", submit: "提交", export: "导出",
+    open_problems: "未闭环问题", points: "分值", inspector: "督察", supervisor: "督查",
+    unit_role: "单位", problem_saved: "已登记", no_problems: "暂无问题",
+    show_closed: "含已核查", evidence_ids: "依据事件", events_n: "条事件记录",
+    "src.platform": "平台预警", "src.self_check": "单位自查", "src.cross_check": "交叉检查",
+    "src.patrol": "网上巡查", "src.case_review": "案件评查", "src.visit": "社会化访评",
+    "a.read_problem": "查阅问题", "a.read_problems": "查阅问题列表", "a.export_problems": "导出问题",
+    "a.lookup_case": "查询案件",
+    "err.problem_invalid": "问题记录有误", "err.problem_closed": "该问题已闭环",
     delivery: "推送记录", silences: "静默", receiver: "接收方", reason: "原因", attempts: "尝试次数",
     last_at: "最近尝试", error: "错误", items: "内容", retry: "重试", "st.sent": "已送达",
     "st.failed": "失败", "st.retrying": "重试中", retry_sent: "已提交重试",
@@ -111,6 +123,22 @@ const I18N = {
     banner_pipeline: "the worker is behind: new events not yet evaluated",
     results: "Results", no_results: "nothing found", unit_name: "Unit name",
     "err.http": "request failed",
+    problems: "Problems", new_problem: "Record a problem", source: "Source",
+    problem_type: "Problem type", description: "Description", found_by: "Found by",
+    found_at: "Found at", attachments: "Attachments",
+    attachments_hint: "Document numbers or where the files are kept, one per line (no upload)",
+    category: "Category", lookup: "Look up case", case_found: "Case belongs to",
+    submit: "Submit", export: "Export", open_problems: "Open problems", points: "Points",
+    inspector: "inspector", supervisor: "supervisor", unit_role: "unit",
+    problem_saved: "Recorded", no_problems: "No problems", show_closed: "Include verified",
+    evidence_ids: "Events", events_n: "events",
+    "src.platform": "rules", "src.self_check": "self-check", "src.cross_check": "cross-check",
+    "src.patrol": "online patrol", "src.case_review": "case review",
+    "src.visit": "satisfaction visit",
+    "a.read_problem": "read problem", "a.read_problems": "read problems",
+    "a.export_problems": "export problems", "a.lookup_case": "look up case",
+    "err.problem_invalid": "the problem record is invalid",
+    "err.problem_closed": "the problem's loop is closed",
     delivery: "Deliveries", silences: "Silences", receiver: "Receiver", reason: "Why",
     attempts: "Attempts", last_at: "Last attempt", error: "Error", items: "Items",
     retry: "Retry", "st.sent": "sent", "st.failed": "failed", "st.retrying": "retrying",
@@ -216,6 +244,39 @@ function fmtLeft(iso, now) {
   else if (h > 0) text = zh ? `${h}时${m}分` : `${h}h ${m}m`;
   else text = zh ? `${m}分${sec}秒` : `${m}m ${sec}s`;
   return late ? `${t("overdue_by")} ${text}` : `${t("remaining")} ${text}`;
+}
+
+// The explanation pages' parts: a titled card, a small table with translated headers, the
+// loop (the stage and the actions the user may take now), the rows of the actions taken.
+function section(titleKey, ...content) {
+  return el("section", { class: "card", id: "sec-" + titleKey },
+    el("h2", { "data-i18n": titleKey }, t(titleKey)), ...content);
+}
+
+function table(headKeys, rows) {
+  return el("table", { class: "grid small" },
+    el("thead", {}, el("tr", {}, ...headKeys.map((k) => el("th", {}, t(k))))),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
+}
+
+function roleLabel(role) { return t(role === "unit" ? "unit_role" : role); }
+
+function loopPanel(stage, can, act) {
+  return el("section", { class: "card", id: "loop" },
+    el("h2", {}, `${t("stage")}: `,
+      el("span", { id: "stage", class: `stage ${stage}` }, t("stage." + stage))),
+    can.length ? el("div", { class: "actform" },
+      el("textarea", { id: "note", rows: 3, placeholder: t("note") }),
+      el("div", {}, ...can.map((a) => el("button", {
+        class: "act " + a, id: "do-" + a, onclick: (e) => act(a, e.target),
+      }, t("act." + a)))),
+      el("div", { id: "acterr", class: "err" })) : null);
+}
+
+function actionRows(actions) {
+  return actions.map((a) => [fmtTime(a.acted_at),
+    el("span", { class: "act " + a.action }, t("act." + a.action)), a.actor_id,
+    roleLabel(a.actor_role), a.note || "—"]);
 }
 
 function ruleTitle(ruleId) {

@@ -4,33 +4,12 @@
 const wid = decodeURIComponent(location.pathname.split("/").pop());
 let data = null;
 
-function section(titleKey, ...content) {
-  return el("section", { class: "card", id: "sec-" + titleKey },
-    el("h2", { "data-i18n": titleKey }, t(titleKey)), ...content);
-}
-
-function table(headKeys, rows) {
-  return el("table", { class: "grid small" },
-    el("thead", {}, el("tr", {}, ...headKeys.map((k) => el("th", {}, t(k))))),
-    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((c) => el("td", {}, c))))));
-}
-
 function render() {
   const w = data.warning, rule = data.rule || { basis: [] };
   const zh = CW.lang === "zh";
   const root = document.getElementById("explain");
-  const actions = data.actions.map((a) => [fmtTime(a.acted_at),
-    el("span", { class: "act " + a.action }, t("act." + a.action)), a.actor_id,
-    a.actor_role, a.note || "—"]);
-  const panel = el("section", { class: "card", id: "loop" },
-    el("h2", {}, `${t("stage")}: `,
-      el("span", { id: "stage", class: `stage ${w.stage}` }, t("stage." + w.stage))),
-    data.can.length ? el("div", { class: "actform" },
-      el("textarea", { id: "note", rows: 3, placeholder: t("note") }),
-      el("div", {}, ...data.can.map((a) => el("button", {
-        class: "act " + a, id: "do-" + a, onclick: (e) => act(a, e.target),
-      }, t("act." + a)))),
-      el("div", { id: "acterr", class: "err" })) : null);
+  const actions = actionRows(data.actions);
+  const panel = loopPanel(w.stage, data.can, act);
   root.replaceChildren(
     el("a", { href: "/", class: "back", "data-i18n": "back" }, t("back")),
     el("header", { class: "card head" },
