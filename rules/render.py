@@ -1,4 +1,5 @@
-"""Obligations and violations as `Warning` records, with messages in Chinese and English."""
+"""Obligations and violations as `Warning` records, with messages in Chinese and English,
+and obligations as their life records (`ObligationState`)."""
 
 from datetime import datetime
 from functools import cache
@@ -7,6 +8,7 @@ from rules.catalogue_model import Rule
 from rules.ids import warning_id
 from rules.obligations import Obligation, ViolationHit
 from schemas.enums import Level, Status
+from schemas.obligation_state import ObligationState
 from schemas.timefmt import CST
 from schemas.warning import LegalBasis, Warning
 
@@ -44,12 +46,22 @@ def _basis_models(basis: tuple) -> list[LegalBasis]:
     return [LegalBasis(ref=b.ref, text_zh=b.text_zh) for b in basis]
 
 
+def _person(ob: Obligation) -> str | None:
+    return None if ob.rule.case_level else ob.trigger.person_id
+
+
+def obligation_id(ob: Obligation) -> str:
+    """The id of an obligation's warning and of its life record."""
+    t = ob.trigger
+    return warning_id(ob.rule.id, t.case_id, _person(ob), t.event_id)
+
+
 def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
     t = ob.trigger
-    person = None if ob.rule.case_level else t.person_id
+    person = _person(ob)
     zh, en = _messages(ob.rule, ob.level, ob.status, ob.late, t.case_id, person, ob.due.at)
     return Warning.model_construct(
-        warning_id=warning_id(ob.rule.id, t.case_id, person, t.event_id),
+        warning_id=obligation_id(ob),
         rule_id=ob.rule.id,
         rule_kind=ob.rule.kind,
         level=ob.level,
@@ -66,6 +78,28 @@ def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
         message_zh=zh,
         message_en=en,
         calendar_provisional=provisional,
+    )
+
+
+def obligation_state(ob: Obligation) -> ObligationState:
+    t = ob.trigger
+    return ObligationState.model_construct(
+        obligation_id=obligation_id(ob),
+        rule_id=ob.rule.id,
+        rule_kind=ob.rule.kind,
+        case_id=t.case_id,
+        person_id=_person(ob),
+        unit_id=t.unit_id,
+        trigger_event_id=t.event_id,
+        triggered_at=t.occurred_at,
+        due_at=ob.due.at,
+        status=ob.status,
+        late=ob.late,
+        resolved_at=ob.resolved_at,
+        extensions=ob.extensions,
+        level=None if ob.level is None else ob.level.value,
+        changed_at=max(at for at in (ob.moved_at, ob.level_at, ob.status_at) if at is not None),
+        calendar_provisional=ob.due.provisional,
     )
 
 
@@ -109,3 +143,9 @@ def withdrawn(warning: Warning, rule: Rule, at: datetime, because: str | None = 
             message_en=en,
         )
     )
+
+
+def withdrawn_state(state: ObligationState, at: datetime) -> ObligationState:
+    """An obligation's life record once its ground went away (its trigger retracted)."""
+    return state.model_copy(update=dict(status=Status.withdrawn, late=None, resolved_at=None,
+                                        changed_at=at))
