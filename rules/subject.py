@@ -39,7 +39,7 @@ class Step:
 
 
 class SubjectFold:
-    __slots__ = ("engine", "subject", "case_id", "runs", "checks", "spells", "last", "history",
+    __slots__ = ("engine", "subject", "case_id", "runs", "checks", "spells", "history",
                  "check_hits")
 
     def __init__(self, engine, subject: str | None, case_id: str = "", keep: bool = False):
@@ -52,16 +52,14 @@ class SubjectFold:
         self.checks: dict[str, State] = {r.id: CHECKS[r.check["type"]].start(r.check)
                                          for r in engine.checked}
         self.spells: dict[str, Spell] = {}  # measures of a person
-        self.last: tuple[datetime, str] | None = None  # order key of the last event applied
         self.history: dict[RunKey, Run] | None = {} if keep else None
         self.check_hits: dict[str, list[ViolationHit]] | None = (
             {r.id: [] for r in engine.checked} if keep else None)
 
     def step(self, event: Envelope) -> Step:
-        """Apply the next event in force: its order key must follow every key applied."""
+        """Apply the next event in force (in order of legal effect)."""
         engine = self.engine
         self.case_id = event.case_id
-        self.last = (event.occurred_at, event.event_id)
         out = Step()
         kind = event.event_type
         keep = self.history is not None
@@ -118,9 +116,8 @@ class SubjectFold:
     # ------------------------------------------------------------------ persistence
 
     def dump(self) -> dict:
-        """The fold as a JSON value (open obligations, checks, spells, last key)."""
+        """The fold as a JSON value (open obligations, checks, spells)."""
         return {
-            "last": None if self.last is None else [self.last[0].isoformat(), self.last[1]],
             "runs": [_dump_run(run) for run in self.runs.values()],
             "checks": self.checks,
             "spells": {name: [_dump_mark(s), None if e is None else _dump_mark(e)]
@@ -132,8 +129,6 @@ class SubjectFold:
              trigger: Callable[[str], Envelope]) -> "SubjectFold":
         """The inverse of `dump`; `trigger(event_id)` gives an open obligation's trigger."""
         fold = cls(engine, subject, case_id)
-        last = data["last"]
-        fold.last = None if last is None else (_time(last[0]), last[1])
         for item in data["runs"]:
             run = _load_run(engine, item, trigger(item["trigger"]))
             fold.runs[(run.rule.id, run.trigger.event_id)] = run

@@ -7,7 +7,10 @@ the table it is for (the discriminator):
   "offset": int, "received_at": "<ISO 8601 with offset>"}`: the source position of the
   event, for the archive;
 - `{"table": "measure_state", "state": <MeasureState>, "version": int}`: a measure's
-  current state; `version` grows per subject and measure (ReplacingMergeTree's version).
+  current state; `version` grows per subject and measure (ReplacingMergeTree's version);
+- `{"table": "obligation_state", "state": <ObligationState>, "version": int}`: an
+  obligation's life record, warned or not, each time it changes; `version` grows per case
+  with the measure states' (the same counter).
 """
 
 from datetime import datetime
@@ -16,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
 
 from schemas.measure_state import MeasureState
+from schemas.obligation_state import ObligationState
 
 
 class EventRow(BaseModel):
@@ -40,7 +44,16 @@ class MeasureStateRow(BaseModel):
     version: int = Field(ge=0, lt=2**63)  # stored as UInt64
 
 
-CaseRow = Annotated[EventRow | MeasureStateRow, Field(discriminator="table")]
+class ObligationStateRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table: Literal["obligation_state"] = "obligation_state"
+    state: ObligationState
+    version: int = Field(ge=0, lt=2**63)  # stored as UInt64
+
+
+CaseRow = Annotated[EventRow | MeasureStateRow | ObligationStateRow,
+                    Field(discriminator="table")]
 
 
 class CaseRows(BaseModel):

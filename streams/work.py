@@ -124,7 +124,7 @@ class Processor:
     def _logic(self, case_id: str, partition: int) -> CaseLogic:
         logic = self.cache.get(case_id)
         if logic is None:
-            logic = CaseLogic.restore(case_id, self.engine, self.stores[partition].load(case_id))
+            logic = CaseLogic.restore(case_id, self.engine, self.stores[partition].reader(case_id))
         self.cache.put(case_id, logic, partition, time.monotonic())
         return logic
 
@@ -139,6 +139,8 @@ class Processor:
                 for a in outcome.archived]
         rows += [{"table": "measure_state", "state": m.model_dump(mode="json"),
                   "version": outcome.version} for m in outcome.measures]
+        rows += [{"table": "obligation_state", "state": s.model_dump(mode="json"),
+                  "version": outcome.version} for s in outcome.obligations]
         if rows:  # one message per case and batch
             out.sends.append(Send(self.rows_topic, key, orjson.dumps({"rows": rows})))
         changes = [(item_key(case_id, item), value) for item, value in logic.changes().items()]

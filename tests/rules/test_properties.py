@@ -5,6 +5,8 @@
   instant or the measures.
 - A warning escalates in place: evaluated at later and later instants, every warning_id
   keeps its rule, case and person, is never lost, and its level never goes down.
+- A subject's walk continued event by event, persisted and loaded between events, is the
+  walk of the whole history (what the worker relies on to stay flat in a person's history).
 
 Histories come from two sources: realistic lifecycles (cli.lifecycles) and arbitrary
 sequences of event types at arbitrary offsets, retractions and closures included.
@@ -18,6 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.lifecycles import case_lifecycle
+from rules.engine import subject_events, subjects_of
+from rules.history import effective_retractions, in_force, ordered_unique
+from rules.subject import SubjectFold
 from schemas.event import EVENT_ADAPTER, Envelope, parse_event
 from schemas.event_types import EVENT_TYPES
 from tests.support.timeline import CaseTimeline, shared_engine
@@ -157,3 +162,53 @@ def test_two_retractions_at_one_instant_still_withdraw_the_warnings():
     before = {w.warning_id for w in case.evaluate(hours=29)}
     after = {w.warning_id: w.status for w in case.evaluate(hours=31)}
     assert len(before) == 3 and after == dict.fromkeys(before, "withdrawn")
+
+
+# -- the walk the worker continues -------------------------------------------------------
+
+AFTER = [timedelta(0), timedelta(hours=1), timedelta(hours=30), timedelta(days=400)]
+
+
+def reading(ob) -> tuple:
+    return (ob.rule.id, ob.trigger.event_id, ob.due, ob.level, ob.level_at, ob.status,
+            ob.status_at, ob.late, ob.resolved_at, tuple(ob.evidence), ob.next_at,
+            ob.extensions, ob.moved_at)
+
+
+def hit(h) -> tuple:
+    return h.rule_id, h.event.event_id, tuple(h.evidence), h.due_at
+
+
+@SETTINGS
+@given(events=CASES, data=st.data())
+def test_a_walk_continued_event_by_event_reads_as_the_whole_history(events, data):
+    """What the worker keeps (rules.subject.SubjectFold): a subject's walk, dumped to JSON
+    and loaded again at random points and stepped with each next event in force, reads at
+    any later instant as the walk of the whole history does, and has raised the same
+    violations, one step at a time."""
+    engine = shared_engine()
+    by_id = {e.event_id: e for e in events}
+    everything = ordered_unique(events)
+    for subject in subjects_of(everything):
+        own = subject_events(everything, subject)
+        applied = in_force(own, effective_retractions(own)[0])
+        fold = SubjectFold(engine, subject)
+        hits = []
+        for i, event in enumerate(applied):
+            if data.draw(st.booleans(), label="reload"):
+                dumped = json.loads(json.dumps(fold.dump()))
+                fold = SubjectFold.load(engine, subject, event.case_id, dumped, by_id.__getitem__)
+            hits += [hit(h) for h in fold.step(event).hits]
+            whole = engine.walk(applied[: i + 1], subject)
+            now = event.occurred_at + data.draw(st.sampled_from(AFTER), label="read after")
+            open_runs = {k: r for k, r in whole.history.items() if not r.ended}
+            assert list(fold.runs) == list(open_runs)
+            assert [reading(r.read(now)) for r in fold.runs.values()] == [
+                reading(r.read(now)) for r in open_runs.values()]
+            assert fold.checks == whole.checks and fold.spells == whole.spells
+            assert fold.due_of(now)("det_arrest_request", event.event_id) == whole.due_of(now)(
+                "det_arrest_request", event.event_id)
+        whole = engine.walk(applied, subject)
+        expected = [hit(h) for r in whole.history.values() for h in r.ob.violations]
+        expected += [hit(h) for rule in engine.checked for h in whole.check_hits[rule.id]]
+        assert sorted(hits) == sorted(expected)

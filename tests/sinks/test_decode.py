@@ -215,6 +215,28 @@ def test_one_case_rows_message_carries_every_row_of_an_event(case, measures):
     assert rows[1][1] == case_row_record(measure_record(measures["detention"], version=2))[1]
 
 
+def obligation_record(case, version=3, **change) -> dict:
+    (state, *_) = case.engine.evaluate_case(case.events, case.instant(hours=31),
+                                            obligations=True).obligations
+    return {"table": "obligation_state", "version": version,
+            "state": {**state.model_dump(mode="json"), **change}}
+
+
+def test_obligation_life_records_are_read_and_left_out(case):
+    records = [json.loads(event_record(case.events[0].model_dump_json())),
+               obligation_record(case)]
+    rows = case_rows_message(json.dumps({"rows": records}).encode())
+    assert [table for table, _ in rows] == [EVENTS]
+
+
+@pytest.mark.parametrize("change", [{"status": "lost"}, {"due_at": None}, {"level": "violation"}],
+                         ids=["status", "due_at", "level"])
+def test_malformed_obligation_life_records_raise(case, change):
+    value = json.dumps({"rows": [obligation_record(case, **change)]}).encode()
+    with pytest.raises(ValidationError, match=next(iter(change))):
+        case_rows_message(value)
+
+
 @pytest.mark.parametrize(
     "value", [b"{}", b'{"rows": [{"table": "nope"}]}', b"[]", b"x", b'{"rows": {}}', None],
     ids=["no rows", "unknown table", "array", "not json", "rows not a list", "no value"])

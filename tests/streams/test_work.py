@@ -49,7 +49,7 @@ def test_a_valid_event_makes_warnings_rows_and_its_changelog(processor):
     assert kinds.count("t.case-state") == len(result.changelog[0]) > 0
     assert all(s.partition == 0 for s in result.sends if s.topic == "t.case-state")
     rows = json.loads(next(s.value for s in result.sends if s.topic == "t.case-rows"))["rows"]
-    assert [r["table"] for r in rows] == ["events", "measure_state"]
+    assert [r["table"] for r in rows] == ["events", "measure_state"] + ["obligation_state"] * 4
     assert (rows[0]["partition"], rows[0]["offset"]) == (0, 7)
     assert result.offsets == {("t.case-events", 0): 8}
     ((partition, case_id, due),) = result.dues
