@@ -32,12 +32,12 @@ from rules.render import (
     withdrawn,
     withdrawn_state,
 )
-from rules.subject import SubjectFold
+from rules.subject import RunKey, SubjectFold
 from schemas.enums import Status
 from schemas.event import Envelope
 from schemas.event_types import CASE_LEVEL_TYPES
 from schemas.measure_state import MeasureState
-from schemas.obligation_state import ObligationState
+from schemas.obligation_state import LifeRecord
 from schemas.warning import Warning
 
 #: The subject of a case's case-level obligations; persons are subjects by their person_id.
@@ -53,7 +53,17 @@ class CaseResult:
     next_at: datetime | None  # the next instant the case changes by the clock (a due, a
     # lead opening, or an event dated ahead of `now` taking effect)
     measures: list[MeasureState]
-    obligations: list[ObligationState] = field(default_factory=list)  # every obligation
+    obligations: list[LifeRecord] = field(default_factory=list)  # every obligation's
+
+
+@dataclass(slots=True)
+class Walked:
+    """A subject's history walked and read at an instant (`Engine.walk_subject`)."""
+
+    result: CaseResult
+    fold: SubjectFold  # the walk of the events in force, to be continued with later ones
+    next: dict[RunKey, datetime | None]  # each open obligation's next change by the clock
+    events: list[Envelope]  # the subject's events in order of legal effect, each once
 
 
 @dataclass(slots=True)
@@ -65,9 +75,9 @@ class Reading:
     next_at: datetime | None
 
 
-def _states(reading: Reading) -> dict[str, ObligationState]:
+def _states(reading: Reading) -> dict[str, LifeRecord]:
     states = (obligation_state(ob) for ob in reading.obligations.values())
-    return {s.obligation_id: s for s in states}
+    return {s["obligation_id"]: s for s in states}
 
 
 def subject_of(event: Envelope) -> str | None:
@@ -86,8 +96,17 @@ def subject_events(events: Iterable[Envelope], subject: str | None) -> list[Enve
     return [e for e in events if subject_of(e) in (subject, CASE_SUBJECT)]
 
 
-def _first_in_force(held, new) -> bool:
-    return held is None or (held.status == Status.withdrawn and new.status != Status.withdrawn)
+def supersedes(new, held) -> bool:
+    """Whether a subject's record takes the place of an earlier subject's in a merge (the
+    first in force wins, else the first)."""
+    return held is None or (withdrawn_record(held) and not withdrawn_record(new))
+
+
+def withdrawn_record(record) -> bool:
+    """A warning or life record whose ground went away."""
+    if isinstance(record, dict):
+        return record["status"] == Status.withdrawn.value
+    return getattr(record, "status", None) == Status.withdrawn
 
 
 def merge(results: Sequence[CaseResult]) -> CaseResult:
@@ -97,14 +116,14 @@ def merge(results: Sequence[CaseResult]) -> CaseResult:
     taken from the first subject that has it in force, else from the first that withdrew it.
     """
     warnings: dict[str, Warning] = {}
-    states: dict[str, ObligationState] = {}
+    states: dict[str, LifeRecord] = {}
     for r in results:
         for w in r.warnings:
-            if _first_in_force(warnings.get(w.warning_id), w):
+            if supersedes(w, warnings.get(w.warning_id)):
                 warnings[w.warning_id] = w
         for s in r.obligations:
-            if _first_in_force(states.get(s.obligation_id), s):
-                states[s.obligation_id] = s
+            if supersedes(s, states.get(s["obligation_id"])):
+                states[s["obligation_id"]] = s
     nexts = [r.next_at for r in results if r.next_at is not None]
     return CaseResult(list(warnings.values()), min(nexts, default=None),
                       [m for r in results for m in r.measures], list(states.values()))
@@ -145,10 +164,10 @@ class Engine:
                          now: datetime, obligations: bool = False) -> CaseResult:
         """One subject's warnings, measures and next change; `events` are the subject's own
         and the case's case-level events (`subject_events`), in any order."""
-        return self.walk_subject(events, subject, now, obligations)[0]
+        return self.walk_subject(events, subject, now, obligations).result
 
     def walk_subject(self, events: Iterable[Envelope], subject: str | None, now: datetime,
-                     obligations: bool = True) -> tuple[CaseResult, SubjectFold]:
+                     obligations: bool = True) -> Walked:
         """`evaluate_subject`, and the walk of the events in force by `now` (its open
         obligations, checks and spells), to be continued with later events."""
         everything = ordered_unique(events)
@@ -175,7 +194,9 @@ class Engine:
             self.measures, fold.case_id, subject, fold.spells, fold.due_of(now))
         next_at = min((t for t in (final.next_at, future) if t is not None), default=None)
         fold.forget()
-        return CaseResult(list(warnings.values()), next_at, measures, list(states.values())), fold
+        result = CaseResult(list(warnings.values()), next_at, measures, list(states.values()))
+        return Walked(result, fold, {k: final.obligations[k].next_at for k in fold.runs},
+                      everything)
 
     def walk(self, events: list[Envelope], subject: str | None) -> SubjectFold:
         """A subject's walk over its events in force (in order), remembering everything."""

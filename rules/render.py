@@ -1,5 +1,6 @@
 """Obligations and violations as `Warning` records, with messages in Chinese and English,
-and obligations as their life records (`ObligationState`)."""
+and obligations as their life records (the JSON of `schemas.obligation_state.ObligationState`,
+built directly: the worker builds, compares and publishes one per obligation and change)."""
 
 from datetime import datetime
 from functools import cache
@@ -8,8 +9,8 @@ from rules.catalogue_model import Rule
 from rules.ids import warning_id
 from rules.obligations import Obligation, ViolationHit
 from schemas.enums import Level, Status
-from schemas.obligation_state import ObligationState
-from schemas.timefmt import CST
+from schemas.obligation_state import LifeRecord
+from schemas.timefmt import CST, format_cst
 from schemas.warning import LegalBasis, Warning
 
 _LEVEL_ZH = {Level.approaching: "临期", Level.overdue: "超期", Level.violation: "违规"}
@@ -81,26 +82,31 @@ def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
     )
 
 
-def obligation_state(ob: Obligation) -> ObligationState:
+def obligation_state(ob: Obligation) -> LifeRecord:
+    """The obligation's life record, as `ObligationState.model_dump(mode="json")` gives it."""
     t = ob.trigger
-    return ObligationState.model_construct(
-        obligation_id=obligation_id(ob),
-        rule_id=ob.rule.id,
-        rule_kind=ob.rule.kind,
-        case_id=t.case_id,
-        person_id=_person(ob),
-        unit_id=t.unit_id,
-        trigger_event_id=t.event_id,
-        triggered_at=t.occurred_at,
-        due_at=ob.due.at,
-        status=ob.status,
-        late=ob.late,
-        resolved_at=ob.resolved_at,
-        extensions=ob.extensions,
-        level=None if ob.level is None else ob.level.value,
-        changed_at=max(at for at in (ob.moved_at, ob.level_at, ob.status_at) if at is not None),
-        calendar_provisional=ob.due.provisional,
-    )
+    changed = ob.moved_at
+    for at in (ob.level_at, ob.status_at):
+        if at is not None and at > changed:
+            changed = at
+    return {
+        "obligation_id": obligation_id(ob),
+        "rule_id": ob.rule.id,
+        "rule_kind": ob.rule.kind,
+        "case_id": t.case_id,
+        "person_id": _person(ob),
+        "unit_id": t.unit_id,
+        "trigger_event_id": t.event_id,
+        "triggered_at": format_cst(t.occurred_at),
+        "due_at": format_cst(ob.due.at),
+        "status": ob.status.value,
+        "late": ob.late,
+        "resolved_at": None if ob.resolved_at is None else format_cst(ob.resolved_at),
+        "extensions": ob.extensions,
+        "level": None if ob.level is None else ob.level.value,
+        "changed_at": format_cst(changed),
+        "calendar_provisional": ob.due.provisional,
+    }
 
 
 def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
@@ -145,7 +151,7 @@ def withdrawn(warning: Warning, rule: Rule, at: datetime, because: str | None = 
     )
 
 
-def withdrawn_state(state: ObligationState, at: datetime) -> ObligationState:
+def withdrawn_state(state: LifeRecord, at: datetime) -> LifeRecord:
     """An obligation's life record once its ground went away (its trigger retracted)."""
-    return state.model_copy(update=dict(status=Status.withdrawn, late=None, resolved_at=None,
-                                        changed_at=at))
+    return {**state, "status": Status.withdrawn.value, "late": None, "resolved_at": None,
+            "changed_at": format_cst(at)}

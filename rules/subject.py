@@ -116,7 +116,8 @@ class SubjectFold:
     # ------------------------------------------------------------------ persistence
 
     def dump(self) -> dict:
-        """The fold as a JSON value (open obligations, checks, spells)."""
+        """The fold as a value for `orjson.dumps` (open obligations, checks, spells; times
+        as datetimes, which orjson writes in RFC 3339)."""
         return {
             "runs": [_dump_run(run) for run in self.runs.values()],
             "checks": self.checks,
@@ -138,16 +139,12 @@ class SubjectFold:
         return fold
 
 
-def _iso(at: datetime | None) -> str | None:
-    return None if at is None else at.isoformat()
-
-
 def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def _dump_mark(mark: Mark) -> list[str]:
-    return [mark.event_id, mark.at.isoformat(), mark.unit_id]
+def _dump_mark(mark: Mark) -> list:
+    return [mark.event_id, mark.at, mark.unit_id]  # orjson writes times as RFC 3339
 
 
 def _load_mark(data: list[str]) -> Mark:
@@ -157,12 +154,11 @@ def _load_mark(data: list[str]) -> Mark:
 def _dump_run(run: Run) -> dict:
     ob = run.ob
     return {
-        "rule": run.rule.id, "trigger": run.trigger.event_id, "anchor": _iso(run.anchor),
-        "step": run.step, "lead": run.lead.total_seconds(), "phase": _iso(run.phase_start),
-        "suspended": _iso(run.suspended_at), "due": _iso(ob.due.at),
-        "provisional": ob.due.provisional, "level": None if ob.level is None else ob.level.value,
-        "level_at": _iso(ob.level_at), "evidence": ob.evidence, "extensions": ob.extensions,
-        "moved": _iso(ob.moved_at),
+        "rule": run.rule.id, "trigger": run.trigger.event_id, "anchor": run.anchor,
+        "step": run.step, "lead": run.lead.total_seconds(), "phase": run.phase_start,
+        "suspended": run.suspended_at, "due": ob.due.at, "provisional": ob.due.provisional,
+        "level": None if ob.level is None else ob.level.value, "level_at": ob.level_at,
+        "evidence": ob.evidence, "extensions": ob.extensions, "moved": ob.moved_at,
     }
 
 

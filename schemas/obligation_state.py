@@ -6,7 +6,7 @@ raised a warning (issue 12). `obligation_id` is the `warning_id` its warning has
 have if it reached a level.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,3 +36,9 @@ class ObligationState(BaseModel):
         description="when its current state took effect, derived from the events")
     calendar_provisional: bool = Field(
         description="due counted with the fallback calendar (year not yet published)")
+
+
+#: An `ObligationState` as published: its JSON form (`model_dump(mode="json")`). The worker
+#: builds, compares and sends these directly, one per obligation and change; they validate
+#: as the model (tests/rules/test_properties.py).
+LifeRecord = dict[str, Any]

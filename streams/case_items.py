@@ -5,15 +5,17 @@ loaded from its store reads what it needs, not its whole history.
 | item | value |
 |---|---|
 | `e:<event_id>` | the event's message as it was accepted |
-| `i:<subject><event_id>` | empty: the event belongs to that subject (index for re-walks) |
-| `s:<subject>` | the subject's walk (`streams.subject_state`, JSON) |
+| `s:<subject>` | the subject's walk (`streams.subject_state`, JSON), its latest event ids |
+| `i:<subject><n>` | the ids of `INDEX_CHUNK` more of the subject's events (JSON), for re-walks |
 | `p:w:<warning_id>` | `w` + the warning last published |
 | `p:o:<obligation_id>` | `o` + the obligation's life record last published |
 | `p:m:<person_id>:<measure>` | `m` + the measure state last published |
 | `m` | `schemas.case_state.CaseMeta` |
 
 `<subject>` is the person id, or empty for the case's own (case-level) subject, prefixed by
-its length in 4 hex digits where another part follows. Reserved for the quarantine of cases
+its length in 4 hex digits where another part follows; `<n>` counts from 0 in 8 digits. A
+subject's index is its chunks and the ids its state holds: an event adds no record of its
+own to the changelog besides itself. Reserved for the quarantine of cases
 (the lead's): `q` and `x:<offset>`.
 """
 
@@ -23,6 +25,7 @@ from typing import Protocol
 from schemas.case_state import CaseMeta
 
 EVENT_ITEM, INDEX_ITEM, SUBJECT_ITEM, PUBLISHED_ITEM, META_ITEM = "e:", "i:", "s:", "p:", "m"
+INDEX_CHUNK = 64  # event ids per index item
 
 
 class ItemReader(Protocol):
@@ -62,8 +65,8 @@ def index_prefix(subject: str | None) -> str:
     return f"{INDEX_ITEM}{len(key):04x}{key}"
 
 
-def index_item(subject: str | None, event_id: str) -> str:
-    return index_prefix(subject) + event_id
+def index_item(subject: str | None, chunk: int) -> str:
+    return f"{index_prefix(subject)}{chunk:08d}"
 
 
 def parse_meta(value: bytes) -> CaseMeta:

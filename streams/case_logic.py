@@ -26,8 +26,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rules.engine import CASE_SUBJECT, CaseResult, Engine, subject_of
-from rules.history import RETRACTION, order_key, ordered_unique
+import orjson
+
+from rules.engine import (
+    CASE_SUBJECT,
+    CaseResult,
+    Engine,
+    Walked,
+    subject_of,
+    supersedes,
+    withdrawn_record,
+)
+from rules.history import RETRACTION, order_key
 from rules.measures import measure_states
 from rules.render import (
     obligation_id,
@@ -38,13 +48,14 @@ from rules.render import (
 )
 from rules.subject import Run
 from schemas.case_state import CaseMeta
-from schemas.enums import Level, Status
+from schemas.enums import Level
 from schemas.event import EVENT_ADAPTER, Envelope
 from schemas.measure_state import MeasureState
-from schemas.obligation_state import ObligationState
+from schemas.obligation_state import LifeRecord
 from schemas.warning import Warning
 from streams.case_items import (
     EVENT_ITEM,
+    INDEX_CHUNK,
     META_ITEM,
     PUBLISHED_ITEM,
     SUBJECT_ITEM,
@@ -58,8 +69,7 @@ from streams.case_items import (
 )
 from streams.subject_state import SubjectState
 
-Record = Warning | ObligationState | MeasureState
-_KINDS: dict[bytes, type] = {b"w": Warning, b"o": ObligationState, b"m": MeasureState}
+Record = Warning | LifeRecord | MeasureState  # what is published of a case
 
 
 @dataclass(slots=True)
@@ -75,7 +85,7 @@ class Arrival:
 class Outcome:
     warnings: list[Warning] = field(default_factory=list)
     measures: list[MeasureState] = field(default_factory=list)
-    obligations: list[ObligationState] = field(default_factory=list)
+    obligations: list[LifeRecord] = field(default_factory=list)
     version: int = 0  # of the measure and obligation states published
     archived: list[Arrival] = field(default_factory=list)  # new events, for the archive
     conflicts: list[tuple[Arrival, str]] = field(default_factory=list)  # refused, and why
@@ -95,11 +105,10 @@ def signature(record: Record) -> str:
     if isinstance(record, Warning):
         fields = (record.level, record.status, record.late, _ts(record.due_at),
                   _ts(record.resolved_at), _ts(record.changed_at), record.calendar_provisional)
-    elif isinstance(record, ObligationState):
-        return "|".join(map(str, (
-            record.status, record.late, record.level, _ts(record.due_at),
-            _ts(record.resolved_at), _ts(record.changed_at), record.extensions,
-            record.calendar_provisional)))
+    elif isinstance(record, dict):
+        r = record
+        return (f"{r['status']}|{r['late']}|{r['level']}|{r['due_at']}|{r['resolved_at']}|"
+                f"{r['changed_at']}|{r['extensions']}|{r['calendar_provisional']}")
     else:
         fields = (record.active, _ts(record.since), _ts(record.until), _ts(record.due_at))
     return "|".join(map(str, fields)) + "|" + ",".join(record.evidence)
@@ -108,13 +117,22 @@ def signature(record: Record) -> str:
 def record_key(record: Record) -> str:
     if isinstance(record, Warning):
         return f"w:{record.warning_id}"
-    if isinstance(record, ObligationState):
-        return f"o:{record.obligation_id}"
+    if isinstance(record, dict):
+        return f"o:{record['obligation_id']}"
     return f"m:{record.person_id}:{record.measure}"
 
 
 def parse_published(value: bytes) -> Record:
-    return _KINDS[value[:1]].model_validate_json(value[1:])
+    kind, data = value[:1], value[1:]
+    if kind == b"o":
+        return orjson.loads(data)
+    return (Warning if kind == b"w" else MeasureState).model_validate_json(data)
+
+
+def encode_published(record: Record) -> bytes:
+    if isinstance(record, dict):
+        return b"o" + orjson.dumps(record)
+    return (b"w" if isinstance(record, Warning) else b"m") + record.model_dump_json().encode()
 
 
 class CaseLogic:
@@ -122,6 +140,7 @@ class CaseLogic:
 
     __slots__ = ("case_id", "engine", "offset", "version", "events", "published", "_reader",
                  "_sigs", "_states", "_dues", "_by_subject", "_all_events", "_complete",
+                 "_unindexed",
                  "_all_published", "_targets", "_stale", "_legacy", "_loaded_due", "_born",
                  "_new_items", "_dirty", "_dirty_subjects", "_meta_dirty")
 
@@ -139,6 +158,7 @@ class CaseLogic:
         self._by_subject: dict[str | None, dict[str, Envelope]] = {}
         self._all_events = reader is None  # every event of the case is in `events`
         self._complete: set[str | None] = set()  # subjects whose events are all in memory
+        self._unindexed: dict[str | None, list[str]] = {}  # new event ids, per subject
         self._all_published = reader is None  # every published record is in `published`
         self._targets: set[str] = set()  # event ids that retractions name
         self._stale = False  # the stored walks do not fit: walk the whole case afresh
@@ -239,8 +259,7 @@ class CaseLogic:
                 gone |= lost
             for record in records:
                 key = record_key(record)
-                held = current.get(key)
-                if held is None or (_withdrawn(held) and not _withdrawn(record)):
+                if key not in current or supersedes(record, current[key]):
                     current[key] = record
             self._dues[s] = _epoch(st.next_due())
             self._dirty_subjects.add(s)
@@ -336,8 +355,8 @@ class CaseLogic:
         it raised before and no longer does; None if a violation that other subjects may
         raise too is among them (the whole case must be walked)."""
         events = self._events_of(s)
-        result, fold = self.engine.walk_subject(events, s, now)
-        records = _records(result)
+        walked = self.engine.walk_subject(events, s, now)
+        records = _records(walked.result)
         current = {record_key(r): r for r in records}
         if st is not None and st.keys is not None:
             before = st.keys
@@ -354,21 +373,21 @@ class CaseLogic:
         if s is not CASE_SUBJECT and (any(_shared(r) for r in records) or any(
                 _shared(self._stored_record(k)) for k in lost)):
             return None
-        walked = self._walked_state(s, fold, events, now, set(current))
-        return walked, records, lost
+        state = self._walked_state(s, walked, now, set(current))
+        if st is not None:  # the same events: the same index
+            state.recent, state.chunks = st.recent, st.chunks
+        return state, records, lost
 
-    def _walked_state(self, s: str | None, fold, events: list[Envelope], now: datetime,
+    def _walked_state(self, s: str | None, walked: Walked, now: datetime,
                       keys: set[str]) -> SubjectState:
-        """A subject's state after a walk of all its `events` (`Engine.walk_subject`)."""
-        everything = ordered_unique(events)
-        pending = [e for e in everything if e.occurred_at > now]
-        applied = [order_key(e) for e in everything
+        """A subject's state after a walk of all its events (`Engine.walk_subject`)."""
+        pending = [e for e in walked.events if e.occurred_at > now]
+        applied = [order_key(e) for e in walked.events
                    if e.occurred_at <= now and not (
                        e.event_type == RETRACTION and not self._retracts_here(e, s))]
-        next_at = {k: run.read(now).next_at for k, run in fold.runs.items()}
-        latest = max((e.occurred_at for e in events), default=None)
-        return SubjectState(s, fold, now, applied[-1] if applied else None, pending, next_at,
-                            latest, keys)
+        latest = walked.events[-1].occurred_at if walked.events else None
+        return SubjectState(s, walked.fold, now, applied[-1] if applied else None, pending,
+                            walked.next, latest, keys)
 
     def _walk_case(self, now: datetime, out: Outcome, republish: bool) -> None:
         """Every subject walked afresh, and every published record compared: for a case
@@ -380,16 +399,13 @@ class CaseLogic:
         current: dict[str, Record] = {}
         states = {}
         for s in subjects:
-            events = self._events_of(s)
-            result, fold = self.engine.walk_subject(events, s, now)
-            records = _records(result)
+            walked = self.engine.walk_subject(self._events_of(s), s, now)
+            records = _records(walked.result)
             for record in records:
                 key = record_key(record)
-                held = current.get(key)
-                if held is None or (_withdrawn(held) and not _withdrawn(record)):
+                if key not in current or supersedes(record, current[key]):
                     current[key] = record
-            states[s] = self._walked_state(s, fold, events, now,
-                                           {record_key(r) for r in records})
+            states[s] = self._walked_state(s, walked, now, {record_key(r) for r in records})
         self._states = states
         self._dues = {s: _epoch(st.next_due()) for s, st in states.items()}
         self._dirty_subjects = set(states)
@@ -399,9 +415,9 @@ class CaseLogic:
             record = self._gone(key)
             if record is not None:
                 self._publish(key, record, out, republish)
-        if self._legacy:  # stored before subjects had index items
-            for e in self.events.values():
-                self._new_items[index_item(subject_of(e), e.event_id)] = b""
+        self._unindexed = {}  # the subjects' indexes are written afresh
+        for s, st in states.items():
+            st.recent = [e.event_id for e in self._events_of(s) if subject_of(e) == s]
         self._stale = self._legacy = False
 
     # ------------------------------------------------------------------ publication
@@ -426,17 +442,17 @@ class CaseLogic:
         old = self._stored_record(key)
         if old is None:
             return None
-        if _withdrawn(old) or (isinstance(old, MeasureState) and not old.active):
+        if withdrawn_record(old) or (isinstance(old, MeasureState) and not old.active):
             return old
-        latest = self._latest(old.person_id) or (
-            old.since if isinstance(old, MeasureState) else old.changed_at)
-        if isinstance(old, Warning):
-            rule = self.engine.catalogue.by_id[old.rule_id]
-            return withdrawn(old, rule, max(latest, old.changed_at))
-        if isinstance(old, ObligationState):
-            return withdrawn_state(old, max(latest, old.changed_at))
-        return old.model_copy(update=dict(active=False, until=max(latest, old.since),
-                                          due_at=None))
+        latest = self._latest(old["person_id"] if isinstance(old, dict) else old.person_id)
+        if isinstance(old, MeasureState):
+            until = max(latest or old.since, old.since)
+            return old.model_copy(update=dict(active=False, until=until, due_at=None))
+        if isinstance(old, dict):
+            changed = datetime.fromisoformat(old["changed_at"])
+            return withdrawn_state(old, max(latest or changed, changed))
+        rule = self.engine.catalogue.by_id[old.rule_id]
+        return withdrawn(old, rule, max(latest or old.changed_at, old.changed_at))
 
     def _latest(self, subject: str | None) -> datetime | None:
         """The latest `occurred_at` among the events of a subject (own and case-level)."""
@@ -478,7 +494,7 @@ class CaseLogic:
         self._remember(event)
         subject = subject_of(event)
         self._new_items[EVENT_ITEM + event.event_id] = raw  # persisted as it came
-        self._new_items[index_item(subject, event.event_id)] = b""
+        self._unindexed.setdefault(subject, []).append(event.event_id)
         if event.event_type == RETRACTION:
             self._targets.add(event.details.retracts_event_id)
         if subject not in self._dues and subject not in self._states:
@@ -495,11 +511,15 @@ class CaseLogic:
         return [*own.values(), *self._by_subject.get(CASE_SUBJECT, {}).values()]
 
     def _load_events(self, subject: str | None) -> None:
+        """Every event of the subject in memory, read by its index if need be."""
         if self._all_events or subject in self._complete:
             return
-        prefix = index_prefix(subject)
-        for item, _ in self._reader.scan(prefix):
-            self._event(item[len(prefix):])
+        st = self._subject(subject)
+        for _, ids in self._reader.scan(index_prefix(subject)):
+            for event_id in orjson.loads(ids):
+                self._event(event_id)
+        for event_id in st.recent if st is not None else ():
+            self._event(event_id)
         self._complete.add(subject)
 
     def _load_all_events(self) -> None:
@@ -562,11 +582,15 @@ class CaseLogic:
         """The items changed since the last call, as bytes: the changelog's delta."""
         out = dict(self._new_items)
         for key in self._dirty:
-            record = self.published[key][1]
-            out[PUBLISHED_ITEM + key] = record_key(record)[:1].encode() + (
-                record.model_dump_json().encode())
+            out[PUBLISHED_ITEM + key] = encode_published(self.published[key][1])
+        for s, ids in self._unindexed.items():
+            self._states[s].recent += ids
+            self._dirty_subjects.add(s)
         for s in self._dirty_subjects:
             st = self._states[s]
+            while len(st.recent) >= INDEX_CHUNK:  # the subject's index grows by a chunk
+                out[index_item(s, st.chunks)] = orjson.dumps(st.recent[:INDEX_CHUNK])
+                st.recent, st.chunks = st.recent[INDEX_CHUNK:], st.chunks + 1
             out[SUBJECT_ITEM + subject_key(s)] = st.dump(self._live_signatures(st))
         if self._meta_dirty:
             meta = CaseMeta(
@@ -577,6 +601,7 @@ class CaseLogic:
                 targets=sorted(self._targets))
             out[META_ITEM] = meta.model_dump_json().encode()
         self._new_items.clear()
+        self._unindexed.clear()
         self._dirty.clear()
         self._dirty_subjects.clear()
         self._meta_dirty = False
@@ -632,14 +657,11 @@ def _records(result: CaseResult) -> list[Record]:
 def _add_output(out: Outcome, record: Record) -> None:
     if isinstance(record, Warning):
         out.warnings.append(record)
-    elif isinstance(record, ObligationState):
+    elif isinstance(record, dict):
         out.obligations.append(record)
     else:
         out.measures.append(record)
 
-
-def _withdrawn(record: Record) -> bool:
-    return isinstance(record, Warning | ObligationState) and record.status == Status.withdrawn
 
 
 def _shared(record: Record | None) -> bool:

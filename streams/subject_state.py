@@ -20,7 +20,8 @@ FORMAT = 1  # of the persisted value
 
 
 class SubjectState:
-    __slots__ = ("subject", "fold", "now", "last", "pending", "next", "latest", "keys")
+    __slots__ = ("subject", "fold", "now", "last", "pending", "next", "latest", "keys",
+                 "recent", "chunks")
 
     def __init__(self, subject: str | None, fold: SubjectFold, now: datetime | None,
                  last: OrderKey | None, pending: list[Envelope],
@@ -38,6 +39,8 @@ class SubjectState:
         self.latest = latest  # the latest `occurred_at` of any of its events
         # every record key the subject raises now; None when unknown (loaded from a store)
         self.keys = keys
+        self.recent: list[str] = []  # ids of its latest events, not yet in an index item
+        self.chunks = 0  # index items written
 
     def next_due(self) -> datetime | None:
         """When the subject next changes without a new event."""
@@ -52,11 +55,13 @@ class SubjectState:
         return orjson.dumps({
             "format": FORMAT,
             "fold": self.fold.dump(),
-            "now": _iso(self.now),
-            "last": None if self.last is None else [self.last[0].isoformat(), self.last[1]],
+            "now": self.now,  # orjson writes times as RFC 3339
+            "last": self.last,
             "pending": [e.event_id for e in self.pending],
-            "next": [_iso(self.next.get(key)) for key in runs],
-            "latest": _iso(self.latest),
+            "next": [self.next.get(key) for key in runs],
+            "latest": self.latest,
+            "recent": self.recent,
+            "chunks": self.chunks,
             "sigs": sigs,
         })
 
@@ -74,11 +79,8 @@ class SubjectState:
         state = cls(subject, fold, _time(data["now"]),
                     None if last is None else (_time(last[0]), last[1]),
                     [event(i) for i in data["pending"]], next_at, _time(data["latest"]), None)
+        state.recent, state.chunks = data["recent"], data["chunks"]
         return state, data["sigs"]
-
-
-def _iso(at: datetime | None) -> str | None:
-    return None if at is None else at.isoformat()
 
 
 def _time(text: str | None) -> datetime | None:

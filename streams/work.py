@@ -139,8 +139,8 @@ class Processor:
                 for a in outcome.archived]
         rows += [{"table": "measure_state", "state": m.model_dump(mode="json"),
                   "version": outcome.version} for m in outcome.measures]
-        rows += [{"table": "obligation_state", "state": s.model_dump(mode="json"),
-                  "version": outcome.version} for s in outcome.obligations]
+        rows += [{"table": "obligation_state", "state": s, "version": outcome.version}
+                 for s in outcome.obligations]
         if rows:  # one message per case and batch
             out.sends.append(Send(self.rows_topic, key, orjson.dumps({"rows": rows})))
         changes = [(item_key(case_id, item), value) for item, value in logic.changes().items()]

@@ -16,6 +16,7 @@ import json
 from datetime import datetime, timedelta
 from random import Random
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ from rules.history import effective_retractions, in_force, ordered_unique
 from rules.subject import SubjectFold
 from schemas.event import EVENT_ADAPTER, Envelope, parse_event
 from schemas.event_types import EVENT_TYPES
+from schemas.obligation_state import ObligationState
 from tests.support.timeline import CaseTimeline, shared_engine
 
 START = datetime.fromisoformat("2026-04-28T09:00:00+08:00")
@@ -196,7 +198,7 @@ def test_a_walk_continued_event_by_event_reads_as_the_whole_history(events, data
         hits = []
         for i, event in enumerate(applied):
             if data.draw(st.booleans(), label="reload"):
-                dumped = json.loads(json.dumps(fold.dump()))
+                dumped = orjson.loads(orjson.dumps(fold.dump()))
                 fold = SubjectFold.load(engine, subject, event.case_id, dumped, by_id.__getitem__)
             hits += [hit(h) for h in fold.step(event).hits]
             whole = engine.walk(applied[: i + 1], subject)
@@ -212,3 +214,18 @@ def test_a_walk_continued_event_by_event_reads_as_the_whole_history(events, data
         expected = [hit(h) for r in whole.history.values() for h in r.ob.violations]
         expected += [hit(h) for rule in engine.checked for h in whole.check_hits[rule.id]]
         assert sorted(hits) == sorted(expected)
+
+
+@SETTINGS
+@given(events=CASES)
+def test_every_life_record_is_an_obligation_state(events):
+    """The worker publishes life records in their JSON form, built directly: each must be
+    exactly what the model validates and dumps, and one per obligation the warnings name."""
+    for now in instants(events):
+        result = shared_engine().evaluate_case(events, now, obligations=True)
+        for record in result.obligations:
+            assert ObligationState.model_validate(record).model_dump(mode="json") == record
+        ids = [r["obligation_id"] for r in result.obligations]
+        assert len(ids) == len(set(ids))
+        deadline_warnings = {w.warning_id for w in result.warnings if w.level != "violation"}
+        assert deadline_warnings <= set(ids)

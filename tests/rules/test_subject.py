@@ -7,9 +7,9 @@ suspended notice, ordered custody extensions and a recount, a 30-day extension's
 requirement, measure spells and checks.
 """
 
-import json
 from datetime import timedelta
 
+import orjson
 import pytest
 
 from rules.engine import subject_events
@@ -58,7 +58,7 @@ def test_a_reloaded_walk_continues_as_the_whole_walk(history):
         mine = subject_events(case.events, subject)
         fold = SubjectFold(engine, subject)
         for i, event in enumerate(mine):
-            dumped = json.loads(json.dumps(fold.dump()))
+            dumped = orjson.loads(orjson.dumps(fold.dump()))
             fold = SubjectFold.load(engine, subject, case.case_id, dumped, by_id.__getitem__)
             fold.step(event)
             whole = engine.walk(mine[: i + 1], subject)

@@ -218,8 +218,7 @@ def test_one_case_rows_message_carries_every_row_of_an_event(case, measures):
 def obligation_record(case, version=3, **change) -> dict:
     (state, *_) = case.engine.evaluate_case(case.events, case.instant(hours=31),
                                             obligations=True).obligations
-    return {"table": "obligation_state", "version": version,
-            "state": {**state.model_dump(mode="json"), **change}}
+    return {"table": "obligation_state", "version": version, "state": {**state, **change}}
 
 
 def test_obligation_life_records_are_read_and_left_out(case):

@@ -19,9 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.lifecycles import generate_events
-from rules.engine import Engine
+from rules.engine import Engine, subject_of
 from schemas.case_state import CaseMeta
 from schemas.event import parse_event
+from streams.case_items import subject_key
 from streams.case_logic import Arrival, CaseLogic, parse_published
 from tests.rules.test_properties import CASES, SETTINGS
 from tests.support.timeline import shared_engine
@@ -79,22 +80,45 @@ def feed(logic: CaseLogic, events: list, rng: random.Random, now: datetime,
     return logic, items
 
 
+def as_json(record) -> dict:
+    return record if isinstance(record, dict) else record.model_dump(mode="json")
+
+
 def published(items: dict[str, bytes]) -> dict[str, dict]:
-    return {key[2:]: parse_published(value).model_dump(mode="json")
+    return {key[2:]: as_json(parse_published(value))
             for key, value in items.items() if key.startswith("p:")}
 
 
 def oracle(events: list, now: datetime) -> dict[str, dict]:
     result = shared_engine().evaluate_case(events, now, obligations=True)
     out = {f"w:{w.warning_id}": w for w in result.warnings}
-    out |= {f"o:{s.obligation_id}": s for s in result.obligations}
+    out |= {f"o:{s['obligation_id']}": s for s in result.obligations}
     out |= {f"m:{m.person_id}:{m.measure}": m for m in result.measures}
-    return {k: r.model_dump(mode="json") for k, r in out.items()}
+    return {k: as_json(r) for k, r in out.items()}
+
+
+def assert_indexed(items: dict[str, bytes]) -> None:
+    """Each subject's index (its chunks and the ids its state holds) lists its events."""
+    stored = defaultdict(set)
+    for key, value in items.items():
+        if key.startswith("e:"):
+            stored[subject_key(subject_of(parse_event(value)))].add(key[2:])
+    indexed = defaultdict(list)
+    for key, value in items.items():
+        if key.startswith("s:"):
+            indexed[key[2:]] += json.loads(value)["recent"]
+        elif key.startswith("i:"):
+            indexed[key[6:6 + int(key[2:6], 16)]] += json.loads(value)
+    assert {s: sorted(ids) for s, ids in indexed.items()} == {
+        s: sorted(ids) for s, ids in stored.items()}
 
 
 def assert_agrees(items: dict[str, bytes], events: list, now: datetime) -> None:
     """Every record the oracle lists is published as it says; a record published that the
-    events no longer raise is published withdrawn (a measure: ended)."""
+    events no longer raise is published withdrawn (a measure: ended). The subjects' indexes
+    are complete."""
+    if "m" in items and json.loads(items["m"])["walk"]:
+        assert_indexed(items)
     got, expected = published(items), oracle(events, now)
     assert {k: got.get(k) for k in expected} == expected
     for key in got.keys() - expected.keys():
