@@ -49,13 +49,14 @@ def sort_key(w: Warning):
             w.warning_id)
 
 
-def load_cases(stream, progress: Progress | None = None
+def load_cases(stream, now: datetime, progress: Progress | None = None
                ) -> tuple[list[list[Envelope]], list[Problem], int]:
-    """(each case's valid events, the problems with their lines, the number of events)."""
+    """(each case's valid events, the problems with their lines, the number of events).
+    An event dated more than a day after `now` is a problem, as it is to the worker."""
     cases: dict[str, list[Envelope]] = defaultdict(list)
     problems: list[Problem] = []
     n_events = 0
-    lines = read_events(stream)
+    lines = read_events(stream, now)
     for _, item in lines if progress is None else progress.wrap(lines):
         if isinstance(item, Problem):
             problems.append(item)
@@ -68,7 +69,7 @@ def load_cases(stream, progress: Progress | None = None
 def evaluate_stream(stream, now: datetime, engine: Engine | None = None):
     """(warnings sorted as evaluate.md says, problems with the lines), in this process."""
     engine = engine or Engine()
-    cases, problems, _ = load_cases(stream)
+    cases, problems, _ = load_cases(stream, now)
     warnings = [w for events in cases for w in engine.evaluate_case(events, now).warnings]
     warnings.sort(key=sort_key)
     return warnings, problems
@@ -129,7 +130,7 @@ def _collect(parts, shards: list[tuple[int, int]], n_cases: int,
 
 def _evaluate(stream, now: datetime, jobs: int) -> tuple[list[str], list[Problem]]:
     with stream, Progress("读取 reading", "lines") as reading:
-        cases, problems, n_events = load_cases(stream, reading)
+        cases, problems, n_events = load_cases(stream, now, reading)
     with Progress("评估 evaluating", "cases", total=len(cases)) as evaluating:
         lines = evaluate_lines(cases, now, Engine(), jobs or default_jobs(n_events), evaluating)
     return lines, problems

@@ -10,6 +10,7 @@ from cli import (
     doctor,
     evaluate,
     generate,
+    notify,
     publish,
     report,
     schema_export,
@@ -24,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (evaluate, generate, publish, schema_export, worker, sink, demo_feed, console,
-                   doctor, report, web):
+                   doctor, report, web, notify):
         module.add_parser(sub)
     return parser
 

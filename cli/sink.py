@@ -53,7 +53,7 @@ async def serve(settings) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     else:
         loop.add_signal_handler(signal.SIGINT, stopping.set)
-    watch = asyncio.create_task(_watch_parent(stopping, os.environ.get(PARENT_PID_ENV)))
+    watch = asyncio.create_task(watch_parent(stopping, os.environ.get(PARENT_PID_ENV)))
     try:
         start_http_server(settings.sink_metrics_port, addr=settings.metrics_host)
     except OSError as exc:  # writing matters more than being watched: go on without
@@ -70,7 +70,8 @@ async def serve(settings) -> None:
     producer = AIOKafkaProducer(**connection(settings), acks="all", client_id=client_id)
     consumer = AIOKafkaConsumer(**connection(settings), group_id=client_id,
                                 client_id=client_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+                                auto_offset_reset="earliest",
+                                isolation_level="read_committed")
     await producer.start()
     try:
         await consumer.start()
@@ -100,12 +101,13 @@ class DeadLetters:
         self.topic = topic
         self.value_limit = value_limit
 
-    async def send(self, record, reason: str) -> None:
+    async def send(self, record, reason: str, value: bytes | None) -> None:
+        """Dead-letter `value` (the record's, or one row of it) with where it was read."""
         from aiokafka.errors import KafkaError, KafkaTimeoutError
 
         from streams.dead_letter import dead_letter
 
-        value = dead_letter(record.value, record.key, [reason], record.topic, record.partition,
+        value = dead_letter(value, record.key, [reason], record.topic, record.partition,
                             record.offset, value_limit=self.value_limit)
         delay = 0.2
         while True:
@@ -122,12 +124,14 @@ class DeadLetters:
             delay = min(delay * 2, MAX_BACKOFF)
 
 
-async def _watch_parent(stopping: asyncio.Event, parent: str | None) -> None:
+async def watch_parent(stopping: asyncio.Event, parent: str | None,
+                       what: str = "sink") -> None:
+    """Set `stopping` once the worker that started this process (`parent`) is gone."""
     if not parent:
         return
     while not stopping.is_set():
         if os.getppid() != int(parent):
-            log.warning("the worker that started the sink is gone; stopping")
+            log.warning("the worker that started the %s is gone; stopping", what)
             stopping.set()
             return
         await asyncio.sleep(1.0)

@@ -32,7 +32,7 @@ from rules.render import (
     withdrawn,
     withdrawn_state,
 )
-from rules.subject import RunKey, SubjectFold
+from rules.subject import RunKey, Step, SubjectFold
 from schemas.enums import Status
 from schemas.event import Envelope
 from schemas.event_types import CASE_LEVEL_TYPES
@@ -185,8 +185,7 @@ class Engine:
             past = self.read(self.walk(in_force(before, earlier), subject), at)
             for wid, w in past.warnings.items():
                 if wid not in warnings:
-                    rule = self.catalogue.by_id[w.rule_id]
-                    warnings[wid] = withdrawn(w, rule, at, because=r.event.event_id)
+                    warnings[wid] = withdrawn(w, at, because=r.event.event_id)
             for oid, s in _states(past).items() if obligations else ():
                 if oid not in states:
                     states[oid] = withdrawn_state(s, at)
@@ -195,16 +194,21 @@ class Engine:
         next_at = min((t for t in (final.next_at, future) if t is not None), default=None)
         fold.forget()
         result = CaseResult(list(warnings.values()), next_at, measures, list(states.values()))
-        return Walked(result, fold, {k: final.obligations[k].next_at for k in fold.runs},
-                      everything)
+        nexts = {k: ob.next_at if (ob := final.obligations.get(k)) else None for k in fold.runs}
+        return Walked(result, fold, nexts, everything)
 
     def walk(self, events: list[Envelope], subject: str | None) -> SubjectFold:
         """A subject's walk over its events in force (in order), remembering everything."""
         fold = SubjectFold(self, subject, keep=True)
         for event in events:
             if subject_of(event) in (subject, CASE_SUBJECT):
-                fold.step(event)
+                self.step(fold, event)
         return fold
+
+    def step(self, fold: SubjectFold, event: Envelope) -> Step:
+        """Apply the next event in force to a subject's walk (`SubjectFold.step`): every
+        evaluation of an event goes through here, the worker's and `evaluate`'s alike."""
+        return fold.step(event)
 
     def read(self, fold: SubjectFold, now: datetime) -> Reading:
         """A whole walk (`walk`) read at `now`: obligations in the order of their
@@ -212,6 +216,8 @@ class Engine:
         out = Reading({}, {}, None)
         for key, run in fold.history.items():
             ob = run.read(now)
+            if ob is None:
+                continue  # a period that has not started: no obligation yet
             out.obligations[key] = ob
             for hit in ob.violations:
                 self._add_violation(hit, out)

@@ -1,7 +1,9 @@
 """One deadline obligation: opened by a trigger, moved by later events, read at `now`.
 
 The obligation runs through phases: each extension, restart, suspension or resumption ends
-one phase and may start another with a new due. A phase reaches `approaching` at
+one phase and may start another with a new due. For a `started_by` rule the first phase
+starts with a later event, not the trigger: until then there is no obligation, and none at
+all if a closing event comes first. A phase reaches `approaching` at
 due - lead and `overdue` at due; the warning's level is the highest any phase reached.
 
 A `Run` is the walk itself: `advance` applies the next event (in order of legal effect),
@@ -31,12 +33,14 @@ def lead_delta(lead: Duration) -> timedelta:
 
 @dataclass(slots=True)
 class ViolationHit:
-    """A violation raised by an event while it moved an obligation."""
+    """A violation raised by an event (while it moved an obligation, or by a check)."""
 
     rule_id: str
     event: Envelope
     evidence: list[str]
     due_at: datetime | None = None
+    part: str | None = None  # what it names within the event, when one event may raise several
+    fill: dict[str, tuple[str, str]] = field(default_factory=dict)  # message placeholder: (zh, en)
 
 
 @dataclass(slots=True)
@@ -86,23 +90,41 @@ def moved_by(rule: DeadlineRule) -> frozenset[str]:
 _MOVED_BY: dict[int, tuple[DeadlineRule, frozenset[str]]] = {}
 
 
+def waiting_for(rule: DeadlineRule) -> frozenset[str]:
+    """The event types that start the period of a `started_by` rule, or end it before."""
+    return frozenset({CASE_CLOSED, *(m.event for m in (*rule.started_by, *rule.closed_by))})
+
+
 class Run:
     """The walk of one obligation through the events after its trigger."""
 
     __slots__ = ("rule", "trigger", "counter", "anchor", "step", "lead", "phase_start",
-                 "suspended_at", "ob", "moves", "ended")
+                 "suspended_at", "ob", "moves", "ended", "waiting", "closing_ends")
 
     def __init__(self, rule: DeadlineRule, trigger: Envelope, counter: PeriodCounter):
         self.rule, self.trigger, self.counter = rule, trigger, counter
-        self.anchor = trigger.occurred_at
+        self.ended = False
+        # the case's closing ends it, unless it is what starts the period
+        self.closing_ends = not any(m.event == CASE_CLOSED for m in rule.started_by)
+        self.waiting = bool(rule.started_by)  # for its period's start: no obligation yet
+        self.ob: Obligation | None = None
+        if self.waiting:
+            self.moves = waiting_for(rule)
+        else:
+            self._begin(trigger)
+
+    def _begin(self, start: Envelope) -> None:
+        """The first phase, from the trigger or the event that started the period."""
+        rule, trigger = self.rule, self.trigger
+        self.anchor = self.phase_start = start.occurred_at
         self.step = 0
         self.lead = lead_delta(rule.lead)
-        self.phase_start = trigger.occurred_at
         self.suspended_at: datetime | None = None
-        self.ob = Obligation(rule, trigger, self._count(rule.period), evidence=[trigger.event_id],
-                             moved_at=trigger.occurred_at)
+        evidence = [trigger.event_id] if start is trigger else [trigger.event_id, start.event_id]
+        self.ob = Obligation(rule, trigger, self._count(rule.period), evidence=evidence,
+                             moved_at=start.occurred_at)
         self.moves = moved_by(rule)
-        self.ended = False
+        self.waiting = False
 
     def _count(self, period: Duration) -> Due:
         return self.counter.due(self.anchor, period, self.rule.holiday_extends)
@@ -114,14 +136,22 @@ class Run:
         true if it changed the obligation (a violation it raises alone changes nothing)."""
         if self.ended or event.event_type not in self.moves:
             return False  # no part of the rule reads it: nothing below would change
-        rule = self.rule
+        rule, trigger = self.rule, self.trigger
+        if self.waiting:
+            if any(m.matches(event, trigger) for m in rule.started_by):
+                self._begin(event)
+                return True
+            if event.event_type == CASE_CLOSED or any(
+                    m.matches(event, trigger) for m in rule.closed_by):
+                self.ended = True  # nothing was left to do before its period started
+            return False
         before = len(self.ob.evidence)  # every change of the walk adds its event
-        if event.event_type == CASE_CLOSED:
+        if event.event_type == CASE_CLOSED and self.closing_ends:
             self._end(event, Status.withdrawn)
-        elif any(m.matches(event) for m in rule.closed_by):
+        elif any(m.matches(event, trigger) for m in rule.closed_by):
             self._end(event, Status.resolved)
         else:
-            if any(m.matches(event) for m in rule.restarted_by):
+            if any(m.matches(event, trigger) for m in rule.restarted_by):
                 self._restart(event)
             elif rule.extensions:
                 self._extend(event)
@@ -154,15 +184,18 @@ class Run:
         self.ob.violations.append(ViolationHit(rule_id, event, evidence, self.ob.due.at))
 
     def _extend(self, event: Envelope) -> None:
-        ext = next((x for x in self.rule.extensions if x.match.matches(event)), None)
-        if ext is None or self.suspended_at is not None:
+        """Several extensions matching one event are successive steps: the next one applies."""
+        matching = [x for x in self.rule.extensions if x.match.matches(event, self.trigger)]
+        if not matching or self.suspended_at is not None:
             return
+        ext = next((x for x in matching if x.step in (None, self.step + 1)), matching[0])
         if event.occurred_at > self.ob.due.at:
             self._violation(EXTENSION_AFTER_EXPIRY, event)
         elif ext.requires is not None and not ext.requires.met_by(self.trigger):
             self._violation(ext.unmet_violation, event)
         elif ext.step is not None and ext.step != self.step + 1:
-            self._violation(self.rule.order_violation, event)
+            if self.rule.order_violation is not None:
+                self._violation(self.rule.order_violation, event)
         else:
             self.step = ext.step or self.step
             lead = lead_delta(ext.lead or self.rule.lead)
@@ -175,7 +208,7 @@ class Run:
 
     def _suspend_or_resume(self, event: Envelope) -> None:
         susp = self.rule.suspension
-        if susp.exempted_by.matches(event):
+        if susp.exempted_by.matches(event, self.trigger):
             if str(event.details.reason) not in susp.lawful_reasons:
                 self._violation(susp.invalid_violation, event)
             elif self.suspended_at is None and event.occurred_at <= self.ob.due.at:
@@ -183,7 +216,7 @@ class Run:
                 self.suspended_at = event.occurred_at
                 self.ob.evidence.append(event.event_id)
                 self.ob.moved_at = event.occurred_at
-        elif susp.resumed_by.matches(event) and self.suspended_at is not None:
+        elif susp.resumed_by.matches(event, self.trigger) and self.suspended_at is not None:
             self.suspended_at = None  # nothing ran while suspended: start afresh
             self.ob.due = self.counter.due(event.occurred_at, susp.resume_period,
                                           self.rule.holiday_extends)
@@ -205,9 +238,11 @@ class Run:
 
     # ------------------------------------------------------------------ reading
 
-    def read(self, now: datetime) -> Obligation:
+    def read(self, now: datetime) -> Obligation | None:
         """The obligation at `now` (after every event the walk has applied, none after
-        `now`); the walk itself is left as it was."""
+        `now`), or None while its period has not started; the walk is left as it was."""
+        if self.ob is None:
+            return None
         if self.ended:
             return self.ob  # final: the walk never changes it again
         o = self.ob

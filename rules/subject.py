@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from rules.checks import CHECKS, State
+from rules.ids import warning_id
 from rules.measures import Mark, Spell, step_spells
 from rules.obligations import Run, ViolationHit
 from rules.periods import Due
@@ -29,12 +30,13 @@ RunKey = tuple[str, str]  # (rule_id, trigger event_id)
 class Step:
     """What one event did to a fold."""
 
-    __slots__ = ("moved", "opened", "hits", "spells")
+    __slots__ = ("moved", "opened", "hits", "taken_back", "spells")
 
     def __init__(self) -> None:
         self.moved: list[Run] = []  # open or ended by it, in creation order
         self.opened: list[Run] = []
         self.hits: list[ViolationHit] = []  # in the order of precedence
+        self.taken_back: list[str] = []  # warning ids of violations no longer raised
         self.spells = False  # a measure spell started or ended
 
 
@@ -67,6 +69,12 @@ class SubjectFold:
         for key, run in self.runs.items():
             if kind not in run.moves:
                 continue
+            if run.waiting:  # for its period's start: it may start, or go, but raises nothing
+                if run.advance(event) or run.ended:
+                    out.moved.append(run)
+                if run.ended:
+                    ended.append(key)
+                continue
             violations = run.ob.violations
             seen = len(violations)
             if run.advance(event):
@@ -89,12 +97,18 @@ class SubjectFold:
                 self.history[key] = run
             out.opened.append(run)
         for rule in engine.check_readers.get(kind, ()):
-            self.checks[rule.id], hits = CHECKS[rule.check["type"]].step(
+            self.checks[rule.id], hits, back = CHECKS[rule.check["type"]].step(
                 rule, self.checks[rule.id], event)
             if hits:
                 out.hits.extend(hits)
                 if keep:
                     self.check_hits[rule.id].extend(hits)
+            for event_id, person_id, part in back:
+                out.taken_back.append(warning_id(rule.id, self.case_id, person_id, event_id,
+                                                 part))
+                if keep:
+                    self.check_hits[rule.id] = [h for h in self.check_hits[rule.id] if (
+                        h.event.event_id, h.part) != (event_id, part)]
         if self.subject is not None and kind in engine.measure_reads:
             out.spells = step_spells(engine.measures, self.spells, event)
         return out
@@ -103,7 +117,8 @@ class SubjectFold:
         """The current due of an open obligation at `now`, for a measure's state."""
         def due(rule_id: str | None, trigger_id: str) -> datetime | None:
             run = self.runs.get((rule_id, trigger_id))
-            return None if run is None else run.read(now).open_due
+            ob = None if run is None else run.read(now)
+            return None if ob is None else ob.open_due
         return due
 
     def forget(self) -> None:
@@ -111,7 +126,8 @@ class SubjectFold:
         reports them and they leave the fold."""
         self.history = self.check_hits = None
         for run in self.runs.values():
-            run.ob.violations.clear()
+            if run.ob is not None:
+                run.ob.violations.clear()
 
     # ------------------------------------------------------------------ persistence
 
@@ -131,7 +147,7 @@ class SubjectFold:
         """The inverse of `dump`; `trigger(event_id)` gives an open obligation's trigger."""
         fold = cls(engine, subject, case_id)
         for item in data["runs"]:
-            run = _load_run(engine, item, trigger(item["trigger"]))
+            run = _load_run(engine, item, trigger(item[1]))
             fold.runs[(run.rule.id, run.trigger.event_id)] = run
         fold.checks.update((k, v) for k, v in data["checks"].items() if k in fold.checks)
         fold.spells = {name: (_load_mark(s), None if e is None else _load_mark(e))
@@ -151,29 +167,31 @@ def _load_mark(data: list[str]) -> Mark:
     return Mark(data[0], datetime.fromisoformat(data[1]), data[2])
 
 
-def _dump_run(run: Run) -> dict:
+def _dump_run(run: Run) -> list:
+    """A run as a list (the fold is written with every event of its subject: short is
+    cheap); a run waiting for its period's start is its rule and trigger only."""
+    if run.waiting:
+        return [run.rule.id, run.trigger.event_id]
     ob = run.ob
-    return {
-        "rule": run.rule.id, "trigger": run.trigger.event_id, "anchor": run.anchor,
-        "step": run.step, "lead": run.lead.total_seconds(), "phase": run.phase_start,
-        "suspended": run.suspended_at, "due": ob.due.at, "provisional": ob.due.provisional,
-        "level": None if ob.level is None else ob.level.value, "level_at": ob.level_at,
-        "evidence": ob.evidence, "extensions": ob.extensions, "moved": ob.moved_at,
-    }
+    return [run.rule.id, run.trigger.event_id, run.anchor, run.step, run.lead.total_seconds(),
+            run.phase_start, run.suspended_at, ob.due.at, ob.due.provisional,
+            None if ob.level is None else ob.level.value, ob.level_at, ob.evidence,
+            ob.extensions, ob.moved_at]
 
 
-def _load_run(engine, data: dict, trigger: Envelope) -> Run:
-    run = Run(engine.catalogue.by_id[data["rule"]], trigger, engine.counter)
-    run.anchor = _time(data["anchor"])
-    run.step = data["step"]
-    run.lead = timedelta(seconds=data["lead"])
-    run.phase_start = _time(data["phase"])
-    run.suspended_at = _time(data["suspended"])
+def _load_run(engine, data: list, trigger: Envelope) -> Run:
+    run = Run(engine.catalogue.by_id[data[0]], trigger, engine.counter)
+    if len(data) == 2:
+        return run  # waiting for its period's start
+    if run.waiting:
+        run._begin(trigger)  # started: the start itself is restored below
+    (_, _, anchor, run.step, lead, phase, suspended, due, provisional, level, level_at,
+     evidence, extensions, moved) = data
+    run.anchor, run.lead, run.phase_start = _time(anchor), timedelta(seconds=lead), _time(phase)
+    run.suspended_at = _time(suspended)
     ob = run.ob
-    ob.due = Due(_time(data["due"]), data["provisional"])
-    ob.level = None if data["level"] is None else Level(data["level"])
-    ob.level_at = _time(data["level_at"])
-    ob.evidence = list(data["evidence"])
-    ob.extensions = data["extensions"]
-    ob.moved_at = _time(data["moved"])
+    ob.due = Due(_time(due), provisional)
+    ob.level = None if level is None else Level(level)
+    ob.level_at, ob.evidence = _time(level_at), list(evidence)
+    ob.extensions, ob.moved_at = extensions, _time(moved)
     return run

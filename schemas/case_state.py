@@ -1,11 +1,22 @@
 """Records of the `case-state` topic: the compacted changelog of the worker's case state.
 
 Each record is one item of one case, keyed `<4 hex digits: byte length of case_id><case_id>
-<item>` (streams/case_store.py), so compaction keeps each item's latest value. The items
-are listed in `streams/case_items.py`; the case's meta item `m` is `CaseMeta`.
+<item>` (streams/case_store.py), so compaction keeps each item's latest value. A case's
+own items are listed in `streams/case_items.py` (its meta item `m` is `CaseMeta`); besides
+them:
+
+| item | value |
+|---|---|
+| `q` | `Quarantine`: the case could not be processed (streams/quarantine.py) |
+| `x:<source offset, 20 digits>` | a quarantined case's pending event, as it was received |
+
+A record without a value (a tombstone) removes its item: a case leaving quarantine removes
+its `q` and `x:` items.
 """
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from schemas.warning import Warning
 
 
 class CaseMeta(BaseModel):
@@ -22,3 +33,14 @@ class CaseMeta(BaseModel):
     # Every subject of the case ("" for the case-level one) and its next due.
     subjects: dict[str, float | None] = {}
     targets: list[str] = []  # the event ids retractions of the case name
+
+
+class Quarantine(BaseModel):
+    """Why a case is set aside, and the system warning staff were shown about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str  # what failed: "restore", "events" or "due"
+    error: str  # the exception, as text
+    since: AwareDatetime
+    warning: Warning

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.document_types import DocType
 from schemas.enums import (
     ApproverRole,
     CustodyBasis,
@@ -88,9 +89,50 @@ class MeasureChangeDecided(Details):
     granted: bool | None = None
 
 
+class CaseFlaggedSpecial(Details):
+    #: the offence category when it changes the procedure: in state-security and terrorism
+    #: cases a defence lawyer's meeting needs permission (CPL 39③)
+    category: Literal["state_security", "terrorism"] | None = None
+
+
+class Lawyer(Details):
+    """A defence lawyer engaged or withdrawn (辩护律师委托/解除), by id, never by name."""
+
+    lawyer_id: Id
+
+
+class LawyerMeeting(Details):
+    lawyer_id: Id | None = None
+
+
 class CaseClosed(Details):
     reason: str | None = None
 
 
 class EventRetracted(Details):
     retracts_event_id: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+# -- issue 14's rule families: filing review, property, lawyer meetings, dossier documents
+
+
+class FilingReviewExtended(Approved):
+    to_days: Literal[7, 30]
+
+
+class FilingDecided(Details):
+    filed: bool
+
+
+class PropertyItem(Details):
+    """One seized item, named by the id the property ledger gives it (涉案财物编号)."""
+
+    property_id: Id
+
+
+class LawyerMeetingRequested(LawyerMeeting):
+    approval_required: bool = False  # CPL 39③: needs the investigators' permission
+
+
+class DocumentFiled(Details):
+    doc_type: DocType

@@ -51,9 +51,28 @@ _TYPES = [
     EventType("admin_case_extended", "行政案件办案期限延长30日", d.Approved, case_level=True),
     EventType("admin_case_decided", "行政案件作出决定", d.Details, case_level=True),
     EventType("admin_decision_served", "决定书送达", d.Details, case_level=True),
-    EventType("case_flagged_special", "列为特定案件", d.Details, case_level=True),
+    # issue 14's rule families
+    EventType("criminal_case_accepted", "刑事案件受案", d.Details, case_level=True),
+    EventType("filing_review_extended", "立案审查期限延长", d.FilingReviewExtended,
+              case_level=True),
+    EventType("filing_decided", "作出立案或不予立案决定", d.FilingDecided, case_level=True),
+    EventType("continued_questioning_started", "继续盘问开始", d.Details),
+    EventType("continued_questioning_extended", "延长继续盘问时限", d.Approved),
+    EventType("continued_questioning_ended", "继续盘问结束", d.Details),
+    EventType("property_seized", "提取涉案财物", d.PropertyItem, case_level=True),
+    EventType("property_handed_over", "涉案财物移交管理人员", d.PropertyItem, case_level=True),
+    EventType("property_disposed", "涉案财物处理完毕", d.PropertyItem, case_level=True),
+    EventType("admin_detention_decided", "作出行政拘留决定", d.Details),
+    EventType("admin_detention_executed", "行政拘留送拘留所执行", d.Details),
+    EventType("lawyer_meeting_requested", "辩护律师要求会见", d.LawyerMeetingRequested),
+    EventType("lawyer_meeting_held", "安排律师会见", d.LawyerMeeting),
+    EventType("document_filed", "文书入卷", d.DocumentFiled),
+    EventType("case_flagged_special", "列为特定案件", d.CaseFlaggedSpecial, case_level=True),
     EventType("case_closed", "撤销案件/结案", d.CaseClosed, case_level=True),
     EventType("event_retracted", "撤回错误记录", d.EventRetracted, case_level=True),
+    # defence lawyers (issue 13): who is engaged decides who gets key-node notices
+    EventType("lawyer_engaged", "委托辩护律师", d.Lawyer),
+    EventType("lawyer_withdrawn", "解除辩护律师委托", d.Lawyer),
 ]
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -139,7 +139,7 @@ class CaseLogic:
     """A case's subjects, what was published of it, and what it must persist."""
 
     __slots__ = ("case_id", "engine", "offset", "version", "events", "published", "_reader",
-                 "_sigs", "_states", "_dues", "_by_subject", "_all_events", "_complete",
+                 "_absent", "_states", "_dues", "_by_subject", "_all_events", "_complete",
                  "_unindexed",
                  "_all_published", "_targets", "_stale", "_legacy", "_loaded_due", "_born",
                  "_new_items", "_dirty", "_dirty_subjects", "_meta_dirty")
@@ -152,7 +152,7 @@ class CaseLogic:
         self.events: dict[str, Envelope] = {}  # the events read or received so far
         self.published: dict[str, tuple[str, Record]] = {}  # key -> (signature, record)
         self._reader = reader or MemoryItems()
-        self._sigs: dict[str, str | None] = {}  # published signatures not in `published`
+        self._absent: set[str] = set()  # keys never published (looked up in the store)
         self._states: dict[str | None, SubjectState] = {}  # the subjects read so far
         self._dues: dict[str | None, float | None] = {}  # every subject: its next due
         self._by_subject: dict[str | None, dict[str, Envelope]] = {}
@@ -218,6 +218,16 @@ class CaseLogic:
         else:
             due = {s for s, at in self._dues.items() if at is not None and at <= now.timestamp()}
             self._evaluate(due, {}, now, out, False)
+        self._count_version(out)
+        return out
+
+    def evaluate_all(self, now: datetime) -> Outcome:
+        """Walk every subject afresh and publish what changed (a case taken out of
+        quarantine, or checked after one of its events failed)."""
+        out = Outcome()
+        self._born.clear()
+        self._meta_dirty = True
+        self._walk_case(now, out, False)
         self._count_version(out)
         return out
 
@@ -308,18 +318,20 @@ class CaseLogic:
         fold = st.fold
         ended: list[Run] = []
         hits = []
+        taken_back: set[str] = set()
         stepped = False
         for e in effective:
             if e.event_type == RETRACTION:
                 continue  # of another subject's event (one of its own re-walks it)
             st.last = order_key(e)
-            step = fold.step(e)
+            step = self.engine.step(fold, e)
             stepped = True
             for run in step.moved:
                 st.next.pop((run.rule.id, run.trigger.event_id), None)  # read it again
                 if run.ended:
                     ended.append(run)
             hits.extend(step.hits)
+            taken_back.update(f"w:{wid}" for wid in step.taken_back)
         records: list[Record] = []
         unraised: set[str] = set()
         for ob in [run.read(now) for run in ended] + [
@@ -334,10 +346,11 @@ class CaseLogic:
             records.extend(measure_states(self.engine.measures, self.case_id, st.subject,
                                           fold.spells, fold.due_of(now)))
         st.now = now
+        gone = unraised | taken_back
         if st.keys is not None:
             st.keys.update(record_key(r) for r in records)
-            st.keys -= unraised
-        return records, unraised
+            st.keys -= gone
+        return records, gone
 
     @staticmethod
     def _read_due(st: SubjectState, key, run: Run, now: datetime):
@@ -345,7 +358,7 @@ class CaseLogic:
         if key in st.next and (st.next[key] is None or st.next[key] > now):
             return None
         ob = run.read(now)
-        st.next[key] = ob.next_at
+        st.next[key] = None if ob is None else ob.next_at
         return ob
 
     def _walk_subject(self, s: str | None, st: SubjectState | None,
@@ -451,8 +464,7 @@ class CaseLogic:
         if isinstance(old, dict):
             changed = datetime.fromisoformat(old["changed_at"])
             return withdrawn_state(old, max(latest or changed, changed))
-        rule = self.engine.catalogue.by_id[old.rule_id]
-        return withdrawn(old, rule, max(latest or old.changed_at, old.changed_at))
+        return withdrawn(old, max(latest or old.changed_at, old.changed_at))
 
     def _latest(self, subject: str | None) -> datetime | None:
         """The latest `occurred_at` among the events of a subject (own and case-level)."""
@@ -536,9 +548,7 @@ class CaseLogic:
             raw = self._reader.get(SUBJECT_ITEM + subject_key(s))
             if raw is None:
                 raise KeyError(f"case {self.case_id}: subject {s!r} has no stored state")
-            st, sigs = SubjectState.load(self.engine, s, self.case_id, raw, self._event)
-            for key, sig in sigs.items():
-                self._sigs.setdefault(key, sig)
+            st = SubjectState.load(self.engine, s, self.case_id, raw, self._event)
             self._states[s] = st
         return st
 
@@ -547,11 +557,11 @@ class CaseLogic:
         held = self.published.get(key)
         if held is not None:
             return held[1]
-        if self._all_published:
+        if self._all_published or key in self._absent:
             return None
         raw = self._reader.get(PUBLISHED_ITEM + key)
         if raw is None:
-            self._sigs[key] = None
+            self._absent.add(key)
             return None
         record = parse_published(raw)
         self.published[key] = (signature(record), record)
@@ -561,8 +571,6 @@ class CaseLogic:
         held = self.published.get(key)
         if held is not None:
             return held[0]
-        if key in self._sigs:
-            return self._sigs[key]
         record = self._stored_record(key)
         return None if record is None else signature(record)
 
@@ -591,7 +599,7 @@ class CaseLogic:
             while len(st.recent) >= INDEX_CHUNK:  # the subject's index grows by a chunk
                 out[index_item(s, st.chunks)] = orjson.dumps(st.recent[:INDEX_CHUNK])
                 st.recent, st.chunks = st.recent[INDEX_CHUNK:], st.chunks + 1
-            out[SUBJECT_ITEM + subject_key(s)] = st.dump(self._live_signatures(st))
+            out[SUBJECT_ITEM + subject_key(s)] = st.dump()
         if self._meta_dirty:
             meta = CaseMeta(
                 offset=self.offset, version=self.version, next_due=self.next_due(),
@@ -606,22 +614,6 @@ class CaseLogic:
         self._dirty_subjects.clear()
         self._meta_dirty = False
         return out
-
-    def _live_signatures(self, st: SubjectState) -> dict[str, str]:
-        """The published signatures of the records a step may publish again: the open
-        obligations' warnings and life records, and the person's measures."""
-        keys = []
-        for run in st.fold.runs.values():
-            oid = obligation_id(run.ob)
-            keys += [f"w:{oid}", f"o:{oid}"]
-        keys += [f"m:{st.subject}:{name}" for name in st.fold.spells]
-        sigs = {}
-        for key in keys:
-            held = self.published.get(key)
-            sig = held[0] if held is not None else self._sigs.get(key)
-            if sig is not None:
-                sigs[key] = sig
-        return sigs
 
     @classmethod
     def restore(cls, case_id: str, engine: Engine,

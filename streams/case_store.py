@@ -1,25 +1,42 @@
 """One partition's case state on local disk (RocksDB), the mirror of its changelog.
 
-Keys: a case's items (`CaseLogic.changes`, listed in streams/case_items.py) under
+Keys: a case's items (`CaseLogic.changes`, listed in streams/case_items.py, and a
+quarantined case's `q` and `x:` items, streams/quarantine.py) under
 `<length><case_id><item>`, so a case reads an item by a point lookup and a group of items
 (a subject's index) by a prefix scan (`reader`); its next due under `DUE + case_id`,
 derived from its meta item so that the due index is rebuilt by one scan of a small key
-range; and the changelog offset the store has applied up to (`CHECKPOINT`). Writes are
-applied only after their changelog records are acknowledged, so the store is always a
-prefix of the changelog: after a crash, replaying the changelog from the checkpoint
-catches it up.
+range; `QUARANTINED + case_id` for each quarantined case, derived from its `q` item; and
+the changelog offset the store has applied up to (`CHECKPOINT`). A record without a value
+(a tombstone) deletes its item. Writes are applied only after their changelog records are
+committed, so the store is always a prefix of the changelog: after a crash, replaying the
+changelog from the checkpoint catches it up.
 """
 
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import orjson
 from rocksdict import Options, Rdict, WriteBatch
 
-from streams.case_items import META_ITEM, parse_meta
+from streams.case_items import META_ITEM
+from streams.quarantine import QUARANTINE_ITEM
 
+APPLY_STEP = 2000  # changelog records written between two yields of `apply_steps`
+_META, _QUARANTINE = META_ITEM.encode(), QUARANTINE_ITEM.encode()
+QUARANTINED = b"\xfd"
 CHECKPOINT = b"\xfe"
 DUE = b"\xff"
+
+
+def _due_of(meta: bytes) -> float | None:
+    """A meta item's next due; an unreadable one (an upgrade changed its format) is due at
+    once, so that its case is loaded, fails, and is quarantined where staff see it."""
+    try:
+        due = orjson.loads(meta)["next_due"]  # read alone: a store takes thousands at once
+        return None if due is None else float(due)
+    except (ValueError, KeyError, TypeError):
+        return 0.0
 
 
 def case_prefix(case_id: str) -> bytes:
@@ -61,7 +78,7 @@ class PartitionStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = Rdict(str(path), Options(raw_mode=True))
 
-    def reader(self, case_id: str) -> "CaseReader":
+    def reader(self, case_id: str) -> CaseReader:
         """A case's items, read on demand (`streams.case_items.ItemReader`)."""
         return CaseReader(self, case_id)
 
@@ -71,18 +88,37 @@ class PartitionStore:
 
     def apply(self, records: Iterable[tuple[bytes, bytes]], checkpoint: int | None) -> None:
         """Write changelog records (key, value) and, if given, the next offset to apply."""
-        batch = WriteBatch(raw_mode=True)
+        for _ in self.apply_steps(records, checkpoint):
+            pass
+
+    def apply_steps(self, records: Iterable[tuple[bytes, bytes]], checkpoint: int | None,
+                    step: int = APPLY_STEP) -> Iterator[None]:
+        """`apply` in batches of `step` records, yielding after each (a job's changelog can
+        be tens of thousands of records): the checkpoint goes with the last batch, so a
+        crash in between replays them all again, which changes nothing."""
+        batch, count = WriteBatch(raw_mode=True), 0
         for key, value in records:
+            length = int(key[:4], 16)
+            item = key[4 + length:]
             if value is None:
-                continue  # casewatch writes no tombstones; a foreign one is ignored
-            batch.put(key, value)
-            case_id, item = split_key(key)
-            if item == META_ITEM:
-                due = parse_meta(value).next_due
-                if due is None:
-                    batch.delete(DUE + case_id.encode())
-                else:
-                    batch.put(DUE + case_id.encode(), repr(due).encode())
+                batch.delete(key)
+                if item == _QUARANTINE:
+                    batch.delete(QUARANTINED + key[4:4 + length])
+            else:
+                batch.put(key, value)
+                if item == _QUARANTINE:
+                    batch.put(QUARANTINED + key[4:4 + length], b"")
+                elif item == _META:
+                    due = _due_of(value)
+                    if due is None:
+                        batch.delete(DUE + key[4:4 + length])
+                    else:
+                        batch.put(DUE + key[4:4 + length], repr(due).encode())
+            count += 1
+            if count == step:
+                self._db.write(batch)
+                yield
+                batch, count = WriteBatch(raw_mode=True), 0
         if checkpoint is not None:
             batch.put(CHECKPOINT, str(checkpoint).encode())
         self._db.write(batch)
@@ -95,6 +131,22 @@ class PartitionStore:
         """(case_id, next due) of every case with something due."""
         for key, value in self._db.items(from_key=DUE):
             yield key[1:].decode(), float(value)
+
+    def get(self, case_id: str, item: str) -> bytes | None:
+        """One item of a case, or None."""
+        return self._db.get(item_key(case_id, item))
+
+    def quarantined(self) -> list[str]:
+        """The ids of the quarantined cases."""
+        out = []
+        for key in self._db.keys(from_key=QUARANTINED):
+            if key[:1] != QUARANTINED:
+                break
+            out.append(key[1:].decode())
+        return out
+
+    def set_checkpoint(self, checkpoint: int) -> None:
+        self._db[CHECKPOINT] = str(checkpoint).encode()
 
     def close(self) -> None:
         self._db.close()

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PARENT_PID_ENV = "CASEWATCH_SINK_PARENT_PID"
 SINK_COMMAND = (sys.executable, "-m", "cli.main", "sink")
+NOTIFY_COMMAND = (sys.executable, "-m", "cli.main", "notify")
 
 
 class SinkProcess:
@@ -126,3 +127,9 @@ class SinkService(Service):
 def supervised_sink(settings: Settings) -> SinkService | None:
     """The sink the worker runs as its child, or None with CASEWATCH_SINK=off."""
     return SinkService(SinkProcess()) if settings.sink == "process" else None
+
+
+def supervised_notify(settings: Settings) -> SinkService | None:
+    """`casewatch notify` as the worker's supervised child with CASEWATCH_NOTIFY=process
+    (the same restart and stop rules as the sink); None by default (run it yourself)."""
+    return SinkService(SinkProcess(NOTIFY_COMMAND)) if settings.notify == "process" else None

@@ -1,9 +1,8 @@
 """One subject of a case as the worker keeps it between messages: its walk
 (`rules.subject.SubjectFold`) over the events in force by the instant it was last read at,
 the events dated after that instant, and when each open obligation changes next by the
-clock. Persisted as the item `s:<subject>` (streams/case_items.py) with the signatures of
-its live records as last published, so a case loaded from its store continues where it
-stopped without reading its history.
+clock. Persisted as the item `s:<subject>` (streams/case_items.py), so a case loaded from
+its store continues where it stopped without reading its history.
 """
 
 from collections.abc import Callable
@@ -49,8 +48,7 @@ class SubjectState:
             times.append(self.pending[0].occurred_at)
         return min(times, default=None)
 
-    def dump(self, sigs: dict[str, str]) -> bytes:
-        """`sigs`: the signatures of its live records as last published."""
+    def dump(self) -> bytes:
         runs = self.fold.runs
         return orjson.dumps({
             "format": FORMAT,
@@ -62,14 +60,12 @@ class SubjectState:
             "latest": self.latest,
             "recent": self.recent,
             "chunks": self.chunks,
-            "sigs": sigs,
         })
 
     @classmethod
     def load(cls, engine: Engine, subject: str | None, case_id: str, value: bytes,
-             event: Callable[[str], Envelope]) -> tuple["SubjectState", dict[str, str]]:
-        """The inverse of `dump`: the state and the signatures; `event(event_id)` gives
-        a stored event."""
+             event: Callable[[str], Envelope]) -> "SubjectState":
+        """The inverse of `dump`; `event(event_id)` gives a stored event."""
         data = orjson.loads(value)
         if data["format"] != FORMAT:
             raise ValueError(f"subject state format {data['format']} is not {FORMAT}")
@@ -80,7 +76,7 @@ class SubjectState:
                     None if last is None else (_time(last[0]), last[1]),
                     [event(i) for i in data["pending"]], next_at, _time(data["latest"]), None)
         state.recent, state.chunks = data["recent"], data["chunks"]
-        return state, data["sigs"]
+        return state
 
 
 def _time(text: str | None) -> datetime | None:

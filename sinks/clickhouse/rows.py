@@ -8,8 +8,12 @@ a missing person_id becomes ''.
 
 from datetime import UTC, datetime
 
+from schemas.access_record import AccessRecord
+from schemas.delivery import DeliveryAttempt
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
+from schemas.notify_command import NotifyCommand
+from schemas.timefmt import format_cst
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 
@@ -17,6 +21,9 @@ EVENTS = "events"
 WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
 WARNING_ACTIONS = "warning_actions"
+ACCESS_LOG = "access_log"
+NOTIFICATIONS = "notifications"
+NOTIFY_AUDIT = "notify_audit"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -82,11 +89,40 @@ ACTION_COLUMNS = (
     "acted_at",
 )
 
+ACCESS_COLUMNS = (
+    "access_id",
+    "schema_version",
+    "at",
+    "actor_id",
+    "actor_role",
+    "address",
+    "action",
+    "target",
+    "case_id",
+    "person_id",
+    "unit_id",
+    "rows",
+)
+
+NOTIFICATION_COLUMNS = (
+    "notification_id", "attempt", "status", "receiver", "receiver_kind", "reason", "unit_id",
+    "group_key", "subjects", "changes", "more", "title", "error", "latency_ms", "created_at",
+    "attempted_at",
+)
+
+AUDIT_COLUMNS = (
+    "command_id", "command", "actor_id", "actor_role", "at", "silence_id", "notification_id",
+    "rule_id", "unit_id", "case_id", "starts_at", "ends_at", "reason",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     EVENTS: EVENT_COLUMNS,
     WARNING_HISTORY: WARNING_COLUMNS,
     MEASURE_STATE: MEASURE_COLUMNS,
     WARNING_ACTIONS: ACTION_COLUMNS,
+    ACCESS_LOG: ACCESS_COLUMNS,
+    NOTIFICATIONS: NOTIFICATION_COLUMNS,
+    NOTIFY_AUDIT: AUDIT_COLUMNS,
 }
 
 
@@ -95,17 +131,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DATETIME_RANGE = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC))
 
 
-def seconds(value: datetime) -> datetime:
-    """The same instant cut to whole seconds; a naive or out-of-range datetime is refused."""
+def seconds(value: datetime, column: str = "value") -> datetime:
+    """The same instant cut to whole seconds; a naive or out-of-range datetime is refused
+    (ValueError naming `column`)."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: every timestamp must carry an offset")
+        raise ValueError(f"{column}: naive datetime {value!r}: every timestamp must carry an "
+                         "offset")
     if not DATETIME_RANGE[0] <= value <= DATETIME_RANGE[1]:
-        raise ValueError(f"{value.isoformat()} is outside ClickHouse's DateTime range")
+        low, high = (format_cst(end) for end in DATETIME_RANGE)
+        raise ValueError(f"{column} {value.isoformat()} is outside ClickHouse's DateTime range "
+                         f"({low} to {high})")
     return value.replace(microsecond=0)
 
 
-def _seconds_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else seconds(value)
+def _seconds_or_none(value: datetime | None, column: str = "value") -> datetime | None:
+    return None if value is None else seconds(value, column)
 
 
 def event_row(
@@ -128,9 +168,9 @@ def event_row(
         str(event.case_kind),
         event.person_id or "",
         event.unit_id,
-        seconds(event.occurred_at),
-        _seconds_or_none(event.recorded_at),
-        seconds(received_at),
+        seconds(event.occurred_at, "occurred_at"),
+        _seconds_or_none(event.recorded_at, "recorded_at"),
+        seconds(received_at, "received_at"),
         partition,
         offset,
         body,
@@ -150,15 +190,15 @@ def warning_row(warning: Warning, *, emitted_at: datetime, kafka_offset: int = 0
         warning.case_id,
         warning.person_id or "",
         warning.unit_id,
-        _seconds_or_none(warning.due_at),
-        _seconds_or_none(warning.resolved_at),
-        seconds(warning.changed_at),
+        _seconds_or_none(warning.due_at, "due_at"),
+        _seconds_or_none(warning.resolved_at, "resolved_at"),
+        seconds(warning.changed_at, "changed_at"),
         list(warning.evidence),
         [b.ref for b in warning.basis],
         warning.message_zh,
         warning.message_en,
         int(warning.calendar_provisional),
-        seconds(emitted_at),
+        seconds(emitted_at, "emitted_at"),
         kafka_offset,
     )
 
@@ -171,9 +211,9 @@ def measure_row(state: MeasureState, version: int) -> tuple:
         state.measure,
         state.unit_id,
         int(state.active),
-        seconds(state.since),
-        _seconds_or_none(state.until),
-        _seconds_or_none(state.due_at),
+        seconds(state.since, "since"),
+        _seconds_or_none(state.until, "until"),
+        _seconds_or_none(state.due_at, "due_at"),
         list(state.evidence),
         version,
     )
@@ -192,5 +232,40 @@ def action_row(action: WarningAction) -> tuple:
         action.note,
         action.actor_id,
         str(action.actor_role),
-        seconds(action.acted_at),
+        seconds(action.acted_at, "acted_at"),
     )
+
+
+def access_row(record: AccessRecord) -> tuple:
+    """Row of `access_log`."""
+    return (
+        record.access_id,
+        record.schema_version,
+        seconds(record.at),
+        record.actor_id,
+        record.actor_role,
+        record.address,
+        record.action,
+        record.target,
+        record.case_id,
+        record.person_id,
+        record.unit_id,
+        record.rows,
+    )
+
+
+def notification_row(a: DeliveryAttempt) -> tuple:
+    """Row of `notifications`: one delivery attempt."""
+    return (a.notification_id, a.attempt, a.status, a.receiver, a.receiver_kind, a.reason,
+            a.unit_id, a.group_key, list(a.subjects), list(a.changes), a.more, a.title,
+            a.error, a.latency_ms, seconds(a.created_at), seconds(a.attempted_at))
+
+
+def audit_row(c: NotifyCommand) -> tuple:
+    """Row of `notify_audit`: one command of staff to the notifier."""
+    s = c.silence
+    return (c.command_id, c.command, c.actor_id, c.actor_role, seconds(c.at),
+            c.silence_id or (s.silence_id if s else ""), c.notification_id or "",
+            (s.rule_id or "") if s else "", (s.unit_id or "") if s else "",
+            (s.case_id or "") if s else "", seconds(s.starts_at) if s else None,
+            seconds(s.ends_at) if s else None, s.reason if s else "")

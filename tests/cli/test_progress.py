@@ -96,7 +96,7 @@ def test_generate_is_quiet_in_a_pipe(tmp_path):
 
 def test_evaluate_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal):
     status, terminal = run_on_terminal([CASEWATCH, "evaluate", events, "--at",
-                                        "2026-03-01T00:00:00+08:00", "--jobs", "1"], tmp_path)
+                                        "2028-07-01T00:00:00+08:00", "--jobs", "1"], tmp_path)
     assert status == 0
     # reading 30,000 lines ends within the delay; evaluating them does not
     assert "评估 evaluating: " in terminal and "(100%) cases" in terminal
@@ -104,7 +104,7 @@ def test_evaluate_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal
 
 def test_evaluate_is_quiet_in_a_pipe(events, tmp_path):
     proc = subprocess.run([str(CASEWATCH), "evaluate", str(events), "--at",
-                           "2026-03-01T00:00:00+08:00", "--jobs", "1"],
+                           "2028-07-01T00:00:00+08:00", "--jobs", "1"],
                           cwd=tmp_path, capture_output=True, text=True, check=True)
     assert proc.stderr == ""
     assert proc.stdout.count("\n") > 0

@@ -52,7 +52,7 @@ def test_every_alert_has_a_firing_case():
     tests = ALERT_TESTS.read_text(encoding="utf-8")
     firing = set(re.findall(r"alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels:", tests))
     assert set(alert_names()) == firing
-    assert len(alert_names()) == 7
+    assert len(alert_names()) == 9
 
 
 def test_a_wrong_threshold_fails_the_unit_tests(tmp_path):
@@ -71,7 +71,7 @@ def test_a_wrong_threshold_fails_the_unit_tests(tmp_path):
 def test_stack_configuration_loads_the_rules():
     result = promtool("check", "config", "prometheus.yml")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "7 rules found" in result.stdout + result.stderr
+    assert "9 rules found" in result.stdout + result.stderr
 
 
 # ---------------------------------------------------------------- a real Prometheus

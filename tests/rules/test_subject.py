@@ -71,7 +71,9 @@ def test_a_reloaded_walk_continues_as_the_whole_walk(history):
             assert (fold.checks, fold.spells) == (whole.checks, whole.spells)
 
 
-def _state(ob) -> tuple:
+def _state(ob) -> tuple | None:
+    if ob is None:
+        return None  # a period that has not started
     return (ob.due, ob.level, ob.level_at, ob.status, ob.status_at, ob.late, ob.resolved_at,
             tuple(ob.evidence), ob.next_at, ob.extensions, ob.moved_at)
 

@@ -33,6 +33,9 @@ def path(table: str) -> str:
         ("measure_state", f"ReplicatedReplacingMergeTree({path('measure_state')}, version)"),
         ("warnings_hourly", f"ReplicatedAggregatingMergeTree({path('warnings_hourly')})"),
         ("warning_actions", f"ReplicatedReplacingMergeTree({path('warning_actions')})"),
+        ("access_log", f"ReplicatedReplacingMergeTree({path('access_log')})"),
+        ("notifications", f"ReplicatedReplacingMergeTree({path('notifications')})"),
+        ("notify_audit", f"ReplicatedReplacingMergeTree({path('notify_audit')})"),
     ],
 )
 def test_tables_get_replicated_engines_on_cluster(table, engine):
@@ -57,7 +60,8 @@ def test_materialized_view_on_cluster_keeps_its_target_and_query():
 
 def test_every_migration_file_is_covered():
     assert set(BY_TABLE) == {"events", "warning_history", "measure_state", "warnings_hourly",
-                             "warnings_hourly_mv", "warning_actions"}
+                             "warnings_hourly_mv", "warning_actions", "access_log",
+                             "notifications", "notify_audit"}
     assert [m.id for m in ALTERS] == ["0007_warning_history_offset"]
 
 

@@ -80,3 +80,13 @@ def test_a_case_reads_its_items_one_by_one_and_by_prefix(store):
     assert list(reader.scan("p:")) == []
     assert [item for item, _ in reader.scan("")] == ["e:E1", "e:E2", "i:0002P1E1", "m"]
     assert list(store.reader("C2").scan("")) == []
+
+
+def test_a_long_changelog_is_applied_in_steps_and_checkpointed_at_the_end(store):
+    records = [(item_key("A", f"e:E{n}"), b"%d" % n) for n in range(5)]
+    records.append((item_key("A", "m"), meta(0, 0, 9.0)))
+    steps = store.apply_steps(records, checkpoint=7, step=2)
+    next(steps)
+    assert (len(store.load("A")), store.checkpoint()) == (2, 0)  # a crash here replays all
+    assert list(steps) == [None, None]
+    assert (len(store.load("A")), store.checkpoint(), list(store.dues())) == (6, 7, [("A", 9.0)])

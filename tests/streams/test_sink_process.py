@@ -8,10 +8,12 @@ import time
 
 from streams.settings import Settings
 from streams.sink_process import (
+    NOTIFY_COMMAND,
     PARENT_PID_ENV,
     SINK_COMMAND,
     SinkProcess,
     SinkService,
+    supervised_notify,
     supervised_sink,
 )
 
@@ -112,6 +114,12 @@ def test_the_worker_runs_the_sink_unless_it_is_off():
     service = supervised_sink(Settings())
     assert isinstance(service, SinkService) and service.sink.command == list(SINK_COMMAND)
     assert supervised_sink(Settings(sink="off")) is None
+
+
+def test_the_worker_runs_the_notifier_only_when_asked():
+    assert supervised_notify(Settings()) is None
+    service = supervised_notify(Settings(notify="process"))
+    assert isinstance(service, SinkService) and service.sink.command == list(NOTIFY_COMMAND)
 
 
 def test_the_service_starts_and_stops_the_child_with_the_app(tmp_path):

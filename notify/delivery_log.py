@@ -1,0 +1,19 @@
+"""A delivery attempt as the record the sink writes to ClickHouse `notifications`."""
+
+from datetime import datetime
+
+from notify.delivery import Attempt
+from notify.notification import Notification
+from schemas.delivery import DeliveryAttempt
+
+
+def attempt_record(held: Notification, attempt: Attempt, at: datetime) -> DeliveryAttempt:
+    """`held` is the notification after the notifier counted the attempt."""
+    status = "sent" if attempt.ok else ("failed" if attempt.final else "retrying")
+    return DeliveryAttempt(
+        notification_id=held.notification_id, attempt=max(1, held.attempts), status=status,
+        receiver=held.receiver, receiver_kind=held.receiver_kind, reason=held.reason,
+        unit_id=held.unit_id, group_key=",".join(f"{k}={v}" for k, v in held.group.items()),
+        subjects=[i.key for i in held.items], changes=[i.change for i in held.items],
+        more=held.more, title=attempt.title[:500], error=attempt.error, latency_ms=max(
+            0, attempt.latency_ms), created_at=held.created_at, attempted_at=at)
