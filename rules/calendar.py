@@ -30,6 +30,12 @@ class WorkCalendar:
             [date.fromisoformat(d) for d in data.get("extra_workdays", [])],
         )
 
+    def settings(self) -> dict:
+        """Everything besides a date that decides whether it is a working day."""
+        return {"extra_holidays": sorted(map(str, self._extra_holidays)),
+                "extra_workdays": sorted(map(str, self._extra_workdays)),
+                "chinese_calendar": chinese_calendar.__version__}
+
     def covers(self, day: date) -> bool:
         """True when the official schedule of `day`'s year is known to the package."""
         try:

@@ -2,11 +2,18 @@
 
 A check reads one subject's events in force (in order) plus the case-level ones and returns
 the violations it finds. Each check type below is the one piece of a violation rule that is
-Python rather than data: how to read the parameters.
+Python rather than data: which event types it reads (`reads`), what it remembers of them
+(`start`, a JSON value) and what one more event does (`step`). The engine walks a history
+event by event, so a check kept between events continues with the next one; its state is
+persisted as it is, so it must stay a small JSON value (ids and RFC 3339 times, not events).
+
+A verdict on an event may rest on events of the same instant that come after it in order
+(a document filed at the very instant of the stage that needs it): the step of such a later
+event takes back what it disproves (`taken_back`); events of later instants never do.
 """
 
-from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from rules.catalogue_model import ViolationRule
 from rules.durations import parse_duration
@@ -17,86 +24,129 @@ from schemas.event_types import EVENT_TYPES
 
 DOCUMENT_FILED = "document_filed"
 
-Check = Callable[[ViolationRule, list[Envelope]], list[ViolationHit]]
+State = Any  # a JSON value: None, str, int, bool, lists and dicts of them
+#: A violation taken back: (event_id, person_id, part) of a hit the check raised before.
+TakenBack = tuple[str, str | None, str | None]
 
 
-def count_check(rule: ViolationRule, events: list[Envelope]) -> list[ViolationHit]:
+class CheckType(Protocol):
+    def reads(self, params: dict) -> frozenset[str]:
+        """The event types the check looks at; it never sees the others."""
+
+    def start(self, params: dict) -> State:
+        """What it remembers before the first event."""
+
+    def step(self, rule: ViolationRule, state: State,
+             event: Envelope) -> tuple[State, list[ViolationHit], list[TakenBack]]:
+        """The next event (of a type it reads): the new state, the violations it raises and
+        those of the same instant it takes back. `state` must not be changed in place (a
+        snapshot may share it)."""
+
+
+def _ref(event: Envelope) -> list[str]:
+    return [event.event_id, event.occurred_at.isoformat()]
+
+
+class Count:
     """The (max+1)-th and every later event of a type, per subject."""
-    seen: list[str] = []
-    hits = []
-    for event in events:
-        if event.event_type != rule.check["event"]:
-            continue
-        seen.append(event.event_id)
-        if len(seen) > rule.check["max"]:
-            hits.append(ViolationHit(rule.id, event, list(seen)))
-    return hits
+
+    def reads(self, params: dict) -> frozenset[str]:
+        return frozenset([params["event"]])
+
+    def start(self, params: dict) -> State:
+        return []  # the ids seen so far
+
+    def step(self, rule, state, event):
+        seen = [*state, event.event_id]
+        hits = [ViolationHit(rule.id, event, list(seen))] if len(seen) > rule.check["max"] else []
+        return seen, hits, []
 
 
-def approvals_check(rule: ViolationRule, events: list[Envelope]) -> list[ViolationHit]:
+class Approvals:
     """Special cases need an approver in the named role; others enough distinct approvers."""
-    params = rule.check
-    flag = None
-    hits = []
-    for event in events:
+
+    def reads(self, params: dict) -> frozenset[str]:
+        return frozenset([params["special_flag_event"], *params["events"]])
+
+    def start(self, params: dict) -> State:
+        return None  # the first special flag, as [event_id, occurred_at]
+
+    def step(self, rule, state, event):
+        params = rule.check
         if event.event_type == params["special_flag_event"]:
-            flag = flag or event
-            continue
-        if event.event_type not in params["events"]:
-            continue
+            return state or _ref(event), [], []
         approvals = event.details.approvals
-        if flag is not None and flag.occurred_at < event.occurred_at:
+        if state is not None and datetime.fromisoformat(state[1]) < event.occurred_at:
             ok = any(a.role == params["special_requires_role"] for a in approvals)
-            evidence = [flag.event_id, event.event_id]
+            evidence = [state[0], event.event_id]
         else:
             ok = len({a.approver_id for a in approvals}) >= params["min_distinct_approvers"]
             evidence = [event.event_id]
-        if not ok:
-            hits.append(ViolationHit(rule.id, event, evidence))
-    return hits
+        return state, [] if ok else [ViolationHit(rule.id, event, evidence)], []
 
 
-def min_gap_check(rule: ViolationRule, events: list[Envelope]) -> list[ViolationHit]:
+class MinGap:
     """An event too soon after the subject's previous `after` event."""
-    params = rule.check
-    gap: timedelta = lead_delta(parse_duration(params["min_gap"]))
-    previous = None
-    hits = []
-    for event in events:
+
+    def reads(self, params: dict) -> frozenset[str]:
+        return frozenset([params["after"], params["event"]])
+
+    def start(self, params: dict) -> State:
+        return None  # the previous `after` event, as [event_id, occurred_at]
+
+    def step(self, rule, state, event):
+        params = rule.check
         if event.event_type == params["after"]:
-            previous = event
-        elif event.event_type == params["event"] and previous is not None:
-            if event.occurred_at - previous.occurred_at < gap:
-                hits.append(ViolationHit(rule.id, event, [previous.event_id, event.event_id]))
-    return hits
+            return _ref(event), [], []
+        if state is None:
+            return state, [], []
+        gap: timedelta = lead_delta(parse_duration(params["min_gap"]))
+        if event.occurred_at - datetime.fromisoformat(state[1]) < gap:
+            return state, [ViolationHit(rule.id, event, [state[0], event.event_id])], []
+        return state, [], []
 
 
-def checklist_check(rule: ViolationRule, events: list[Envelope]) -> list[ViolationHit]:
+class Checklist:
     """At each stage event, every document its stage lists must have been filed for the
     subject (`document_filed`, at or before the stage's instant); one violation per
     document missing, naming it."""
-    stages = {s["event"]: s for s in rule.check["stages"]}
-    hits = []
-    for event in events:
-        stage = stages.get(event.event_type)
-        if stage is None:
-            continue
-        filed = {e.details.doc_type for e in events
-                 if e.event_type == DOCUMENT_FILED and e.occurred_at <= event.occurred_at}
+
+    def reads(self, params: dict) -> frozenset[str]:
+        return frozenset([DOCUMENT_FILED, *(s["event"] for s in params["stages"])])
+
+    def start(self, params: dict) -> State:
+        # the documents filed; the instant of the latest stages and, per stage event there,
+        # [event_id, person_id, the documents it found missing]
+        return {"filed": [], "at": None, "held": []}
+
+    def step(self, rule, state, event):
+        at = state["at"]
+        same = at is not None and datetime.fromisoformat(at) == event.occurred_at
+        if event.event_type == DOCUMENT_FILED:
+            doc = str(event.details.doc_type)
+            back, held = [], state["held"]
+            if same:  # a document of the stages' very instant: they did not lack it
+                back = [(sid, pid, doc) for sid, pid, missing in held if doc in missing]
+                held = [[sid, pid, [m for m in missing if m != doc]]
+                        for sid, pid, missing in held]
+            return {"filed": sorted({*state["filed"], doc}), "at": at, "held": held}, [], back
+        stage = {s["event"]: s for s in rule.check["stages"]}[event.event_type]
+        missing = [code for code in stage["documents"] if code not in state["filed"]]
         named = (EVENT_TYPES[event.event_type].label_zh, stage["label_en"])
-        for code in stage["documents"]:
-            if code not in filed:
-                doc = DOCUMENT_TYPES[code]
-                hits.append(ViolationHit(rule.id, event, [event.event_id], part=code, fill={
-                    "document": (doc.label_zh, doc.label_en), "stage": named}))
-    return hits
+        hits = [ViolationHit(rule.id, event, [event.event_id], part=code, fill={
+            "document": (DOCUMENT_TYPES[code].label_zh, DOCUMENT_TYPES[code].label_en),
+            "stage": named}) for code in missing]
+        held = [*state["held"], [event.event_id, event.person_id, missing]] if same else [
+            [event.event_id, event.person_id, missing]]
+        return ({"filed": state["filed"], "at": event.occurred_at.isoformat(), "held": held},
+                hits, [])
 
 
-CHECKS: dict[str, Check] = {
-    "count": count_check,
-    "approvals": approvals_check,
-    "min_gap": min_gap_check,
-    "checklist": checklist_check,
+CHECKS: dict[str, CheckType] = {
+    "count": Count(),
+    "approvals": Approvals(),
+    "min_gap": MinGap(),
+    "checklist": Checklist(),
 }
 
 

@@ -9,7 +9,10 @@ from schemas.event import Envelope
 RETRACTION = "event_retracted"
 
 
-def order_key(event: Envelope) -> tuple[datetime, str]:
+OrderKey = tuple[datetime, str]
+
+
+def order_key(event: Envelope) -> OrderKey:
     """Order of legal effect: `occurred_at`, then `event_id` (events.md)."""
     return event.occurred_at, event.event_id
 

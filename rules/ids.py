@@ -1,8 +1,10 @@
 """Stable warning ids: the same obligation gives the same id everywhere, every time."""
 
+from functools import lru_cache
 from hashlib import blake2b
 
 
+@lru_cache(maxsize=1 << 16)  # the worker names the same obligations again and again
 def warning_id(rule_id: str, case_id: str, person_id: str | None, event_id: str,
                part: str | None = None) -> str:
     """Identity of an obligation (its trigger) or of a violation (the offending event; `part`:

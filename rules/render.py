@@ -1,4 +1,6 @@
-"""Obligations and violations as `Warning` records, with messages in Chinese and English."""
+"""Obligations and violations as `Warning` records, with messages in Chinese and English,
+and obligations as their life records (the JSON of `schemas.obligation_state.ObligationState`,
+built directly: the worker builds, compares and publishes one per obligation and change)."""
 
 from datetime import datetime
 from functools import cache
@@ -7,7 +9,8 @@ from rules.catalogue_model import Rule
 from rules.ids import warning_id
 from rules.obligations import Obligation, ViolationHit
 from schemas.enums import Level, Status
-from schemas.timefmt import CST
+from schemas.obligation_state import LifeRecord
+from schemas.timefmt import CST, format_cst
 from schemas.warning import LegalBasis, Warning
 
 _LEVEL_ZH = {Level.approaching: "临期", Level.overdue: "超期", Level.violation: "违规"}
@@ -49,12 +52,22 @@ def _basis_models(basis: tuple) -> list[LegalBasis]:
     return [LegalBasis(ref=b.ref, text_zh=b.text_zh) for b in basis]
 
 
+def _person(ob: Obligation) -> str | None:
+    return None if ob.rule.case_level else ob.trigger.person_id
+
+
+def obligation_id(ob: Obligation) -> str:
+    """The id of an obligation's warning and of its life record."""
+    t = ob.trigger
+    return warning_id(ob.rule.id, t.case_id, _person(ob), t.event_id)
+
+
 def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
     t = ob.trigger
-    person = None if ob.rule.case_level else t.person_id
+    person = _person(ob)
     zh, en = _messages(ob.rule, ob.level, ob.status, ob.late, t.case_id, person, ob.due.at)
     return Warning.model_construct(
-        warning_id=warning_id(ob.rule.id, t.case_id, person, t.event_id),
+        warning_id=obligation_id(ob),
         rule_id=ob.rule.id,
         rule_kind=ob.rule.kind,
         level=ob.level,
@@ -72,6 +85,33 @@ def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
         message_en=en,
         calendar_provisional=provisional,
     )
+
+
+def obligation_state(ob: Obligation) -> LifeRecord:
+    """The obligation's life record, as `ObligationState.model_dump(mode="json")` gives it."""
+    t = ob.trigger
+    changed = ob.moved_at
+    for at in (ob.level_at, ob.status_at):
+        if at is not None and at > changed:
+            changed = at
+    return {
+        "obligation_id": obligation_id(ob),
+        "rule_id": ob.rule.id,
+        "rule_kind": ob.rule.kind,
+        "case_id": t.case_id,
+        "person_id": _person(ob),
+        "unit_id": t.unit_id,
+        "trigger_event_id": t.event_id,
+        "triggered_at": format_cst(t.occurred_at),
+        "due_at": format_cst(ob.due.at),
+        "status": ob.status.value,
+        "late": ob.late,
+        "resolved_at": None if ob.resolved_at is None else format_cst(ob.resolved_at),
+        "extensions": ob.extensions,
+        "level": None if ob.level is None else ob.level.value,
+        "changed_at": format_cst(changed),
+        "calendar_provisional": ob.due.provisional,
+    }
 
 
 def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
@@ -118,3 +158,9 @@ def withdrawn(warning: Warning, at: datetime, because: str | None = None) -> War
             message_en=en,
         )
     )
+
+
+def withdrawn_state(state: LifeRecord, at: datetime) -> LifeRecord:
+    """An obligation's life record once its ground went away (its trigger retracted)."""
+    return {**state, "status": Status.withdrawn.value, "late": None, "resolved_at": None,
+            "changed_at": format_cst(at)}

@@ -1,14 +1,12 @@
 """Records of the `case-state` topic: the compacted changelog of the worker's case state.
 
 Each record is one item of one case, keyed `<4 hex digits: byte length of case_id><case_id>
-<item>` (streams/case_store.py), so compaction keeps each item's latest value:
+<item>` (streams/case_store.py), so compaction keeps each item's latest value. A case's
+own items are listed in `streams/case_items.py` (its meta item `m` is `CaseMeta`); besides
+them:
 
 | item | value |
 |---|---|
-| `e:<event_id>` | the event as it was accepted (`schemas.event`, validated) |
-| `p:w:<warning_id>` | `w` + the warning last published (`schemas.warning.Warning`) |
-| `p:m:<person_id>:<measure>` | `m` + the measure state last published (`MeasureState`) |
-| `m` | `CaseMeta` |
 | `q` | `Quarantine`: the case could not be processed (streams/quarantine.py) |
 | `x:<source offset, 20 digits>` | a quarantined case's pending event, as it was received |
 | `s:<warning_id>` | `open` or `resolved`: a system warning 未登记单位 shown about the case |
@@ -23,13 +21,19 @@ from schemas.warning import Warning
 
 
 class CaseMeta(BaseModel):
-    """What the worker keeps of a case besides its events and publications."""
+    """What the worker keeps of a case besides its events, walks and publications."""
 
     model_config = ConfigDict(frozen=True)
 
     offset: int  # the highest source offset applied: a message at or below it is redelivered
-    version: int  # of the measure states published, growing with each publication
+    version: int  # of the measure and obligation states published, growing with each
     next_due: float | None  # epoch seconds of its next clock-driven change
+    # The rules' fingerprint the subjects' walks were made with (`Engine.fingerprint`); ""
+    # for a case stored before walks were persisted. Another fingerprint: walk afresh.
+    walk: str = ""
+    # Every subject of the case ("" for the case-level one) and its next due.
+    subjects: dict[str, float | None] = {}
+    targets: list[str] = []  # the event ids retractions of the case name
 
 
 class Quarantine(BaseModel):

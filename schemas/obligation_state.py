@@ -7,7 +7,7 @@ still counts as due and met on time in the white paper. `obligation_id` equals t
 belong to it.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,3 +35,9 @@ class ObligationState(BaseModel):
                                             "or overdue")
     changed_at: CstDatetime
     calendar_provisional: bool = False
+
+
+#: An `ObligationState` as the worker publishes it: its JSON form (`model_dump(mode="json")`).
+#: The worker builds, compares and sends these directly, one per obligation and change;
+#: they validate as the model (tests/rules/test_properties.py).
+LifeRecord = dict[str, Any]

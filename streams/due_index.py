@@ -1,9 +1,12 @@
 """The due-time index of one worker: which case needs re-evaluating when, per partition.
 
 A heap per partition with lazy deletion: setting a case's time pushes a new entry and
-supersedes the old one; popping skips superseded entries. Each operation is O(log n); a
-tick looks only at the heads, never scans the table. The index lives in memory and is
-rebuilt from the partition's local store when partitions are assigned.
+supersedes the old one; popping skips superseded entries. When a partition's superseded
+entries outnumber its live ones, its heap is rebuilt from the live ones, so a heap holds at
+most twice the cases that are due, however often their times move. Each operation is
+O(log n) amortised (a rebuild of n entries follows at least n moves); a tick looks only at
+the heads, never scans the table. The index lives in memory and is rebuilt from the
+partition's local store when partitions are assigned.
 """
 
 import heapq
@@ -17,13 +20,18 @@ class DueIndex:
 
     def set(self, partition: int, case_id: str, at: float | None) -> None:
         current = self._current.setdefault(partition, {})
+        heap = self._heaps.setdefault(partition, [])
         if at is None:
-            current.pop(case_id, None)
+            if current.pop(case_id, None) is None:
+                return
+        elif current.get(case_id) == at:
             return
-        if current.get(case_id) == at:
-            return
-        current[case_id] = at
-        heapq.heappush(self._heaps.setdefault(partition, []), (at, case_id))
+        else:
+            current[case_id] = at
+            heapq.heappush(heap, (at, case_id))
+        if len(heap) > 2 * len(current):  # more superseded entries than live ones
+            heap[:] = [(at, case_id) for case_id, at in current.items()]
+            heapq.heapify(heap)
 
     def pop_due(self, now: float, limit: int | None = None,
                 partitions: Iterable[int] | None = None) -> list[tuple[int, str, float]]:
@@ -55,6 +63,10 @@ class DueIndex:
 
     def __len__(self) -> int:
         return sum(len(c) for c in self._current.values())
+
+    def entries(self) -> int:
+        """Heap entries held, superseded ones included."""
+        return sum(len(h) for h in self._heaps.values())
 
     def keep_only(self, partitions: Iterable[int]) -> None:
         """Forget partitions this worker no longer owns."""

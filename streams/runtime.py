@@ -261,7 +261,7 @@ class Runtime:
             raise
         ends = [o for s, (_, o) in zip(out.sends, acks, strict=True)
                 if s.topic == self.changelog_topic]
-        task.store.apply(out.changelog, max(ends) + 1 if ends else None)
+        await drain(task.store.apply_steps(out.changelog, max(ends) + 1 if ends else None))
         for case_id, due in out.dues:
             self.due_index.set(task.partition, case_id, due)
         if out.offset is not None:

@@ -264,7 +264,7 @@ class Processor:
     def _logic(self, p: int, case_id: str) -> CaseLogic:
         logic = self.cache.get(p, case_id)
         if logic is None:
-            logic = CaseLogic.restore(case_id, self.engine, self.stores[p].load(case_id))
+            logic = CaseLogic.restore(case_id, self.engine, self.stores[p].reader(case_id))
         self.cache.put(p, case_id, logic, time.monotonic())
         return logic
 
@@ -329,6 +329,8 @@ class Processor:
                 for a in outcome.archived]
         rows += [orjson.dumps({"table": "measure_state", "state": m.model_dump(mode="json"),
                                "version": outcome.version}) for m in outcome.measures]
+        rows += [orjson.dumps({"table": "obligation_state", "state": s,
+                               "version": outcome.version}) for s in outcome.obligations]
         key = case_id.encode()
         for part in _cut(rows, ROWS_LIMIT):
             out.sends.append(Send(self.rows_topic, key, b'{"rows":[' + b",".join(part) + b"]}"))

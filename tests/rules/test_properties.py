@@ -5,6 +5,8 @@
   instant or the measures.
 - A warning escalates in place: evaluated at later and later instants, every warning_id
   keeps its rule, case and person, is never lost, and its level never goes down.
+- A subject's walk continued event by event, persisted and loaded between events, is the
+  walk of the whole history (what the worker relies on to stay flat in a person's history).
 
 Histories come from two sources: realistic lifecycles (cli.lifecycles) and arbitrary
 sequences of event types at arbitrary offsets, retractions and closures included.
@@ -14,12 +16,17 @@ import json
 from datetime import datetime, timedelta
 from random import Random
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.lifecycles import case_lifecycle
+from rules.engine import subject_events, subjects_of
+from rules.history import effective_retractions, in_force, ordered_unique
+from rules.subject import SubjectFold
 from schemas.event import EVENT_ADAPTER, Envelope, parse_event
 from schemas.event_types import EVENT_TYPES
+from schemas.obligation_state import ObligationState
 from tests.support.timeline import CaseTimeline, shared_engine
 
 START = datetime.fromisoformat("2026-04-28T09:00:00+08:00")
@@ -188,3 +195,74 @@ def test_two_retractions_at_one_instant_still_withdraw_the_warnings():
     before = {w.warning_id for w in case.evaluate(hours=29)}
     after = {w.warning_id: w.status for w in case.evaluate(hours=31)}
     assert len(before) == 3 and after == dict.fromkeys(before, "withdrawn")
+
+
+# -- the walk the worker continues -------------------------------------------------------
+
+AFTER = [timedelta(0), timedelta(hours=1), timedelta(hours=30), timedelta(days=400)]
+
+
+def reading(ob) -> tuple | None:
+    if ob is None:
+        return None  # a period that has not started
+    return (ob.rule.id, ob.trigger.event_id, ob.due, ob.level, ob.level_at, ob.status,
+            ob.status_at, ob.late, ob.resolved_at, tuple(ob.evidence), ob.next_at,
+            ob.extensions, ob.moved_at)
+
+
+def hit(h) -> tuple:
+    return h.rule_id, h.event.event_id, h.part, tuple(h.evidence), h.due_at
+
+
+@SETTINGS
+@given(events=CASES, data=st.data())
+def test_a_walk_continued_event_by_event_reads_as_the_whole_history(events, data):
+    """What the worker keeps (rules.subject.SubjectFold): a subject's walk, dumped to JSON
+    and loaded again at random points and stepped with each next event in force, reads at
+    any later instant as the walk of the whole history does, and has raised the same
+    violations, one step at a time."""
+    engine = shared_engine()
+    by_id = {e.event_id: e for e in events}
+    everything = ordered_unique(events)
+    for subject in subjects_of(everything):
+        own = subject_events(everything, subject)
+        applied = in_force(own, effective_retractions(own)[0])
+        fold = SubjectFold(engine, subject)
+        hits = {}  # warning id -> hit, as the steps raise and take them back
+        for i, event in enumerate(applied):
+            if data.draw(st.booleans(), label="reload"):
+                dumped = orjson.loads(orjson.dumps(fold.dump()))
+                fold = SubjectFold.load(engine, subject, event.case_id, dumped, by_id.__getitem__)
+            step = fold.step(event)
+            hits.update((engine.violation(h).warning_id, hit(h)) for h in step.hits)
+            for wid in step.taken_back:
+                del hits[wid]
+            whole = engine.walk(applied[: i + 1], subject)
+            now = event.occurred_at + data.draw(st.sampled_from(AFTER), label="read after")
+            open_runs = {k: r for k, r in whole.history.items() if not r.ended}
+            assert list(fold.runs) == list(open_runs)
+            assert [reading(r.read(now)) for r in fold.runs.values()] == [
+                reading(r.read(now)) for r in open_runs.values()]
+            assert fold.checks == whole.checks and fold.spells == whole.spells
+            assert fold.due_of(now)("det_arrest_request", event.event_id) == whole.due_of(now)(
+                "det_arrest_request", event.event_id)
+        whole = engine.walk(applied, subject)
+        expected = [hit(h) for r in whole.history.values() if r.ob is not None
+                    for h in r.ob.violations]
+        expected += [hit(h) for rule in engine.checked for h in whole.check_hits[rule.id]]
+        assert sorted(hits.values()) == sorted(expected)
+
+
+@SETTINGS
+@given(events=CASES)
+def test_every_life_record_is_an_obligation_state(events):
+    """The worker publishes life records in their JSON form, built directly: each must be
+    exactly what the model validates and dumps, and one per obligation the warnings name."""
+    for now in instants(events):
+        result = shared_engine().evaluate_case(events, now, obligations=True)
+        for record in result.obligations:
+            assert ObligationState.model_validate(record).model_dump(mode="json") == record
+        ids = [r["obligation_id"] for r in result.obligations]
+        assert len(ids) == len(set(ids))
+        deadline_warnings = {w.warning_id for w in result.warnings if w.level != "violation"}
+        assert deadline_warnings <= set(ids)

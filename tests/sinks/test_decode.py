@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from schemas.event import InvalidEvent
 from sinks.base import Rejected
-from sinks.clickhouse.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
+from sinks.clickhouse.rows import COLUMNS, EVENTS, MEASURE_STATE, OBLIGATIONS, WARNING_HISTORY
 from sinks.decode import DECODERS, case_rows_message, warning_message
 from tests.support.timeline import CaseTimeline
 
@@ -224,6 +224,32 @@ def test_one_case_rows_message_carries_every_row_of_an_event(case, measures):
     rows = case_rows_message(json.dumps({"rows": records}).encode())
     assert [table for table, _ in rows] == [EVENTS, MEASURE_STATE]
     assert rows[1][1] == case_row_record(measure_record(measures["detention"], version=2))[1]
+
+
+def obligation_record(case, version=3, **change) -> dict:
+    (state, *_) = case.engine.evaluate_case(case.events, case.instant(hours=31),
+                                            obligations=True).obligations
+    return {"table": "obligation_state", "version": version, "state": {**state, **change}}
+
+
+def test_the_worker_s_life_records_are_obligations_rows(case):
+    """What the engine publishes (`rules.render.obligation_state`, built as JSON) is what the
+    sink's model reads."""
+    records = [json.loads(event_record(case.events[0].model_dump_json())),
+               obligation_record(case)]
+    rows = case_rows_message(json.dumps({"rows": records}).encode())
+    assert [table for table, _ in rows] == [EVENTS, OBLIGATIONS]
+
+
+@pytest.mark.parametrize("change", [{"status": "lost"}, {"due_at": None}, {"extensions": -1}],
+                         ids=["status", "due_at", "extensions"])
+def test_a_malformed_obligation_life_record_is_rejected_alone(case, change):
+    records = [obligation_record(case, **change),
+               json.loads(event_record(case.events[0].model_dump_json()))]
+    rows, rejected = rows_of(json.dumps({"rows": records}).encode())
+    assert [table for table, _ in rows] == [EVENTS]
+    (bad,) = rejected
+    assert "row 1 of 2 (obligation_state)" in bad.reason and next(iter(change)) in bad.reason
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from schemas.case_rows import CaseRows
-from sinks.clickhouse.rows import EVENTS, MEASURE_STATE, WARNING_HISTORY
+from sinks.clickhouse.rows import EVENTS, MEASURE_STATE, OBLIGATIONS, WARNING_HISTORY
 from sinks.decode import DECODERS
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
@@ -38,5 +38,6 @@ def test_every_message_the_worker_sends_to_a_sink_topic_decodes(tmp_path):
             tables += [table for table, _ in DECODERS[name](send.value)]
         if name == "case-rows":
             CaseRows.model_validate_json(send.value)
-    assert sorted(set(tables)) == sorted({EVENTS, WARNING_HISTORY, MEASURE_STATE})
+    assert sorted(set(tables)) == sorted({EVENTS, WARNING_HISTORY, MEASURE_STATE, OBLIGATIONS})
+    assert tables.count(OBLIGATIONS) == 4  # the detention's four obligations, warned or not
     assert tables.count(EVENTS) == 1

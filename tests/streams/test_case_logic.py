@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from schemas.event import EVENT_ADAPTER
+from schemas.timefmt import format_cst
+from streams.case_items import MemoryItems
 from streams.case_logic import Arrival, CaseLogic, Outcome, conflict_reason
 from tests.support.timeline import CaseTimeline, shared_engine
 
@@ -93,18 +95,31 @@ def test_new_event_publishes_its_warnings(case, engine, now, published, next_in)
     assert state.events == {"C1-e1": event}
     assert state.next_due() == at(next_in).timestamp()
     assert state.version == 1
-    assert set(state.published) == {f"w:{wid}" for wid in expected} | {"m:P1:detention"}
+    levels = dict.fromkeys(["det_arrest_request", *DETENTION_RULES])
+    levels.update({rule_id: level for rule_id, level, _ in published})
+    assert {s["rule_id"]: (s["status"], s["level"]) for s in outcome.obligations} == {
+        rule_id: ("open", level) for rule_id, level in levels.items()}
+    assert {s["obligation_id"] for s in outcome.obligations} >= set(expected)
+    assert set(state.published) == ({f"w:{wid}" for wid in expected} | {"m:P1:detention"}
+                                    | {f"o:{s['obligation_id']}" for s in outcome.obligations})
 
 
-def test_new_event_that_changes_nothing_publishes_nothing(case, engine):
+def test_new_event_that_changes_no_warning_publishes_only_its_obligation(case, engine):
     state = CaseState()
     apply_event(state, case.add("detained"), at(1), engine)
     interrogation = case.add("interrogated", hours=3)
     outcome = apply_event(state, interrogation, at(4), engine)
     assert (outcome.warnings, outcome.measures) == ([], [])
+    (resolved,) = outcome.obligations  # resolved in time: counted, never warned
+    assert (resolved["rule_id"], resolved["status"], resolved["late"], resolved["level"]) == (
+        "det_first_interrogation", "resolved", False, None)
+    assert resolved["resolved_at"] == resolved["changed_at"] == format_cst(at(3))
     assert [a.event for a in outcome.archived] == [interrogation]  # still archived
-    assert state.version == 1
+    assert state.version == 2  # the life records' version
     assert set(state.events) == {"C1-e1", "C1-e2"}
+    later = apply_event(state, case.add("interrogated", hours=5), at(6), engine)
+    assert (later.warnings, later.measures, later.obligations) == ([], [], [])
+    assert state.version == 2
 
 
 # --- the same event again ------------------------------------------------------------------
@@ -190,8 +205,10 @@ def test_replay_republishes_the_whole_current_state(case, engine):
     state = CaseState()
     first = apply_event(state, event, at(21), engine)
     outcome = apply_event(state, event, at(21), engine, replay=True)
-    assert [w.model_dump_json() for w in outcome.warnings] == [
-        w.model_dump_json() for w in first.warnings]
+    assert sorted(w.model_dump_json() for w in outcome.warnings) == sorted(
+        w.model_dump_json() for w in first.warnings)
+    assert sorted(map(json.dumps, outcome.obligations)) == sorted(
+        map(json.dumps, first.obligations))
     assert outcome.measures == first.measures
     assert [a.event for a in outcome.archived] == [event]  # archived again
     assert (outcome.duplicates, outcome.conflicts) == (0, [])
@@ -246,9 +263,11 @@ def test_ticks_publish_only_what_changed(case, engine):
         outcome = evaluate(state, at(hours), engine)
         assert summary(outcome) == expected, hours
         assert outcome.measures == [], hours
+        assert sorted((o["rule_id"], o["level"]) for o in outcome.obligations) == [
+            (r, level) for r, level, _ in expected], hours
         if expected:
             assert ids(outcome) == ids(first)  # the same warning ids, a new state
-    assert state.version == version
+    assert state.version == version + 1  # the life records went out once more
 
 
 def test_tick_from_approaching_to_overdue_record(case, engine):
@@ -435,3 +454,97 @@ def test_nothing_changes_before_next_at_and_something_does_at_it(case, engine):
     assert summary(evaluate(state, due, engine)) == [
         (r, "approaching", "open") for r in DETENTION_RULES]
     assert state.next_due() == at(24).timestamp()
+
+
+# --- what a case reads of its store --------------------------------------------------------
+
+
+class CountingItems(MemoryItems):
+    """A case's items that count what is read of them."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.gets: list[str] = []
+        self.scans: list[str] = []
+
+    def get(self, item):
+        self.gets.append(item)
+        return super().get(item)
+
+    def scan(self, prefix):
+        self.scans.append(prefix)
+        return super().scan(prefix)
+
+
+def cycles(case: CaseTimeline, count: int) -> None:
+    """`count` custody cycles of one person, each closing every duty it opens."""
+    for n in range(count):
+        day = 40 * n
+        case.add("detained", days=day)
+        case.add("sent_to_jail", days=day, hours=2)
+        case.add("family_notified", days=day, hours=3, measure="detention")
+        case.add("interrogated", days=day, hours=4)
+        case.add("released", days=day + 2)
+
+
+LATER = datetime(2031, 1, 1, tzinfo=CST)  # after every event below
+
+
+def stored_case(count: int) -> tuple[CaseTimeline, dict[str, bytes]]:
+    case = CaseTimeline(start="2025-01-06T09:00:00+08:00")
+    cycles(case, count)
+    state, items = CaseState(), {}
+    for offset, event in enumerate(case.events):
+        state.on_events([Arrival(event, event.model_dump_json().encode(), offset)], LATER)
+        items.update(state.changes())
+    return case, items
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["in order", "out of order"])
+def test_a_restored_case_reads_what_its_event_needs_not_its_history(late):
+    """An event in order reads the case's meta, its subject and the open obligations'
+    triggers: as many items after 4 cycles as after 40. Out of order, the person's events
+    are read (by its index items) to walk it again."""
+    reads = {}
+    for count in (4, 40):
+        case, items = stored_case(count)
+        event = case.add("detained", days=40 * count - (45 if late else 0))
+        store = CountingItems(items)
+        state = CaseLogic.restore("C1", shared_engine(), store)
+        outcome = state.on_events([Arrival(event, event.model_dump_json().encode(), 10**6)],
+                                  LATER)
+        assert outcome.warnings and {w.warning_id for w in outcome.warnings} <= {
+            w.warning_id for w in case.evaluate(at=LATER.isoformat())}
+        reads[count] = (len(store.gets), store.scans)
+    if late:
+        assert reads[4][1] == reads[40][1] == ["i:0002P1", "i:0000"]
+    else:
+        assert reads[4] == reads[40] and reads[4][1] == []
+
+
+def test_a_case_stored_before_walks_were_persisted_is_walked_afresh():
+    """The store of the previous version (events, publications and a meta without walks):
+    the first message walks the whole case, publishes only what changed, and writes the
+    subjects' walks and index items, so the next message steps."""
+    case, items = stored_case(2)
+    meta = json.loads(items["m"])
+    old = {k: v for k, v in items.items() if k[:2] in ("e:", "p:")}
+    old["m"] = json.dumps({k: meta[k] for k in ("offset", "version", "next_due")}).encode()
+    state = CaseLogic.restore("C1", shared_engine(), old)
+    assert state.next_due() == meta["next_due"]
+    event = case.add("detained", days=100)
+    outcome = state.on_events([Arrival(event, event.model_dump_json().encode(), 99)], LATER)
+    assert summary(outcome) == [(r, "overdue", "open")
+                                for r in ["det_arrest_request", *DETENTION_RULES]]
+    changes = state.changes()
+    assert sorted(json.loads(changes["s:P1"])["recent"]) == sorted(e.event_id for e in case.events)
+    assert json.loads(changes["m"])["walk"] == shared_engine().fingerprint
+    store = CountingItems({**old, **changes})
+    again = CaseLogic.restore("C1", shared_engine(), store)
+    later = case.add("released", days=101)
+    outcome = again.on_events([Arrival(later, later.model_dump_json().encode(), 100)], LATER)
+    assert summary(outcome) == [  # released before the request was even approaching
+        ("det_arrest_request", "overdue", "withdrawn"),
+        ("det_first_interrogation", "approaching", "resolved"),  # at its due: in time
+        ("det_transfer_to_jail", "approaching", "resolved")]
+    assert store.scans == []  # stepped: no history read

@@ -67,3 +67,26 @@ def test_case_keys_never_meet_the_checkpoint_or_due_keys(store, case_id):
     store.apply([(key, meta(0, 0, 1.0))], checkpoint=2)
     assert (store.load(case_id), store.checkpoint()) == ({"m": meta(0, 0, 1.0)}, 2)
     assert list(store.dues()) == [(case_id, 1.0)]
+
+
+def test_a_case_reads_its_items_one_by_one_and_by_prefix(store):
+    store.apply([(item_key("C1", "e:E1"), b"1"), (item_key("C1", "e:E2"), b"2"),
+                 (item_key("C1", "i:0002P1E1"), b""), (item_key("C1", "m"), meta(0, 0, None)),
+                 (item_key("C10", "e:E3"), b"3"), (item_key("C1\x00", "e:E4"), b"4")], None)
+    reader = store.reader("C1")
+    assert (reader.get("e:E1"), reader.get("e:E3"), reader.get("x")) == (b"1", None, None)
+    assert list(reader.scan("e:")) == [("e:E1", b"1"), ("e:E2", b"2")]
+    assert list(reader.scan("i:0002P1")) == [("i:0002P1E1", b"")]
+    assert list(reader.scan("p:")) == []
+    assert [item for item, _ in reader.scan("")] == ["e:E1", "e:E2", "i:0002P1E1", "m"]
+    assert list(store.reader("C2").scan("")) == []
+
+
+def test_a_long_changelog_is_applied_in_steps_and_checkpointed_at_the_end(store):
+    records = [(item_key("A", f"e:E{n}"), b"%d" % n) for n in range(5)]
+    records.append((item_key("A", "m"), meta(0, 0, 9.0)))
+    steps = store.apply_steps(records, checkpoint=7, step=2)
+    next(steps)
+    assert (len(store.load("A")), store.checkpoint()) == (2, 0)  # a crash here replays all
+    assert list(steps) == [None, None]
+    assert (len(store.load("A")), store.checkpoint(), list(store.dues())) == (6, 7, [("A", 9.0)])

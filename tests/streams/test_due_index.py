@@ -1,6 +1,7 @@
 """streams.due_index.DueIndex: a heap per partition with lazy deletion of superseded times."""
 
 import heapq
+import random
 import types
 
 import pytest
@@ -245,3 +246,60 @@ def test_pop_due_touches_only_due_entries(monkeypatch):
     assert len(pops) == due  # nothing beyond the due heads was popped
     assert len(idx) == n + n // 2 - due
     assert idx.oldest() == 1000.0 + due
+
+
+def test_superseded_entries_never_outnumber_live_ones():
+    """Every time moved leaves a superseded entry behind; they are dropped as soon as they
+    outnumber the live ones, so the heaps hold at most twice the cases that are due."""
+    rng = random.Random(4)
+    idx = DueIndex()
+    for _ in range(20_000):
+        partition, case_id = rng.randrange(3), f"c{rng.randrange(50)}"
+        idx.set(partition, case_id, None if rng.random() < 0.05 else rng.uniform(0, 1e6))
+        assert idx.entries() <= 2 * len(idx)
+    for _ in range(1_000):
+        idx.set(0, "hot", rng.uniform(0, 1e6))  # one case moved again and again
+    assert idx.entries() <= 2 * len(idx)
+
+
+def test_compaction_keeps_what_is_due():
+    """Against a plain dict of current times: the same entries pop, in time order."""
+    rng = random.Random(9)
+    idx, model = DueIndex(), {}
+    now = 0.0
+    for _ in range(30_000):
+        partition, case_id = rng.randrange(2), f"c{rng.randrange(40)}"
+        at = None if rng.random() < 0.1 else now + rng.uniform(0, 100)
+        idx.set(partition, case_id, at)
+        if at is None:
+            model.pop((partition, case_id), None)
+        else:
+            model[(partition, case_id)] = at
+        if rng.random() < 0.05:
+            now += rng.uniform(0, 20)
+            due = sorted((p, c, a) for (p, c), a in model.items() if a <= now)
+            assert sorted(idx.pop_due(now)) == due
+            for p, c, _ in due:
+                del model[(p, c)]
+        assert len(idx) == len(model)
+    assert idx.oldest() == min(model.values(), default=None)
+
+
+def test_compaction_is_amortised(monkeypatch):
+    """A million moves of 1,000 cases: the entries rebuilt by compactions stay within a
+    small multiple of the moves (each compaction follows as many moves as it rebuilds)."""
+    rebuilt = []
+
+    def heapify(heap):
+        rebuilt.append(len(heap))
+        heapq.heapify(heap)
+
+    fake = types.SimpleNamespace(heappush=heapq.heappush, heappop=heapq.heappop, heapify=heapify)
+    monkeypatch.setattr(due_index_module, "heapq", fake)
+    idx = DueIndex()
+    rng = random.Random(1)
+    moves = 1_000_000
+    for i in range(moves):
+        idx.set(0, f"c{i % 1000}", rng.random())
+    assert len(idx) == 1000 and idx.entries() <= 2000
+    assert sum(rebuilt) <= moves
