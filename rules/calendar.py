@@ -24,7 +24,11 @@ class WorkCalendar:
 
     @classmethod
     def from_file(cls, path: Path = DEFAULT_CONFIG) -> "WorkCalendar":
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls.from_toml(path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def from_toml(cls, text: str) -> "WorkCalendar":
+        data = tomllib.loads(text)
         return cls(
             [date.fromisoformat(d) for d in data.get("extra_holidays", [])],
             [date.fromisoformat(d) for d in data.get("extra_workdays", [])],

@@ -1,6 +1,7 @@
 """Load and check the rule catalogue (`catalogue/*.toml`)."""
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,6 +29,8 @@ class CatalogueError(ValueError):
 class Catalogue:
     deadlines: tuple[DeadlineRule, ...]
     violations: tuple[ViolationRule, ...]
+    #: the version of the rule set it was loaded with (rules/ruleset.py); "" when loaded alone
+    version: str = ""
 
     @cached_property
     def by_id(self):
@@ -42,17 +45,22 @@ class Catalogue:
 
 
 def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
+    return parse_catalogue({p.name: p.read_bytes() for p in directory.glob("*.toml")})
+
+
+def parse_catalogue(files: Mapping[str, bytes], version: str = "") -> Catalogue:
+    """The catalogue from its rule files' bytes by file name (`custody_limit.toml`, ...)."""
     deadlines, violations = [], []
-    for path in sorted(directory.glob("*.toml")):
+    for name in sorted(files):
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(files[name].decode("utf-8"))
             rule = _deadline(data) if "trigger" in data else _violation(data)
         except (KeyError, TypeError, ValueError) as exc:
-            raise CatalogueError(f"{path.name}: {exc!r}") from exc
-        if rule.id != path.stem:
-            raise CatalogueError(f"{path.name}: id {rule.id!r} differs from the file name")
+            raise CatalogueError(f"{name}: {exc!r}") from exc
+        if rule.id != Path(name).stem:
+            raise CatalogueError(f"{name}: id {rule.id!r} differs from the file name")
         (deadlines if isinstance(rule, DeadlineRule) else violations).append(rule)
-    catalogue = Catalogue(tuple(deadlines), tuple(violations))
+    catalogue = Catalogue(tuple(deadlines), tuple(violations), version)
     _check_references(catalogue)
     return catalogue
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rules.calendar import WorkCalendar
-from rules.catalogue import Catalogue, load_catalogue
+from rules.catalogue import Catalogue
 from rules.checks import CHECKS
 from rules.history import effective_retractions, in_force, order_key, ordered_unique
-from rules.measures import load_measures, measure_states
+from rules.measures import MeasureDef, measure_states
 from rules.obligations import Obligation, ViolationHit, evaluate_obligation
 from rules.periods import PeriodCounter
 from rules.render import obligation_warning, violation_warning, withdrawn
+from rules.ruleset import RuleSet, load_ruleset
 from schemas.enums import Status
 from schemas.event import Envelope
 from schemas.event_types import CASE_LEVEL_TYPES
@@ -81,11 +82,20 @@ def merge(results: Sequence[CaseResult]) -> CaseResult:
 
 
 class Engine:
-    def __init__(self, catalogue: Catalogue | None = None, calendar: WorkCalendar | None = None):
-        self.catalogue = catalogue or load_catalogue()
-        self.calendar = calendar or WorkCalendar.from_file()
+    """The rules of `rules/` (its parts replaced by those given), or `from_ruleset`'s.
+    Warnings carry the catalogue's version."""
+
+    def __init__(self, catalogue: Catalogue | None = None, calendar: WorkCalendar | None = None,
+                 measures: tuple[MeasureDef, ...] | None = None):
+        default = None if None not in (catalogue, calendar, measures) else load_ruleset()
+        self.catalogue = catalogue or default.catalogue
+        self.calendar = calendar or default.calendar
         self.counter = PeriodCounter(self.calendar)
-        self.measures = load_measures()
+        self.measures = default.measures if measures is None else measures
+
+    @classmethod
+    def from_ruleset(cls, rules: RuleSet) -> "Engine":
+        return cls(rules.catalogue, rules.calendar, rules.measures)
 
     def evaluate_case(self, events: Iterable[Envelope], now: datetime) -> CaseResult:
         """All events must belong to one case. Events after `now` are ignored."""
@@ -137,11 +147,11 @@ class Engine:
                 for hit in ob.violations:
                     self._add_violation(hit, out)
                 if ob.raised:
-                    w = obligation_warning(ob, ob.due.provisional)
+                    w = obligation_warning(ob, ob.due.provisional, self.catalogue.version)
                     out.warnings[w.warning_id] = w
                 if ob.next_at is not None and (out.next_at is None or ob.next_at < out.next_at):
                     out.next_at = ob.next_at
 
     def _add_violation(self, hit: ViolationHit, out: _Pass) -> None:
-        w = violation_warning(self.catalogue.by_id[hit.rule_id], hit)
+        w = violation_warning(self.catalogue.by_id[hit.rule_id], hit, self.catalogue.version)
         out.warnings.setdefault(w.warning_id, w)

@@ -44,7 +44,7 @@ def _basis_models(basis: tuple) -> list[LegalBasis]:
     return [LegalBasis(ref=b.ref, text_zh=b.text_zh) for b in basis]
 
 
-def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
+def obligation_warning(ob: Obligation, provisional: bool, catalogue_version: str) -> Warning:
     t = ob.trigger
     person = None if ob.rule.case_level else t.person_id
     zh, en = _messages(ob.rule, ob.level, ob.status, ob.late, t.case_id, person, ob.due.at)
@@ -66,10 +66,11 @@ def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
         message_zh=zh,
         message_en=en,
         calendar_provisional=provisional,
+        catalogue_version=catalogue_version,
     )
 
 
-def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
+def violation_warning(rule: Rule, hit: ViolationHit, catalogue_version: str) -> Warning:
     e = hit.event
     zh, en = _messages(rule, Level.violation, Status.open, None, e.case_id, e.person_id, hit.due_at)
     return Warning.model_construct(
@@ -89,6 +90,7 @@ def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
         basis=_basis(rule),
         message_zh=zh,
         message_en=en,
+        catalogue_version=catalogue_version,
     )
 
 

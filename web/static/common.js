@@ -26,6 +26,7 @@ const I18N = {
     "m.bail": "取保候审", "m.rs": "监视居住", "m.prosecution": "移送审查起诉",
     note_required: "请填写整改情况或退回理由", loop_closed: "已闭环",
     action: "操作", role: "角色", status: "状态", until: "截止/解除",
+    catalogue_version: "规则版本",
   },
   en: {
     title: "casewatch — legal time limits", warnings: "Warnings", measures: "Measures",
@@ -55,6 +56,7 @@ const I18N = {
     "m.prosecution": "transferred for prosecution",
     note_required: "A note is required", loop_closed: "closed",
     action: "Action", role: "Role", status: "Status", until: "Until",
+    catalogue_version: "Rules version",
   },
 };
 
