@@ -72,18 +72,35 @@ def _match(data: dict) -> Match:
     return Match(event, tuple(sorted(data.get("where", {}).items())))
 
 
-def _common(data: dict) -> dict:
+#: The levels a deadline rule's message may be given for (`[message.overdue]`, ...).
+MESSAGE_LEVELS = ("approaching", "overdue")
+
+
+def _common(data: dict, levels: tuple[str, ...] = ()) -> dict:
     if data["kind"] not in ("statutory", "policy"):
         raise ValueError(f"kind must be statutory or policy, not {data['kind']!r}")
+    message = data["message"]
+    unknown = set(message) - {"zh", "en", *levels}
+    if unknown:
+        raise ValueError(f"[message] has {sorted(unknown)}: only zh, en"
+                         + "".join(f", [message.{x}]" for x in levels))
     return dict(
         id=data["id"],
         kind=data["kind"],
         title_zh=data["title_zh"],
         title_en=data["title_en"],
         basis=tuple(LegalBasis(b["ref"], b["text_zh"], b.get("law")) for b in data["basis"]),
-        message_zh=data["message"]["zh"],
-        message_en=data["message"]["en"],
+        message_zh=_text(message["zh"]),
+        message_en=_text(message["en"]),
+        level_messages=tuple((level, _text(message[level]["zh"]), _text(message[level]["en"]))
+                             for level in levels if level in message),
     )
+
+
+def _text(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a message must be a non-empty string, not {value!r}")
+    return value
 
 
 def _extension(data: dict) -> Extension:
@@ -112,7 +129,7 @@ def _suspension(data: dict | None) -> Suspension | None:
 
 def _deadline(data: dict) -> DeadlineRule:
     return DeadlineRule(
-        **_common(data),
+        **_common(data, MESSAGE_LEVELS),
         trigger=_match(data["trigger"]),
         period=parse_duration(data["period"]),
         lead=parse_duration(data["lead"]),

@@ -30,8 +30,9 @@ def _messages(rule: Rule, level, status, late, case_id, person_id, due_at) -> tu
     who_zh = f"案件 {case_id}" + (f" 人员 {person_id}" if person_id else "")
     who_en = f"case {case_id}" + (f", person {person_id}" if person_id else "")
     due = _local(due_at)
-    zh = f"【{_LEVEL_ZH[level]}】{who_zh}：{rule.message_zh.format(due_at=due)}{zh_tail}"
-    en = f"[{level.value}] {who_en}: {rule.message_en.format(due_at=due)}{en_tail}"
+    message_zh, message_en = rule.message(level)
+    zh = f"【{_LEVEL_ZH[level]}】{who_zh}：{message_zh.format(due_at=due)}{zh_tail}"
+    en = f"[{level.value}] {who_en}: {message_en.format(due_at=due)}{en_tail}"
     return zh, en
 
 
