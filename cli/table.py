@@ -1,6 +1,7 @@
 """Warnings as a table for a terminal, aligned for Chinese and Latin text."""
 
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 
 from schemas.timefmt import format_cst
 from schemas.warning import Warning
@@ -27,9 +28,23 @@ def _row(w: Warning) -> tuple[str, ...]:
 
 
 def render_table(warnings: list[Warning]) -> str:
-    rows = [HEADERS, *(_row(w) for w in warnings)]
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(HEADERS))]
-    lines = ["  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(f"{len(warnings)} 条预警 warnings")
-    return "\n".join(lines) + "\n"
+    return "".join(table_lines(lambda: warnings))
+
+
+def table_lines(warnings: Callable[[], Iterable[Warning]]) -> Iterator[str]:
+    """The table's lines (each ending in a newline) over `warnings()`, which is called twice:
+    once to size the columns, once to print the rows, so they need not be held."""
+    widths = [_width(h) for h in HEADERS]
+    for w in warnings():
+        widths = [max(n, _width(c)) for n, c in zip(widths, _row(w), strict=True)]
+
+    def line(cells) -> str:
+        return "  ".join(_pad(c, widths[i]) for i, c in enumerate(cells)).rstrip() + "\n"
+
+    yield line(HEADERS)
+    yield "  ".join("-" * w for w in widths) + "\n"
+    count = 0
+    for w in warnings():
+        yield line(_row(w))
+        count += 1
+    yield f"{count} 条预警 warnings\n"
