@@ -25,25 +25,34 @@ import multiprocessing
 import os
 import shutil
 import stat
+import struct
 import sys
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
+from zlib import crc32
 
 import orjson
 
+from cli.case_events import Line, ProblemRecord, Selection, case_events, selected
 from cli.jsonl import Problem, conflict_reason
 from cli.progress import Progress
+from cli.replay_records import (
+    encode,
+    exclusion,
+    line_prefix,
+    line_record,
+    read_line,
+    text_of,
+)
 from cli.runs import RunWriter, merge, write_run
 from schemas.event import MAX_MESSAGE_BYTES, Envelope, InvalidEvent, parse_event
 
 Work = Callable[[str, list[Envelope]], Sequence[tuple]]
 
 CHUNK_BYTES = 32 * 2**20  # of the file per scan task: about 90,000 events
+ID_PARTITION_BYTES = 256 * 2**20  # of the file per id partition: about 700,000 ids
 MIN_CHUNK_BYTES = 2**20
 PARTITIONS_PER_JOB = 4  # several per process: even load
 POSITION_BITS = 32  # a line's position: chunk index << 32 | index of the line in the chunk
@@ -54,21 +63,22 @@ TICK = 4096  # progress is counted across processes in steps of this many
 class _Job:
     path: Path
     workdir: Path
-    partitions: int
+    partitions: int  # of the cases
+    id_partitions: int  # of the event ids: each settle task holds one's ids in a dict
     work: Work
-    counter: object | None  # multiprocessing.Value shared with the workers, or None
+    selection: Selection | None  # cli/case_events.py; None: every line
 
 
 _JOB: _Job | None = None  # set before the workers fork
 _TICK: Callable[[int], None] = lambda n: None  # noqa: E731
 
 
-def partition(key: str, count: int) -> int:
-    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % count
+def partition(text: str, count: int) -> int:
+    return crc32(encode(text)) % count
 
 
-def _ids(raw: bytes) -> tuple[str, str] | str:
-    """(event_id, case_id) of a line, or the reason it is not a valid event."""
+def _ids(raw: bytes) -> tuple[str, str, str] | str:
+    """(event_id, case_id, event_type) of a line, or the reason it is not a valid event."""
     if len(raw) <= MAX_MESSAGE_BYTES:
         try:
             data = orjson.loads(raw)
@@ -77,12 +87,13 @@ def _ids(raw: bytes) -> tuple[str, str] | str:
         if type(data) is dict:
             event_id, case_id = data.get("event_id"), data.get("case_id")
             if type(event_id) is str and type(case_id) is str:
-                return event_id, case_id
+                event_type = data.get("event_type")
+                return event_id, case_id, event_type if type(event_type) is str else ""
     try:
         event = parse_event(raw)
     except InvalidEvent as exc:
         return "; ".join(exc.reasons)
-    return event.event_id, event.case_id
+    return event.event_id, event.case_id, event.event_type
 
 
 @contextmanager
@@ -105,8 +116,13 @@ class _Scanned:
     lines: int
     events: int  # lines read as an event (validated later)
     case_runs: list[Path]
-    id_runs: list[Path]
+    id_files: list[Path | None]  # per id partition: its ids (`_ID`), None if none
     problem_runs: list[Path]
+
+
+#: an id in the index: hash(event_id), hash(case_id), position, offset and length of the
+#: line. Hashes are the process's own str hashes, the same in every worker (forked).
+_ID = struct.Struct("<qqQQI")
 
 
 def _scan(task: tuple[int, int, int]) -> _Scanned:
@@ -116,17 +132,20 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
     with _collector_paused(), job.path.open("rb") as f:
         f.seek(start)
         data = f.read(end - start)
-        pieces = data.split(b"\n")
-        if data.endswith(b"\n"):
-            pieces.pop()
-        del data
-        parts = job.partitions
-        cases: list[list[tuple]] = [[] for _ in range(parts)]
-        ids: list[list[tuple]] = [[] for _ in range(parts)]
-        problems: list[tuple] = []
-        offset, base = start, chunk << POSITION_BITS
+    pieces = data.split(b"\n")
+    if data.endswith(b"\n"):
+        pieces.pop()
+    del data
+    parts, id_parts, pack = job.partitions, job.id_partitions, _ID.pack
+    cases: list[list[bytes]] = [[] for _ in range(parts)]
+    ids = [bytearray() for _ in range(id_parts)]
+    problems: list[ProblemRecord] = []
+    offset, base = start, chunk << POSITION_BITS
+    with _collector_paused():
         for i, piece in enumerate(pieces):
             at, offset = offset, offset + len(piece) + 1
+            if i % TICK == TICK - 1:
+                _TICK(TICK)
             if not piece.strip():
                 continue
             raw = piece.rstrip(b"\r\n")
@@ -134,21 +153,25 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
             if type(found) is str:
                 problems.append((base + i, found, None, None))
                 continue
-            event_id, case_id = found
-            cases[partition(case_id, parts)].append((case_id, base + i, event_id, raw))
-            ids[partition(event_id, parts)].append((event_id, base + i, case_id, at, len(raw)))
-            if i % TICK == TICK - 1:
-                _TICK(TICK)
+            event_hash, case_hash = hash(found[0]), hash(found[1])
+            ids[event_hash % id_parts] += pack(event_hash, case_hash, base + i, at, len(raw))
+            event_id, case_id, event_type = map(encode, found)
+            cases[crc32(case_id) % parts].append(
+                line_record(case_id, base + i, event_type, event_id, raw))
         lines = len(pieces)
         _TICK(lines % TICK)
         del pieces
         events = sum(map(len, cases))
+        id_files: list[Path | None] = []
+        for q, packed in enumerate(ids):
+            id_files.append(job.workdir / f"ids{chunk}-q{q}.bin" if packed else None)
+            if packed:
+                id_files[-1].write_bytes(packed)
         return _Scanned(lines, events, _write_sorted(job.workdir, f"case{chunk}", cases),
-                        _write_sorted(job.workdir, f"id{chunk}", ids),
-                        [p for p in [_problem_run(job.workdir, f"scan{chunk}", problems)] if p])
+                        id_files, _problem_runs(job.workdir, f"scan{chunk}", problems))
 
 
-def _write_sorted(workdir: Path, prefix: str, parts: list[list[tuple]]) -> list[Path]:
+def _write_sorted(workdir: Path, prefix: str, parts: list[list]) -> list[Path]:
     """One sorted run per partition (an empty one too: the lists stay aligned)."""
     paths = []
     for n, records in enumerate(parts):
@@ -160,46 +183,58 @@ def _write_sorted(workdir: Path, prefix: str, parts: list[list[tuple]]) -> list[
     return paths
 
 
-def _problem_run(workdir: Path, name: str, problems: list[tuple]) -> Path | None:
+def _problem_runs(workdir: Path, name: str, problems: list[ProblemRecord]) -> list[Path]:
     if not problems:
-        return None
+        return []
     problems.sort()
     path = workdir / f"problems-{name}.run"
     write_run(path, problems)
-    return path
+    return [path]
 
 
 @dataclass(frozen=True)
 class _Settled:
-    exclusion_runs: list[Path]  # per case partition: (case_id, position) of conflicts
+    exclusion_runs: list[Path]  # per case partition: the lines that conflict
     problem_runs: list[Path]
 
 
 def _settle(task: tuple[int, list[Path]]) -> _Settled:
-    """Event ids of one id partition found in more than one case: which lines conflict."""
-    part, runs = task
+    """The event ids of one id partition found in more than one case: which lines
+    conflict. The ids are first told apart by hash, in a dict; only the lines of a hash
+    seen in several cases are read back and validated."""
+    part, files = task
     job = _JOB
-    excluded: list[list[tuple]] = [[] for _ in range(job.partitions)]
-    problems: list[tuple] = []
-    with _collector_paused(), job.path.open("rb") as f:
-        for event_id, lines in groupby(merge(runs), key=itemgetter(0)):
-            group = list(lines)
-            if len(group) == 1 or all(r[2] == group[0][2] for r in group):
-                continue  # one case: settled with the case (`_case_events`)
-            owner: tuple[int, str] | None = None
-            for _, position, case_id, offset, length in group:
+    excluded: list[list[bytes]] = [[] for _ in range(job.partitions)]
+    problems: list[ProblemRecord] = []
+    with _collector_paused():
+        first_case: dict[int, int] = {}
+        suspects = set()
+        for path in files:
+            for event_hash, case_hash, *_ in _ID.iter_unpack(path.read_bytes()):
+                if first_case.setdefault(event_hash, case_hash) != case_hash:
+                    suspects.add(event_hash)
+        del first_case
+        lines: list[tuple[int, int, int]] = []  # position, offset, length
+        for path in files if suspects else ():
+            lines += [r[2:] for r in _ID.iter_unpack(path.read_bytes()) if r[0] in suspects]
+        by_id: dict[str, list[tuple[int, str]]] = {}
+        with job.path.open("rb") as f:
+            for position, offset, length in sorted(lines):
                 f.seek(offset)
                 try:
-                    parse_event(f.read(length))
+                    event = parse_event(f.read(length))
                 except InvalidEvent:
                     continue  # reported with its case
-                if owner is None:
-                    owner = (position, case_id)
-                elif case_id != owner[1]:
-                    excluded[partition(case_id, job.partitions)].append((case_id, position))
-                    problems.append((position, None, event_id, owner[0]))
+                by_id.setdefault(event.event_id, []).append((position, event.case_id))
+        for event_id, found in by_id.items():
+            owner_position, owner = found[0]
+            for position, case_id in found[1:]:
+                if case_id != owner:
+                    excluded[partition(case_id, job.partitions)].append(
+                        exclusion(case_id, position))
+                    problems.append((position, None, event_id, owner_position))
     return _Settled(_write_sorted(job.workdir, f"excl{part}", excluded),
-                    [p for p in [_problem_run(job.workdir, f"settle{part}", problems)] if p])
+                    _problem_runs(job.workdir, f"settle{part}", problems))
 
 
 @dataclass(frozen=True)
@@ -214,26 +249,38 @@ def _cases(task: tuple[int, list[Path], list[Path]]) -> _Evaluated:
     part, runs, exclusion_runs = task
     job = _JOB
     problems = RunWriter(job.workdir, f"problems-cases{part}")
-    counted = [0, 0]  # cases, events since the last tick
+    counted = [0, 0]  # cases, lines since the last tick
+
+    def case(case_key: bytes, lines: list[Line]) -> Sequence[tuple]:
+        counted[0] += 1
+        counted[1] += len(lines)
+        if counted[1] >= TICK:
+            _TICK(counted[1])
+            counted[1] = 0
+        lines = selected(lines, job.selection)
+        case_id = text_of(case_key)
+        events = case_events(case_id, lines, problems.add) if lines else None
+        return job.work(case_id, events) if events else ()
 
     def records() -> Iterator[tuple]:
         excluded = merge(exclusion_runs)
         skip = next(excluded, None)
-        for case_id, lines in groupby(merge(runs), key=itemgetter(0)):
-            kept = []
-            for _, position, event_id, raw in lines:
-                while skip is not None and skip < (case_id, position):
+        current, lines = None, []
+        for record in merge(runs):
+            case_key, *line = read_line(record)
+            if case_key != current:
+                if current is not None:
+                    yield from case(current, lines)
+                current, lines = case_key, []
+            if skip is not None:
+                prefix = line_prefix(record)
+                while skip is not None and skip < prefix:
                     skip = next(excluded, None)
-                if skip != (case_id, position):
-                    kept.append((position, event_id, raw))
-            counted[0] += 1
-            counted[1] += len(kept)
-            if counted[1] >= TICK:
-                _TICK(counted[1])
-                counted[1] = 0
-            events = _case_events(case_id, kept, problems)
-            if events:
-                yield from job.work(case_id, events)
+                if skip == prefix:
+                    continue
+            lines.append(line)
+        if current is not None:
+            yield from case(current, lines)
 
     output = job.workdir / f"output-p{part}.run"
     with _collector_paused():
@@ -242,36 +289,14 @@ def _cases(task: tuple[int, list[Path], list[Path]]) -> _Evaluated:
     return _Evaluated(output, problems.close(), counted[0])
 
 
-def _case_events(case_id: str, lines: list[tuple[int, str, bytes]],
-                 problems: RunWriter) -> list[Envelope]:
-    """The case's events from its lines in file order, as `read_events` keeps them: each
-    event_id once (its first valid line), a later line with other content a conflict."""
-    first: dict[str, tuple[int, Envelope]] = {}
-    events = []
-    for position, event_id, raw in lines:
-        try:
-            event = parse_event(raw)
-        except InvalidEvent as exc:
-            problems.add((position, "; ".join(exc.reasons), None, None))
-            continue
-        if event.event_id != event_id or event.case_id != case_id:
-            raise RuntimeError(f"position {position}: the JSON parsers disagree on its ids")
-        seen = first.get(event_id)
-        if seen is None:
-            first[event_id] = (position, event)
-            events.append(event)
-        elif seen[1] != event:
-            problems.add((position, None, event_id, seen[0]))
-    return events
-
-
 # ------------------------------------------------------------------------------- driver
 
 @dataclass
 class Replay:
-    """What a replay produced: problems in line order, `work`'s records in order."""
+    """What a replay produced: problems in input order, `work`'s records in order."""
 
-    lines_before: list[int]  # per chunk: the lines of the chunks before it
+    lines_before: list[int] | None  # per chunk: the lines of the chunks before it; None
+    # for an archive (`replay_groups`), whose problems name their event instead of a line
     problem_runs: list[Path]
     output_runs: list[Path]
     cases: int
@@ -281,10 +306,15 @@ class Replay:
         chunk, index = position >> POSITION_BITS, position & ((1 << POSITION_BITS) - 1)
         return self.lines_before[chunk] + index + 1
 
-    def problems(self) -> Iterator[Problem]:
+    def problems(self) -> Iterator[str]:
+        """Each problem as a line of text, in input order."""
         for position, reason, event_id, first in merge(self.problem_runs):
-            yield Problem(self.line(position), reason if reason is not None
-                          else conflict_reason(event_id, self.line(first)))
+            if self.lines_before is None:
+                yield f"event {event_id!r}: " + (reason or "conflicts with an earlier copy; "
+                                                           "the first stays")
+            else:
+                yield str(Problem(self.line(position), reason if reason is not None
+                                  else conflict_reason(event_id, self.line(first))))
 
     def records(self) -> Iterator[tuple]:
         """Every record `work` returned, in order (may be read again)."""
@@ -329,16 +359,23 @@ def chunks(path: Path, chunk_bytes: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def default_jobs(size: int, min_bytes: int) -> int:
-    if size < min_bytes or "fork" not in multiprocessing.get_all_start_methods():
+def cpu_jobs() -> int:
+    """One process per CPU, up to 8 (1 where processes cannot fork)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def replay(path: Path, work: Work, workdir: Path, jobs: int,
+def default_jobs(size: int, min_bytes: int) -> int:
+    """One process for a file under `min_bytes`, else `cpu_jobs()`."""
+    return 1 if size < min_bytes else cpu_jobs()
+
+
+def replay(path: Path, work: Work, workdir: Path, jobs: int, selection: Selection | None = None,
            labels: tuple[str, str] = ("读取 reading", "评估 evaluating")) -> Replay:
-    """Run `work` over every case of the file at `path` (a regular file), by `jobs`
-    processes, with temporary files in `workdir`; progress on a terminal."""
+    """Run `work` over every case of the file at `path` (a regular file), or the lines a
+    `selection` chooses, by `jobs` processes, with temporary files in `workdir`; progress
+    on a terminal."""
     global _JOB, _TICK
     size = path.stat().st_size
     parts = 1 if jobs <= 1 else jobs * PARTITIONS_PER_JOB
@@ -347,7 +384,7 @@ def replay(path: Path, work: Work, workdir: Path, jobs: int,
     tasks = chunks(path, chunk_bytes)
     context = multiprocessing.get_context("fork") if jobs > 1 else None
     counter = context.Value("q", 0) if context else None
-    _JOB = _Job(path, workdir, parts, work, counter)
+    _JOB = _Job(path, workdir, parts, max(1, -(-size // ID_PARTITION_BYTES)), work, selection)
     try:
         if context is None:
             return _drive(tasks, parts, _InProcess(), labels)
@@ -374,8 +411,8 @@ def _drive(tasks, parts: int, runner, labels: tuple[str, str]) -> Replay:
     for s in scanned:
         lines_before.append(total)
         total += s.lines
-    settled = runner.map(_settle, [(q, [s.id_runs[q] for s in scanned]) for q in range(parts)],
-                         None)
+    settled = runner.map(_settle, [(q, [s.id_files[q] for s in scanned if s.id_files[q]])
+                                   for q in range(_JOB.id_partitions)], None)
     events = sum(s.events for s in scanned)
     case_tasks = [(p, [s.case_runs[p] for s in scanned],
                    [x.exclusion_runs[p] for x in settled]) for p in range(parts)]

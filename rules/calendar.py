@@ -34,6 +34,11 @@ class WorkCalendar:
             [date.fromisoformat(d) for d in data.get("extra_workdays", [])],
         )
 
+    def counts_like(self, other: "WorkCalendar") -> bool:
+        """True when both count every day alike: the same dates added to the package's."""
+        return (self._extra_holidays, self._extra_workdays) == (
+            other._extra_holidays, other._extra_workdays)
+
     def covers(self, day: date) -> bool:
         """True when the official schedule of `day`'s year is known to the package."""
         try:

@@ -1,0 +1,100 @@
+"""The event archive in ClickHouse (`events`, docs/clickhouse.md) as a source of cases,
+read as the read-only user: every event that occurred by an instant, grouped by case in
+case order, each as its message exactly as received.
+
+ClickHouse sorts (spilling to disk past `EXTERNAL_SORT_BYTES`) and the rows are streamed in
+blocks, so neither side holds the archive. A copy written twice (a retried insert) comes
+twice; the replay takes it as the repeat it is.
+"""
+
+import multiprocessing
+from collections.abc import Iterator
+from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+
+from cli.case_events import Selection, case_events, selected
+from cli.progress import Progress
+from cli.replay import Replay, Work
+from cli.runs import RunWriter, write_run
+from sinks.clickhouse.migrate import check_identifier
+
+EXTERNAL_SORT_BYTES = 500_000_000
+BLOCK_ROWS = 20_000
+
+
+def archive_cases(client, database: str, until: datetime
+                  ) -> Iterator[tuple[str, list[tuple[str, str, str]]]]:
+    """(case_id, [(event_id, event_type, body)]) of every case, in case order; `client` is
+    a clickhouse_driver Client."""
+    sql = (f"SELECT case_id, event_id, event_type, body FROM {check_identifier(database)}"
+           ".events WHERE occurred_at <= toDateTime(%(until)s) ORDER BY case_id, event_id")
+    rows = client.execute_iter(sql, {"until": int(until.timestamp())}, settings={
+        "max_block_size": BLOCK_ROWS, "max_bytes_before_external_sort": EXTERNAL_SORT_BYTES})
+    for case_id, group in groupby(rows, key=itemgetter(0)):
+        yield case_id, [row[1:] for row in group]
+
+
+GROUPS_PER_TASK = 256  # cases sent to a worker process at a time
+
+_WORK: tuple[Work, Selection | None] | None = None  # set before the workers fork
+
+
+def replay_archive(cases: Iterator[tuple[str, list[tuple[str, str, str]]]], work: Work,
+                   workdir: Path, jobs: int, selection: Selection | None = None,
+                   label: str = "评估 evaluating") -> Replay:
+    """Run `work` over the cases (from `archive_cases`, in case order), or the lines a
+    `selection` chooses (cli/case_events.py), by `jobs` processes; the records stay in case
+    order."""
+    global _WORK
+    _WORK = (work, selection)
+    problems = RunWriter(workdir, "problems-archive")
+    counts = [0, 0]  # cases, events
+    output = workdir / "output-archive.run"
+
+    def tasks() -> Iterator[list]:
+        batch, position = [], 0
+        for case_id, messages in cases:
+            batch.append((case_id, [(position + i, *m) for i, m in enumerate(messages)]))
+            # each (position, event_id, event_type, body): a `Line`
+            position += len(messages)
+            if len(batch) >= GROUPS_PER_TASK:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def records(results) -> Iterator[tuple]:
+        for found, reported, n_cases, n_events in results:
+            for record in reported:
+                problems.add(record)
+            counts[0] += n_cases
+            counts[1] += n_events
+            progress.advance(n_events)
+            yield from found
+
+    try:
+        with Progress(label, "events") as progress:
+            if jobs <= 1:
+                write_run(output, records(map(_task, tasks())))
+            else:
+                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                    write_run(output, records(pool.imap(_task, tasks())))
+    finally:
+        _WORK = None
+    return Replay(None, problems.close(), [output], counts[0], counts[1])
+
+
+def _task(batch: list) -> tuple[list[tuple], list[tuple], int, int]:
+    work, selection = _WORK
+    found: list[tuple] = []
+    reported: list[tuple] = []
+    events = 0
+    for case_id, lines in batch:
+        events += len(lines)
+        lines = selected(lines, selection)
+        kept = case_events(case_id, lines, reported.append) if lines else None
+        if kept:
+            found.extend(work(case_id, kept))
+    return found, reported, len(batch), events
