@@ -24,16 +24,28 @@ EXTERNAL_SORT_BYTES = 500_000_000
 BLOCK_ROWS = 20_000
 
 
-def archive_cases(client, database: str, until: datetime
-                  ) -> Iterator[tuple[str, list[tuple[str, str, str]]]]:
-    """(case_id, [(event_id, event_type, body)]) of every case, in case order; `client` is
-    a clickhouse_driver Client."""
+Case = tuple[str, list[tuple[str, str, str]]]  # case_id, [(event_id, event_type, body)]
+
+
+def archive_query(database: str, until: datetime) -> tuple[str, dict]:
+    """The query (SQL for ClickHouse 18.16 and current) and its parameters."""
     sql = (f"SELECT case_id, event_id, event_type, body FROM {check_identifier(database)}"
            ".events WHERE occurred_at <= toDateTime(%(until)s) ORDER BY case_id, event_id")
-    rows = client.execute_iter(sql, {"until": int(until.timestamp())}, settings={
-        "max_block_size": BLOCK_ROWS, "max_bytes_before_external_sort": EXTERNAL_SORT_BYTES})
+    return sql, {"until": int(until.timestamp())}
+
+
+def archive_cases(client, database: str, until: datetime) -> Iterator[Case]:
+    """Every case that has an event by `until`, in case order; `client` is a
+    clickhouse_driver Client."""
+    sql, params = archive_query(database, until)
+    return by_case(client.execute_iter(sql, params, settings={
+        "max_block_size": BLOCK_ROWS, "max_bytes_before_external_sort": EXTERNAL_SORT_BYTES}))
+
+
+def by_case(rows) -> Iterator[Case]:
+    """The query's rows grouped by case."""
     for case_id, group in groupby(rows, key=itemgetter(0)):
-        yield case_id, [row[1:] for row in group]
+        yield case_id, [tuple(row[1:]) for row in group]
 
 
 GROUPS_PER_TASK = 256  # cases sent to a worker process at a time

@@ -212,3 +212,12 @@ def test_a_broken_proposal_is_refused_naming_the_file(capsys, proposal, events):
 def test_a_directory_without_rules_is_refused(capsys, tmp_path, events):
     code, _, err = run(capsys, str(events), "--catalogue", str(tmp_path))
     assert code == 2 and "no catalogue/ directory" in err
+
+
+def test_an_unreachable_clickhouse_exits_4(capsys, monkeypatch, proposal):
+    from tests.support.ports import free_port
+
+    monkeypatch.setenv("CASEWATCH_CLICKHOUSE_PORT", str(free_port()))  # nothing listens
+    code, out, err = run(capsys, "--from-clickhouse", "--catalogue", str(proposal))
+    assert (code, out) == (4, "") and "cannot read ClickHouse (casewatch_reader@" in err
+    assert "casewatch-reader-dev" not in err  # never the password
