@@ -32,6 +32,7 @@ from bench.report import write_section  # noqa: E402
 from cli.generate import generate_lines  # noqa: E402
 from cli.lifecycles import DEFAULT_START  # noqa: E402
 from schemas.timefmt import CST  # noqa: E402
+from tests.support.rulesets import copy_rules, edit  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 CASEWATCH = REPO / ".venv" / "bin" / "casewatch"
@@ -41,14 +42,9 @@ TARGET_SECONDS = 60.0
 
 def proposal(directory: Path) -> Path:
     shutil.rmtree(directory, ignore_errors=True)
-    shutil.copytree(REPO / "rules" / "catalogue", directory / "catalogue")
-    for name in ("calendar.toml", "measures.toml", "scoring.toml"):
-        shutil.copy(REPO / "rules" / name, directory / name)
+    copy_rules(directory, human_version=False)
     (directory / "VERSION.toml").write_text('version = "bench-proposal"\n', encoding="utf-8")
-    rule = directory / "catalogue" / "custody_limit.toml"
-    text = rule.read_text(encoding="utf-8")
-    assert 'lead = "15d"' in text
-    rule.write_text(text.replace('lead = "15d"', 'lead = "25d"', 1), encoding="utf-8")
+    edit(directory / "catalogue" / "custody_limit.toml", 'lead = "15d"', 'lead = "25d"')
     return directory
 
 

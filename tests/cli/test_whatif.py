@@ -3,7 +3,6 @@ hand below), its table and JSON, the window, malformed input and bad arguments."
 
 import io
 import json
-import shutil
 import sys
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from cli.lifecycles import generate_events
 from cli.main import main
 from rules.ruleset import RULES_DIR, load_ruleset
+from tests.support.rulesets import copy_rules, edit
 
 TO = "2026-05-04T17:00:00+08:00"
 
@@ -60,18 +60,9 @@ EXPECTED_WARNINGS = {  # (case, rule): (changes, current level, proposed level)
 }
 
 
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 @pytest.fixture
 def proposal(tmp_path):
-    d = tmp_path / "proposed"
-    shutil.copytree(RULES_DIR / "catalogue", d / "catalogue")
-    for name in ("calendar.toml", "measures.toml", "scoring.toml"):
-        shutil.copy(RULES_DIR / name, d / name)
+    d = copy_rules(tmp_path / "proposed")
     (d / "VERSION.toml").write_text('version = "2026.12-2"\n', encoding="utf-8")
     edit(d / "catalogue/det_family_notice.toml", 'lead = "4h"', 'lead = "6h"')
     edit(d / "catalogue/det_first_interrogation.toml", 'period = "24h"', 'period = "12h"')

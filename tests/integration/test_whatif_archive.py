@@ -2,18 +2,17 @@
 read-only user: the archive gives the same answer as the same events in a file."""
 
 import json
-import shutil
 from datetime import datetime
 
 import pytest
 
 from cli.lifecycles import generate_events
 from cli.main import main
-from rules.ruleset import RULES_DIR
 from schemas.event import parse_event
 from sinks.clickhouse.migrate import migrate
 from sinks.clickhouse.rows import EVENT_COLUMNS, EVENTS, event_row
 from tests.support.databases import on_server
+from tests.support.rulesets import copy_rules, edit
 
 pytestmark = pytest.mark.integration
 
@@ -22,13 +21,8 @@ TO = "2026-04-01T00:00:00+08:00"
 
 @pytest.fixture
 def proposal(tmp_path):
-    d = tmp_path / "proposed"
-    shutil.copytree(RULES_DIR / "catalogue", d / "catalogue")
-    for name in ("calendar.toml", "measures.toml", "scoring.toml"):
-        shutil.copy(RULES_DIR / name, d / name)
-    path = d / "catalogue/custody_limit.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('lead = "15d"', 'lead = "25d"'),
-                    encoding="utf-8")
+    d = copy_rules(tmp_path / "proposed")
+    edit(d / "catalogue/custody_limit.toml", 'lead = "15d"', 'lead = "25d"')
     return d
 
 

@@ -12,6 +12,7 @@ from rules.catalogue import CatalogueError
 from rules.engine import Engine
 from rules.ruleset import RULES_DIR, content_hash, load_ruleset, read_files
 from schemas.event import parse_event
+from tests.support.rulesets import copy_rules, edit
 
 VERSION = re.compile(r"^(?:(?P<human>\S+) \()?(?P<hash>sha256:[0-9a-f]{64})\)?$")
 
@@ -19,17 +20,7 @@ VERSION = re.compile(r"^(?:(?P<human>\S+) \()?(?P<hash>sha256:[0-9a-f]{64})\)?$"
 @pytest.fixture
 def copy(tmp_path):
     """A copy of rules/ (its data files only) somewhere else."""
-    target = tmp_path / "proposed"
-    shutil.copytree(RULES_DIR / "catalogue", target / "catalogue")
-    for name in ("calendar.toml", "measures.toml", "scoring.toml", "VERSION.toml"):
-        shutil.copy(RULES_DIR / name, target / name)
-    return target
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return copy_rules(tmp_path / "proposed")
 
 
 def test_the_hash_is_sha256_over_named_framed_files_in_a_fixed_order():

@@ -3,7 +3,6 @@ read and only the cases they start from gives exactly the warnings (and so the c
 that evaluating both whole rule sets over every event gives."""
 
 import json
-import shutil
 from collections import defaultdict
 from datetime import datetime
 
@@ -11,7 +10,7 @@ import pytest
 
 from cli.lifecycles import generate_events
 from rules.engine import Engine
-from rules.ruleset import RULES_DIR, load_ruleset
+from rules.ruleset import load_ruleset
 from rules.ruleset_diff import (
     ADDED,
     OTHER,
@@ -23,14 +22,9 @@ from rules.ruleset_diff import (
     in_window,
 )
 from schemas.event import parse_event
+from tests.support.rulesets import copy_rules, edit
 
 CURRENT = load_ruleset()
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path.name, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def lead_and_period(d):
@@ -78,10 +72,7 @@ PROPOSALS = [lead_and_period, longer_notice_lead, shared_violation_reworded, rul
 
 
 def proposed(tmp_path, change):
-    target = tmp_path / change.__name__
-    shutil.copytree(RULES_DIR / "catalogue", target / "catalogue")
-    for name in ("calendar.toml", "measures.toml", "scoring.toml"):
-        shutil.copy(RULES_DIR / name, target / name)
+    target = copy_rules(tmp_path / change.__name__)
     change(target)
     return load_ruleset(target)
 
