@@ -5,7 +5,7 @@ event_id and other content a conflict. Shared by the file replay and the archive
 A `Selection` (what `casewatch whatif` needs) skips the cases it has no concern with and,
 in the others, the lines of the event types it does not read: such a line is neither
 validated nor reported, unless its event_id is given more than once in the case (it may be
-the first, which decides).
+the first, which decides). (The file replay settles repeated ids before: cli/replay.py.)
 """
 
 from collections import Counter

@@ -7,17 +7,22 @@ valid line of an `event_id` staying and a later one with other content a conflic
 in line order. But nothing holds the file: it is sorted by case on disk (cli/runs.py).
 
 1. scan: worker processes read the file in chunks; each line gets its position and its
-   `event_id` and `case_id` (orjson; a line orjson cannot read is validated at once) and goes
-   to a sorted run of its case's partition, its ids to a run of its event_id's partition;
-2. settle: per event_id partition, an `event_id` found in more than one case is settled as
-   `read_events` would: the first valid line's case keeps it, a valid line of another case
-   is a conflict (the lines are read back and validated);
-3. cases: per case partition, the runs are merged back in case order, each line validated,
-   repeats of an `event_id` within the case resolved, and the case's events handed to
-   `work`, whose records (sorted, led by the case id) go to the partition's output run.
+   `event_id`, `case_id` and `event_type` (orjson; a line orjson cannot read is validated
+   at once) and goes to a sorted run of its case's partition (cli/replay_records.py); its
+   ids go to an index of its event_id's partition;
+2. settle: per id partition, an `event_id` given on more than one line is settled as
+   `read_events` would: the first valid line stays, a later valid one with other content
+   is a conflict (reported), with the same content a repeat; both are left out of their
+   case (only these lines are read back and validated);
+3. cases: per case partition, the runs are merged back in case order, each line validated
+   and the case's events handed to `work`, whose records (sorted, led by the case id) go
+   to the partition's output run.
 
 Memory holds a chunk, one case, and a batch per run. `work(case_id, events)` runs in the
-worker processes: it is set before they fork, with the engines it needs.
+worker processes: it is set before they fork, with the engines it needs. With a
+`Selection` (cli/case_events.py) the lines of the event types it does not read are not
+written to the runs at all (their ids are still indexed), and a case of no concern to it
+is neither validated nor worked on.
 """
 
 import gc
@@ -137,6 +142,7 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
         pieces.pop()
     del data
     parts, id_parts, pack = job.partitions, job.id_partitions, _ID.pack
+    reads = job.selection.reads if job.selection is not None else None
     cases: list[list[bytes]] = [[] for _ in range(parts)]
     ids = [bytearray() for _ in range(id_parts)]
     problems: list[ProblemRecord] = []
@@ -155,6 +161,8 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
                 continue
             event_hash, case_hash = hash(found[0]), hash(found[1])
             ids[event_hash % id_parts] += pack(event_hash, case_hash, base + i, at, len(raw))
+            if reads is not None and found[2] not in reads:
+                continue  # its id is indexed: a repeat of it is still settled
             event_id, case_id, event_type = map(encode, found)
             cases[crc32(case_id) % parts].append(
                 line_record(case_id, base + i, event_type, event_id, raw))
@@ -199,25 +207,28 @@ class _Settled:
 
 
 def _settle(task: tuple[int, list[Path]]) -> _Settled:
-    """The event ids of one id partition found in more than one case: which lines
-    conflict. The ids are first told apart by hash, in a dict; only the lines of a hash
-    seen in several cases are read back and validated."""
+    """The event ids of one id partition given on more than one line, settled as
+    `read_events` does: the first valid line stays, a later valid line with other content
+    is a conflict (reported), with the same content a repeat; both are left out of their
+    case. The ids are first told apart by hash, in a dict; only the lines of a hash seen
+    twice are read back and validated."""
     part, files = task
     job = _JOB
     excluded: list[list[bytes]] = [[] for _ in range(job.partitions)]
     problems: list[ProblemRecord] = []
     with _collector_paused():
-        first_case: dict[int, int] = {}
-        suspects = set()
+        seen: set[int] = set()
+        repeated = set()
         for path in files:
-            for event_hash, case_hash, *_ in _ID.iter_unpack(path.read_bytes()):
-                if first_case.setdefault(event_hash, case_hash) != case_hash:
-                    suspects.add(event_hash)
-        del first_case
+            for event_hash, *_ in _ID.iter_unpack(path.read_bytes()):
+                if event_hash in seen:
+                    repeated.add(event_hash)
+                seen.add(event_hash)
+        del seen
         lines: list[tuple[int, int, int]] = []  # position, offset, length
-        for path in files if suspects else ():
-            lines += [r[2:] for r in _ID.iter_unpack(path.read_bytes()) if r[0] in suspects]
-        by_id: dict[str, list[tuple[int, str]]] = {}
+        for path in files if repeated else ():
+            lines += [r[2:] for r in _ID.iter_unpack(path.read_bytes()) if r[0] in repeated]
+        first: dict[str, tuple[int, Envelope]] = {}
         with job.path.open("rb") as f:
             for position, offset, length in sorted(lines):
                 f.seek(offset)
@@ -225,14 +236,13 @@ def _settle(task: tuple[int, list[Path]]) -> _Settled:
                     event = parse_event(f.read(length))
                 except InvalidEvent:
                     continue  # reported with its case
-                by_id.setdefault(event.event_id, []).append((position, event.case_id))
-        for event_id, found in by_id.items():
-            owner_position, owner = found[0]
-            for position, case_id in found[1:]:
-                if case_id != owner:
-                    excluded[partition(case_id, job.partitions)].append(
-                        exclusion(case_id, position))
-                    problems.append((position, None, event_id, owner_position))
+                owner = first.setdefault(event.event_id, (position, event))
+                if owner[1] is event:
+                    continue
+                excluded[partition(event.case_id, job.partitions)].append(
+                    exclusion(event.case_id, position))
+                if owner[1] != event:
+                    problems.append((position, None, event.event_id, owner[0]))
     return _Settled(_write_sorted(job.workdir, f"excl{part}", excluded),
                     _problem_runs(job.workdir, f"settle{part}", problems))
 

@@ -212,3 +212,42 @@ def test_an_unreachable_clickhouse_exits_4(capsys, monkeypatch, proposal):
     code, out, err = run(capsys, "--from-clickhouse", "--catalogue", str(proposal))
     assert (code, out) == (4, "") and "cannot read ClickHouse (casewatch_reader@" in err
     assert "casewatch-reader-dev" not in err  # never the password
+
+
+def test_the_replay_gives_what_the_whole_file_in_memory_gives(capsys, monkeypatch, tmp_path):
+    """Whatever the chunks and processes, and with repeats, conflicts and invalid lines of
+    every kind: the changes of the cases as `read_events` reads the whole file. The custody
+    limit's lead changes: a line of a type it does not read (left out of its case) may come
+    first with an id a line it reads repeats (a release, refused as a conflict)."""
+    from collections import defaultdict
+    from datetime import datetime
+
+    from cli import replay as replay_module
+    from cli.jsonl import Problem, read_events
+    from cli.whatif import change_records
+    from rules.ruleset_diff import diff_rulesets
+    from tests.support.hostile_events import hostile_lines, write
+
+    proposal = copy_rules(tmp_path / "custody")
+    edit(proposal / "catalogue/custody_limit.toml", 'lead = "15d"', 'lead = "40d"')
+    monkeypatch.setattr(replay_module, "CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(replay_module, "MIN_CHUNK_BYTES", 5_000)
+    path = tmp_path / "hostile.jsonl"
+    write(path, hostile_lines(8, 2_000))
+    at = "2026-03-01T00:00:00+08:00"
+    work = change_records(diff_rulesets(load_ruleset(), load_ruleset(proposal)),
+                          datetime.fromisoformat(at), None)
+    cases = defaultdict(list)
+    with path.open("rb") as f:
+        for _, item in read_events(f):
+            if not isinstance(item, Problem):
+                cases[item.case_id].append(item)
+    expected = sorted(r for case_id, events in cases.items() for r in work(case_id, events))
+    assert len(expected) > 20
+    code, out, _ = run(capsys, str(path), "--catalogue", str(proposal), "--to", at,
+                       "--format", "json", "--jobs", "2")
+    doc = json.loads(out)
+    assert code == 3 and doc["totals"]["warnings"] == len(expected)
+    assert [(w["case_id"], w["rule_id"], w["warning_id"], w["changes"], w["fields"])
+            for w in doc["warnings"]] == [(r[0], r[2], r[3], list(r[5]), list(r[6]))
+                                          for r in expected]
