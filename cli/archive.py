@@ -62,7 +62,7 @@ def replay_archive(cases: Iterator[tuple[str, list[tuple[str, str, str]]]], work
     global _WORK
     _WORK = (work, selection)
     problems = RunWriter(workdir, "problems-archive")
-    counts = [0, 0]  # cases, events
+    counts = [0, 0, 0]  # cases, cases worked on, events
     output = workdir / "output-archive.run"
 
     def tasks() -> Iterator[list]:
@@ -78,11 +78,12 @@ def replay_archive(cases: Iterator[tuple[str, list[tuple[str, str, str]]]], work
             yield batch
 
     def records(results) -> Iterator[tuple]:
-        for found, reported, n_cases, n_events in results:
+        for found, reported, n_cases, n_worked, n_events in results:
             for record in reported:
                 problems.add(record)
             counts[0] += n_cases
-            counts[1] += n_events
+            counts[1] += n_worked
+            counts[2] += n_events
             progress.advance(n_events)
             yield from found
 
@@ -95,18 +96,19 @@ def replay_archive(cases: Iterator[tuple[str, list[tuple[str, str, str]]]], work
                     write_run(output, records(pool.imap(_task, tasks())))
     finally:
         _WORK = None
-    return Replay(None, problems.close(), [output], counts[0], counts[1])
+    return Replay(None, problems.close(), [output], *counts)
 
 
-def _task(batch: list) -> tuple[list[tuple], list[tuple], int, int]:
+def _task(batch: list) -> tuple[list[tuple], list[tuple], int, int, int]:
     work, selection = _WORK
     found: list[tuple] = []
     reported: list[tuple] = []
-    events = 0
+    events = worked = 0
     for case_id, lines in batch:
         events += len(lines)
         lines = selected(lines, selection)
         kept = case_events(case_id, lines, reported.append) if lines else None
         if kept:
+            worked += 1
             found.extend(work(case_id, kept))
-    return found, reported, len(batch), events
+    return found, reported, len(batch), worked, events

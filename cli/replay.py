@@ -120,6 +120,7 @@ def _collector_paused():
 class _Scanned:
     lines: int
     events: int  # lines read as an event (validated later)
+    records: int  # of those, written to the case runs
     case_runs: list[Path]
     id_files: list[Path | None]  # per id partition: its ids (`_ID`), None if none
     problem_runs: list[Path]
@@ -146,7 +147,7 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
     cases: list[list[bytes]] = [[] for _ in range(parts)]
     ids = [bytearray() for _ in range(id_parts)]
     problems: list[ProblemRecord] = []
-    offset, base = start, chunk << POSITION_BITS
+    offset, base, indexed = start, chunk << POSITION_BITS, 0
     with _collector_paused():
         for i, piece in enumerate(pieces):
             at, offset = offset, offset + len(piece) + 1
@@ -161,6 +162,7 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
                 continue
             event_hash, case_hash = hash(found[0]), hash(found[1])
             ids[event_hash % id_parts] += pack(event_hash, case_hash, base + i, at, len(raw))
+            indexed += 1
             if reads is not None and found[2] not in reads:
                 continue  # its id is indexed: a repeat of it is still settled
             event_id, case_id, event_type = map(encode, found)
@@ -169,13 +171,14 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
         lines = len(pieces)
         _TICK(lines % TICK)
         del pieces
-        events = sum(map(len, cases))
+        records = sum(map(len, cases))
         id_files: list[Path | None] = []
         for q, packed in enumerate(ids):
             id_files.append(job.workdir / f"ids{chunk}-q{q}.bin" if packed else None)
             if packed:
                 id_files[-1].write_bytes(packed)
-        return _Scanned(lines, events, _write_sorted(job.workdir, f"case{chunk}", cases),
+        return _Scanned(lines, indexed, records,
+                        _write_sorted(job.workdir, f"case{chunk}", cases),
                         id_files, _problem_runs(job.workdir, f"scan{chunk}", problems))
 
 
@@ -252,6 +255,7 @@ class _Evaluated:
     output: Path
     problem_runs: list[Path]
     cases: int
+    worked: int
 
 
 def _cases(task: tuple[int, list[Path], list[Path]]) -> _Evaluated:
@@ -259,17 +263,17 @@ def _cases(task: tuple[int, list[Path], list[Path]]) -> _Evaluated:
     part, runs, exclusion_runs = task
     job = _JOB
     problems = RunWriter(job.workdir, f"problems-cases{part}")
-    counted = [0, 0]  # cases, lines since the last tick
+    counted = [0, 0, 0]  # cases, cases worked on, records since the last tick
 
     def case(case_key: bytes, lines: list[Line]) -> Sequence[tuple]:
         counted[0] += 1
-        counted[1] += len(lines)
-        if counted[1] >= TICK:
-            _TICK(counted[1])
-            counted[1] = 0
+        if counted[2] >= TICK:
+            _TICK(counted[2])
+            counted[2] = 0
         lines = selected(lines, job.selection)
         case_id = text_of(case_key)
         events = case_events(case_id, lines, problems.add) if lines else None
+        counted[1] += bool(events)
         return job.work(case_id, events) if events else ()
 
     def records() -> Iterator[tuple]:
@@ -277,6 +281,7 @@ def _cases(task: tuple[int, list[Path], list[Path]]) -> _Evaluated:
         skip = next(excluded, None)
         current, lines = None, []
         for record in merge(runs):
+            counted[2] += 1
             case_key, *line = read_line(record)
             if case_key != current:
                 if current is not None:
@@ -295,8 +300,8 @@ def _cases(task: tuple[int, list[Path], list[Path]]) -> _Evaluated:
     output = job.workdir / f"output-p{part}.run"
     with _collector_paused():
         write_run(output, records())
-    _TICK(counted[1])
-    return _Evaluated(output, problems.close(), counted[0])
+    _TICK(counted[2])
+    return _Evaluated(output, problems.close(), counted[0], counted[1])
 
 
 # ------------------------------------------------------------------------------- driver
@@ -309,7 +314,8 @@ class Replay:
     # for an archive (`replay_groups`), whose problems name their event instead of a line
     problem_runs: list[Path]
     output_runs: list[Path]
-    cases: int
+    cases: int  # with a line read (of a type the selection reads)
+    worked: int  # handed to `work`
     events: int  # lines read as an event (before validation and conflicts)
 
     def line(self, position: int) -> int:
@@ -423,16 +429,16 @@ def _drive(tasks, parts: int, runner, labels: tuple[str, str]) -> Replay:
         total += s.lines
     settled = runner.map(_settle, [(q, [s.id_files[q] for s in scanned if s.id_files[q]])
                                    for q in range(_JOB.id_partitions)], None)
-    events = sum(s.events for s in scanned)
     case_tasks = [(p, [s.case_runs[p] for s in scanned],
                    [x.exclusion_runs[p] for x in settled]) for p in range(parts)]
-    with Progress(labels[1], "events", total=events) as evaluating:
+    with Progress(labels[1], "events", total=sum(s.records for s in scanned)) as evaluating:
         evaluated = runner.map(_cases, case_tasks, evaluating)
     problem_runs = [r for s in scanned for r in s.problem_runs]
     problem_runs += [r for x in settled for r in x.problem_runs]
     problem_runs += [r for e in evaluated for r in e.problem_runs]
     return Replay(lines_before, problem_runs, [e.output for e in evaluated],
-                  sum(e.cases for e in evaluated), events)
+                  sum(e.cases for e in evaluated), sum(e.worked for e in evaluated),
+                  sum(s.events for s in scanned))
 
 
 class _InProcess:

@@ -110,7 +110,7 @@ def run(args) -> int:
                   "rules_changed": list(diff.changed), "calendar_changed": diff.calendar_changed,
                   "rules_evaluated": sorted(diff.scope), "at": format_cst(now),
                   "from": since and format_cst(since), "events": result.events,
-                  "cases": result.cases}
+                  "cases_evaluated": result.worked}
         summary = Summary.of(result.records())
         if args.format == "json":
             sys.stdout.writelines(json_chunks(header, summary, result.records))

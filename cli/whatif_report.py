@@ -74,7 +74,8 @@ def write_table(out, header: dict, summary: Summary, records: Records, limit: in
     out.write(f"变动的规则 rules changed: {changed}"
               + ("（工作日历已变 calendar changed）" if header["calendar_changed"] else "") + "\n")
     out.write(f"评估时刻 at: {header['at']}   自 from: {header['from'] or '—'}\n")
-    out.write(f"事件 events: {header['events']:,}   案件 cases: {header['cases']:,}\n\n")
+    out.write(f"事件 events: {header['events']:,}   "
+              f"评估的案件 cases evaluated: {header['cases_evaluated']:,}\n\n")
     out.write("合计 totals\n")
     out.writelines(aligned((*COUNT_HEADERS, "预警 warnings"),
                            [(*_counts(summary.totals), f"{summary.warnings:,}")]))

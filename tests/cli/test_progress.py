@@ -2,6 +2,7 @@
 commands (`generate`, `evaluate`) with standard error on a pseudo-terminal or a pipe."""
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,7 +109,7 @@ def test_whatif_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal):
     status, terminal = run_on_terminal([CASEWATCH, "whatif", events, "--catalogue",
                                         REPO / "rules", "--jobs", "2"], tmp_path)
     assert status == 0
-    assert f"评估 evaluating: {N:,} / {N:,} (100%) events" in terminal
+    assert re.search(r"评估 evaluating: ([\d,]+) / \1 \(100%\) events", terminal)
 
 
 def test_evaluate_is_quiet_in_a_pipe(events, tmp_path):

@@ -105,7 +105,7 @@ def test_known_answers_in_json(capsys, proposal, events):
     assert doc["proposed"].startswith("2026.12-2 (sha256:")
     assert doc["rules_changed"] == ["det_family_notice", "det_first_interrogation",
                                     "det_transfer_to_jail", "release_on_denial"]
-    assert (doc["events"], doc["cases"], doc["at"]) == (9, 4, TO)
+    assert (doc["events"], doc["cases_evaluated"], doc["at"]) == (9, 4, TO)
 
 
 def test_the_table_puts_the_totals_first(capsys, proposal, events):
