@@ -125,7 +125,8 @@ def firing_delay(open_cases: int) -> dict:
 
         def collect():
             consumer = KafkaConsumer(box.topic("warnings"), bootstrap_servers=STACK.bootstrap,
-                                     auto_offset_reset="latest")
+                                     auto_offset_reset="latest",
+                                     isolation_level="read_committed")
             while not stop.is_set():
                 for records in consumer.poll(timeout_ms=100).values():
                     now = time.time()

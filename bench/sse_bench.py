@@ -1,24 +1,32 @@
-"""Web console push benchmark: 200 concurrent event-stream clients.
+"""Web console push benchmark: 1,000 concurrent event-stream clients, 10,000 open warnings.
 
 Measures the time from a warning's message (the moment the bench hands it to the Kafka
 producer) to its arrival at each SSE client of `casewatch web`, against a baseline
 measured in the same run: a plain aiokafka consumer of the same topic in the same process
-(what any reader of the topic gets). Also the web server's CPU share while pushing, and
-the snapshot (`GET /api/warnings`) with 10,000 open warnings held.
+(what any reader of the topic gets). Also the web server's CPU share and peak memory (RSS)
+while pushing, the snapshot (`GET /api/warnings`) with 10,000 open warnings held, and
+stalled clients: 20 streams that never read while many changes are pushed must be cut at
+their queue or write-timeout caps, so the server's memory does not grow with them.
 
-Needs the local stack (deploy/stack start); no worker: the bench publishes warning states
+The streams are read by `--client-procs` processes (reading 1,000 streams in one Python
+process measured the client, not the server). Needs the local stack (deploy/stack start);
+no worker: the bench publishes warning states
 itself. Uses its own topics, app id, database and port, removes them afterwards, and
 writes its section of docs/benchmarks.md.
 
-    .venv/bin/python bench/sse_bench.py [--clients 200] [--probes 300] [--open 10000]
+    .venv/bin/python bench/sse_bench.py [--clients 1000] [--probes 200] [--open 10000]
+        [--stalled 20] [--stall-changes 60000] [--port 18150]
 """
 
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform
+import re
 import secrets
+import socket
 import statistics
 import sys
 import time
@@ -66,6 +74,56 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
+PROBE = re.compile(rb'"id":"(probe\d+)"')
+
+
+def stream_clients(base_url: str, cookie: str, since: int, n: int, probes: int,
+                   ready, out) -> None:
+    """A client process: `n` streams; puts n in `ready` once all are open, then the
+    (probe id, arrival time) of every probe each stream receives in `out`."""
+    asyncio.run(_stream_clients(base_url, cookie, since, n, probes, ready, out))
+
+
+async def _stream_clients(base_url, cookie, since, n, probes, ready, out) -> None:
+    arrivals: list[tuple[str, float]] = []
+    connected = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                     headers={"Cookie": cookie}) as session:
+        async def one() -> None:
+            nonlocal connected
+            async with session.get(f"{base_url}/api/stream?since={since}",
+                                   timeout=aiohttp.ClientTimeout(total=None)) as resp:
+                assert resp.status == 200, resp.status
+                connected += 1
+                if connected == n:
+                    ready.put(n)
+                got, buf = 0, b""
+                async for chunk in resp.content.iter_any():
+                    arrived = time.time()
+                    buf += chunk
+                    *lines, buf = buf.split(b"\n")
+                    for line in lines:
+                        if b"probe" in line and line.startswith(b"data: "):
+                            m = PROBE.search(line)
+                            if m:
+                                arrivals.append((m.group(1).decode(), arrived))
+                                got += 1
+                    if got >= probes:
+                        return
+
+        try:
+            await asyncio.wait_for(asyncio.gather(*(one() for _ in range(n))), 900)
+        finally:
+            out.put(arrivals)
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
@@ -84,9 +142,14 @@ class Bench:
             "CASEWATCH_TOPIC_PREFIX": f"ssebench{tag}.",
             "CASEWATCH_APP_ID": f"ssebench{tag}",
             "CASEWATCH_CLICKHOUSE_DATABASE": f"ssebench_{tag}",
-            "CASEWATCH_WEB_PORT": PORT,
+            "CASEWATCH_WEB_PORT": str(args.port),
             "CASEWATCH_WEB_USERS_FILE": str(users),
             "CASEWATCH_WEB_SECRET": secrets.token_urlsafe(32),
+            "CASEWATCH_WEB_SESSIONS_FILE": str(self.dir / "sessions.sqlite3"),
+            # one bench session holds every stream: lift the per-session cap for it
+            "CASEWATCH_WEB_STREAMS_PER_SESSION": str(args.clients + args.stalled + 10),
+            "CASEWATCH_WEB_STREAMS_MAX": str(args.clients + args.stalled + 100),
+            "CASEWATCH_WEB_STREAM_WRITE_TIMEOUT_SECONDS": "10",
         }
         self.settings = Settings.from_env(self.env)
         ensure_topics(self.settings)
@@ -94,7 +157,13 @@ class Bench:
         self.web = WebProcess(self.env, self.dir / "web.log")
         self.sent: dict[str, float] = {}
         self.baseline: list[float] = []
-        self.arrivals: list[list[float]] = []
+        self.arrivals: list[list[tuple[str, float]]] = []
+        self.peak_rss = 0
+
+    async def sample_rss(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self.peak_rss = max(self.peak_rss, rss_bytes(self.web.pid))
+            await asyncio.sleep(0.2)
 
     async def preload(self, producer: AIOKafkaProducer) -> None:
         for n in range(self.args.open):
@@ -102,29 +171,10 @@ class Bench:
                                 value=warning(f"pre{n}", f"U{3301 + n % 24}"))
         await producer.flush()
 
-    async def client(self, session: aiohttp.ClientSession, since: int, ready: asyncio.Event,
-                     connected: list, times: list[float]) -> None:
-        async with session.get(f"{self.web.base_url}/api/stream?since={since}",
-                               timeout=aiohttp.ClientTimeout(total=None)) as resp:
-            assert resp.status == 200, resp.status
-            connected.append(1)
-            if len(connected) == self.args.clients:
-                ready.set()
-            async for line in resp.content:
-                if not line.startswith(b"data: "):
-                    continue
-                arrived = time.time()
-                event = json.loads(line[6:])
-                wid = event.get("w", {}).get("id", "")
-                if wid.startswith("probe"):
-                    times.append(arrived - self.sent[wid])
-                    if len(times) == self.args.probes:
-                        return
-
     async def baseline_consumer(self, started: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=self.settings.kafka_bootstrap,
                                     group_id=None, auto_offset_reset="latest",
-                                    fetch_max_wait_ms=50)
+                                    fetch_max_wait_ms=50, isolation_level="read_committed")
         await consumer.start()
         try:
             await consumer.seek_to_end()
@@ -156,12 +206,22 @@ class Bench:
             body = await snap.read()
             snapshot_s = time.monotonic() - t0
             snapshot = json.loads(body)
-            ready, connected = asyncio.Event(), []
-            self.arrivals = [[] for _ in range(self.args.clients)]
-            clients = [asyncio.create_task(self.client(session, snapshot["seq"], ready,
-                                                       connected, times))
-                       for times in self.arrivals]
-            await asyncio.wait_for(ready.wait(), 60)
+            cookie = "; ".join(f"{c.key}={c.value}" for c in jar)
+            loop = asyncio.get_running_loop()
+            mp = multiprocessing.get_context("spawn")
+            ready, out = mp.Queue(), mp.Queue()
+            per = [self.args.clients // self.args.client_procs
+                   + (i < self.args.clients % self.args.client_procs)
+                   for i in range(self.args.client_procs)]
+            procs = [mp.Process(target=stream_clients, args=(
+                self.web.base_url, cookie, snapshot["seq"], n, self.args.probes, ready, out))
+                for n in per if n]
+            for proc in procs:
+                proc.start()
+            for _ in procs:
+                await loop.run_in_executor(None, ready.get, True, 300)
+            stop_sampling = asyncio.Event()
+            sampler = asyncio.create_task(self.sample_rss(stop_sampling))
             started = asyncio.Event()
             base = asyncio.create_task(self.baseline_consumer(started))
             await started.wait()
@@ -172,12 +232,19 @@ class Bench:
                 self.sent[wid] = time.time()
                 await producer.send_and_wait(self.topic, key=f"C-{wid}".encode(), value=value)
                 await asyncio.sleep(1 / self.args.rate)
-            await asyncio.wait_for(asyncio.gather(*clients, base), 120)
+            self.arrivals = [await loop.run_in_executor(None, out.get, True, 900)
+                             for _ in procs]
+            await asyncio.wait_for(base, 600)
+            for proc in procs:
+                proc.join(10)
             cpu = cpu_seconds(self.web.pid) - cpu0
             wall = time.monotonic() - wall0
+            stop_sampling.set()
+            await sampler
+        stalled = await self.stalled(producer, cookie)
         await producer.stop()
         page = await self.page_timings() if Path(CHROMIUM).exists() else {}
-        sse = [t for times in self.arrivals for t in times]
+        sse = [arrived - self.sent[wid] for got in self.arrivals for wid, arrived in got]
         return {
             "open": len(snapshot["warnings"]), "snapshot_s": snapshot_s,
             "snapshot_bytes": len(body), "clients": self.args.clients,
@@ -185,8 +252,57 @@ class Bench:
             "sse_p50": pct(sse, 0.5), "sse_p99": pct(sse, 0.99), "sse_max": max(sse),
             "base_p50": pct(self.baseline, 0.5), "base_p99": pct(self.baseline, 0.99),
             "base_max": max(self.baseline), "cpu_share": cpu / wall, "wall_s": wall,
-            "mean": statistics.fmean(sse), **page,
+            "mean": statistics.fmean(sse), "peak_rss": self.peak_rss, **stalled, **page,
         }
+
+    async def stalled(self, producer: AIOKafkaProducer, cookie: str) -> dict:
+        """Streams that never read while `stall_changes` changes are pushed: the server's
+        memory before, at its peak, and whether the stalled streams were cut."""
+        host, port = "127.0.0.1", self.args.port
+        socks = []
+        for _ in range(self.args.stalled):
+            s = socket.create_connection((host, port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(f"GET /api/stream HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n\r\n"
+                      .encode())
+            socks.append(s)
+        await asyncio.sleep(2)
+        before = rss_bytes(self.web.pid)
+        peak = before
+        for n in range(self.args.stall_changes):
+            level = ("overdue", "approaching")[(n // 1000) % 2]
+            value = warning(f"pre{n % self.args.open}", f"U{3301 + n % 24}").replace(
+                b'"overdue"', f'"{level}"'.encode())
+            await producer.send(self.topic, key=f"C-pre{n % self.args.open}".encode(),
+                                value=value)
+            if n % 2000 == 0:
+                peak = max(peak, rss_bytes(self.web.pid))
+        await producer.flush()
+        deadline = time.monotonic() + 60
+        open_streams = None
+        while time.monotonic() < deadline:
+            peak = max(peak, rss_bytes(self.web.pid))
+            open_streams = self.stalled_open(cookie)
+            if open_streams == 0:
+                break
+            await asyncio.sleep(1)
+        after = rss_bytes(self.web.pid)
+        for s in socks:
+            s.close()
+        return {"stalled": self.args.stalled, "stall_changes": self.args.stall_changes,
+                "stall_rss_before": before, "stall_rss_peak": peak, "stall_rss_after": after,
+                "stalled_left_open": open_streams}
+
+    def stalled_open(self, cookie: str) -> int | None:
+        """Streams the server still holds (`/healthz` with the bench's supervisor session)."""
+        import urllib.request
+
+        req = urllib.request.Request(f"{self.web.base_url}/healthz", headers={"Cookie": cookie})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return int(json.loads(resp.read()).get("clients", -1))
+        except OSError:
+            return None
 
     async def page_timings(self) -> dict:
         """The list page in Chromium with every open warning loaded: time to the first
@@ -229,7 +345,8 @@ def report(r: dict) -> str:
     return "\n".join([
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores (shared), "
         f"Python {platform.python_version()}, local Kafka 4; `bench/sse_bench.py` "
-        f"(`--clients {r['clients']} --probes {r['probes']} --open {r['open']}`).",
+        f"(`--clients {r['clients']} --probes {r['probes']} --open {r['open']}`), measured on "
+        "a shared, loaded development machine.",
         "",
         f"{r['probes']} warning states published at {r['rate']:g}/s while the server holds "
         f"{r['open']:,} open warnings and {r['clients']} clients follow `/api/stream` "
@@ -249,6 +366,14 @@ def report(r: dict) -> str:
         f"- target p99 ≤ 1 s: {'met' if r['sse_p99'] <= 1.0 else 'NOT met'}",
         f"- web server CPU while pushing: {r['cpu_share'] * 100:.0f} % of one core "
         f"(over {r['wall_s']:.1f} s)",
+        f"- web server memory (peak RSS) with {r['clients']} streams and {r['open']:,} open "
+        f"warnings: {r['peak_rss'] / 2**20:.0f} MiB (target ≤ 1 GiB: "
+        f"{'met' if r['peak_rss'] <= 2**30 else 'NOT met'})",
+        f"- {r['stalled']} stalled streams (never reading) while {r['stall_changes']:,} changes "
+        f"were pushed: RSS {r['stall_rss_before'] / 2**20:.0f} MiB before, "
+        f"{r['stall_rss_peak'] / 2**20:.0f} MiB at the peak, "
+        f"{r['stall_rss_after'] / 2**20:.0f} MiB after; streams still held at the end: "
+        f"{r['stalled_left_open']} (cut at the 1,000-change queue or the 10 s write timeout)",
         f"- snapshot `GET /api/warnings` with {r['open']:,} open warnings: "
         f"{r['snapshot_s'] * ms:.0f} ms, {r['snapshot_bytes'] / 1e6:.1f} MB",
         *([f"- the list page in Chromium with {r['open']:,} open warnings (paged, 50 rows): "
@@ -260,10 +385,16 @@ def report(r: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--probes", type=int, default=300)
-    parser.add_argument("--rate", type=float, default=20.0, help="probe warnings per second")
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--probes", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=5.0, help="probe warnings per second")
     parser.add_argument("--open", type=int, default=10_000)
+    parser.add_argument("--stalled", type=int, default=20)
+    parser.add_argument("--stall-changes", type=int, default=60_000)
+    parser.add_argument("--port", type=int, default=int(PORT))
+    parser.add_argument("--client-procs", type=int, default=2,
+                        help="processes the streams are spread over (the clients' parsing "
+                             "must not be what is measured)")
     args = parser.parse_args()
     bench = Bench(args)
     try:

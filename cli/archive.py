@@ -50,17 +50,16 @@ def by_case(rows) -> Iterator[Case]:
 
 GROUPS_PER_TASK = 256  # cases sent to a worker process at a time
 
-_WORK: tuple[Work, Selection | None] | None = None  # set before the workers fork
+_WORK: tuple[Work, Selection | None, datetime] | None = None  # set before the workers fork
 
 
-def replay_archive(cases: Iterator[tuple[str, list[tuple[str, str, str]]]], work: Work,
-                   workdir: Path, jobs: int, selection: Selection | None = None,
-                   label: str = "评估 evaluating") -> Replay:
+def replay_archive(cases: Iterator[Case], now: datetime, work: Work, workdir: Path, jobs: int,
+                   selection: Selection | None = None, label: str = "评估 evaluating") -> Replay:
     """Run `work` over the cases (from `archive_cases`, in case order), or the lines a
     `selection` chooses (cli/case_events.py), by `jobs` processes; the records stay in case
     order."""
     global _WORK
-    _WORK = (work, selection)
+    _WORK = (work, selection, now)
     problems = RunWriter(workdir, "problems-archive")
     counts = [0, 0, 0]  # cases, cases worked on, events
     output = workdir / "output-archive.run"
@@ -100,14 +99,14 @@ def replay_archive(cases: Iterator[tuple[str, list[tuple[str, str, str]]]], work
 
 
 def _task(batch: list) -> tuple[list[tuple], list[tuple], int, int, int]:
-    work, selection = _WORK
+    work, selection, now = _WORK
     found: list[tuple] = []
     reported: list[tuple] = []
     events = worked = 0
     for case_id, lines in batch:
         events += len(lines)
         lines = selected(lines, selection)
-        kept = case_events(case_id, lines, reported.append) if lines else None
+        kept = case_events(case_id, lines, now, reported.append) if lines else None
         if kept:
             worked += 1
             found.extend(work(case_id, kept))

@@ -1,6 +1,8 @@
 """One case's lines made into its events, as `cli.jsonl.read_events` would keep them: each
-line validated, each event_id once (its first valid line), a later line with the same
-event_id and other content a conflict. Shared by the file replay and the archive.
+line validated (and refused when dated more than a day after the instant of evaluation, as
+the worker refuses it after its broker time: schemas/time_window.py), each event_id once
+(its first valid line), a later line with the same event_id and other content a conflict.
+Shared by the file replay and the archive.
 
 A `Selection` (what `casewatch whatif` needs) skips the cases it has no concern with and,
 in the others, the lines of the event types it does not read: such a line is neither
@@ -10,9 +12,11 @@ the first, which decides). (The file replay settles repeated ids before: cli/rep
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from schemas.event import Envelope, InvalidEvent, parse_event
+from schemas.time_window import check_not_ahead
 
 #: (position, event_id and event_type as read before validation, message)
 Line = tuple[int, str, str, bytes | str]
@@ -39,16 +43,25 @@ def selected(lines: list[Line], selection: Selection | None) -> list[Line]:
 ProblemRecord = tuple[int, str | None, str | None, int | None]
 
 
-def case_events(case_id: str, lines: list[Line],
+def valid_event(raw: bytes | str, now: datetime) -> Envelope | str:
+    """The line's event, or the reason it is not valid at `now`."""
+    try:
+        event = parse_event(raw)
+    except InvalidEvent as exc:
+        return "; ".join(exc.reasons)
+    ahead = check_not_ahead(event, now)
+    return "; ".join(ahead) if ahead else event
+
+
+def case_events(case_id: str, lines: list[Line], now: datetime,
                 report: Callable[[ProblemRecord], None]) -> list[Envelope]:
     """`lines` in input order."""
     first: dict[str, tuple[int, Envelope]] = {}
     events = []
     for position, event_id, _, raw in lines:
-        try:
-            event = parse_event(raw)
-        except InvalidEvent as exc:
-            report((position, "; ".join(exc.reasons), event_id, None))
+        event = valid_event(raw, now)
+        if type(event) is str:
+            report((position, event, event_id, None))
             continue
         if event.event_id != event_id or event.case_id != case_id:
             raise RuntimeError(f"position {position}: the JSON parsers disagree on its ids")

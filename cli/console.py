@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from cli.table import render_table
 from schemas.warning import Warning
 
-_ORDER = {"violation": 0, "overdue": 1, "approaching": 2}
+_ORDER = {"system": 0, "violation": 1, "overdue": 2, "approaching": 3}
 
 
 def add_parser(subparsers) -> None:
@@ -54,6 +54,7 @@ def run(args) -> int:
                        f"read topics {', '.join(topics)}") as access:
             consumer = KafkaConsumer(*topics, bootstrap_servers=settings.kafka_bootstrap,
                                      auto_offset_reset="earliest", group_id=None,
+                                     isolation_level="read_committed",
                                      bootstrap_timeout_ms=10_000, **security)
             access.check_topics("read", topics, consumer.topics())
             producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap,

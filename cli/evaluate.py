@@ -80,7 +80,8 @@ def run(args) -> int:
                   file=sys.stderr)
             return EXIT_BAD_ARGS
         jobs = args.jobs or default_jobs(path.stat().st_size, PARALLEL_MIN_BYTES)
-        result = replay(path, warning_records(engine, clock.now()), Path(tmp), jobs)
+        now = clock.now()
+        result = replay(path, now, warning_records(engine, now), Path(tmp), jobs)
         invalid = False
         for problem in result.problems():
             print(problem, file=sys.stderr)

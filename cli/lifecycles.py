@@ -1,10 +1,14 @@
 """Realistic case lifecycles as contract events (the JSON of events.md), for load tests,
 demos and property tests.
 
-Deterministic: the same `random.Random` state gives the same events. Most duties are done
-in good time; a small share is done inside the warning lead, late, or never, and a few
-events break a rule outright (short approvals, an unlawful notice exemption, an extension
-filed after expiry, an unjustified 30-day extension, custody extensions out of order).
+Deterministic: the same `random.Random` state gives the same events. A criminal case is
+accepted and filed, its persons summoned, questioned, detained, arrested, bailed or
+transferred for prosecution, with dossier documents filed before each stage and defence
+lawyers' meetings; property is seized, handed over and disposed of after the decision;
+administrative cases may end in administrative detention. Most duties are done in good time;
+a small share is done inside the warning lead, late, or never, and a few events break a rule
+outright (short approvals, an unlawful notice exemption, an extension filed after expiry, an
+unjustified 30-day extension, custody extensions out of order, a document missing).
 A few events are published twice (same `event_id`, same body) and a few cases carry a
 mistaken record and its retraction. Ids are pseudonymous: persons `P…`, units `U…`,
 officers `O…`, approving leaders `L…`; no names.
@@ -77,6 +81,13 @@ MEASURE_CHANGE = days(3, D, holiday=True)
 ADM_QUESTIONING, ADM_QUESTIONING_EXT = hours(8, 2), hours(24, 2)
 ADM_CASE, ADM_CASE_EXT = days(30, 5 * D, holiday=True), days(60, 5 * D, holiday=True)
 ADM_DELIVERY = days(2, 12 * H, holiday=True)
+FILING, FILING_7, FILING_30 = days(3, D, True), days(7, D, True), days(30, 5 * D, True)
+QUESTIONING = [hours(12, 2), hours(24, 2), hours(48, 4)]  # continued questioning, by extensions
+QUESTIONING_NOTICE = hours(4, 2)
+PROPERTY_HANDOVER = DAY_DUTY
+PROPERTY_DISPOSAL = days(3, D, holiday=True)
+LAWYER_MEETING = hours(48, 12)
+P_DOCUMENT_MISSING = 0.01  # a document the dossier checklist wants, never filed
 
 
 class _Case:
@@ -92,6 +103,8 @@ class _Case:
         self.utc = self.source == "xz-legacy"  # an old system that reports in UTC
         self.officers = [f"O{self.unit_id[1:]}{n:03d}" for n in rng.sample(range(1, 400), 3)]
         self.special = False
+        self.items: list[tuple[str, datetime]] = []  # seized property not yet disposed of
+        self.dossiers: dict[str, set[str]] = {}  # documents filed per person
         self.events: list[dict] = []
         self._seq = 0
         self._persons: set[str] = set()
@@ -209,8 +222,10 @@ def _summons(c: _Case, pid: str, t: datetime, then_detained: bool) -> datetime:
     return end + rng.uniform(5, 40) * MINUTE
 
 
-def _family_notice(c: _Case, pid: str, t: datetime, measure: str) -> None:
-    """Notify the family of `measure` within 24 h, or file an exemption (sometimes unlawful)."""
+def _family_notice(c: _Case, pid: str, t: datetime, measure: str,
+                   period: Period = DAY_DUTY) -> None:
+    """Notify the family of `measure` within `period`, or file an exemption (sometimes
+    unlawful)."""
     rng = c.rng
     r = rng.random()
     if r < 0.05:
@@ -219,21 +234,106 @@ def _family_notice(c: _Case, pid: str, t: datetime, measure: str) -> None:
         reason = rng.choice(lawful)
         if measure != "detention" and rng.random() < 0.3:
             reason = "hinders_investigation"  # unlawful for this measure
-        at = t + c.early(DAY_DUTY)
+        at = t + c.early(period)
         c.emit("family_notice_exempted", at, pid, measure=measure, reason=reason,
                approved_by=c.leader())
         if reason in lawful and rng.random() < 0.6:
-            ended = at + rng.uniform(1, 10) * D
+            ended = at + rng.uniform(1, 10) * period.nominal
             c.emit("notice_exemption_ended", ended, pid, measure=measure)
-            took = c.within(DAY_DUTY)
+            took = c.within(period)
             if took is not None:
                 c.emit("family_notified", ended + took, pid, measure=measure)
         elif reason not in lawful:
-            c.emit("family_notified", t + rng.uniform(1, 4) * D, pid, measure=measure)
+            c.emit("family_notified", t + rng.uniform(1, 4) * period.nominal, pid,
+                   measure=measure)
         return
-    took = c.within(DAY_DUTY)
+    took = c.within(period)
     if took is not None:
         c.emit("family_notified", t + took, pid, measure=measure)
+
+
+def _dossier(c: _Case, pid: str, t: datetime, documents: tuple[str, ...]) -> None:
+    """File the documents a stage at `t` needs that the person's dossier lacks (a few are
+    forgotten: evidence_checklist)."""
+    filed = c.dossiers.setdefault(pid, set())
+    for doc in documents:
+        if doc in filed:
+            continue
+        filed.add(doc)  # forgotten or not, it is not looked for again
+        if c.rng.random() >= P_DOCUMENT_MISSING:
+            at = max(t - c.rng.uniform(0.2, 20) * H, c.start)
+            c.emit("document_filed", at, pid, doc_type=doc)
+
+
+ARREST_DOSSIER = ("case_filing_decision", "rights_notice", "interrogation_record",
+                  "arrest_request_form")
+PROSECUTION_DOSSIER = ("case_filing_decision", "rights_notice", "interrogation_record",
+                       "prosecution_opinion")
+
+
+def _lawyer_meeting(c: _Case, pid: str, t: datetime) -> None:
+    """A defence lawyer asks to meet the person in custody; sometimes the case needs the
+    investigators' permission (CPL 39③), and then no 48-hour duty runs."""
+    rng = c.rng
+    if rng.random() >= 0.3:
+        return
+    at = t + rng.uniform(2, 72) * H
+    if rng.random() < 0.05:
+        c.emit("lawyer_meeting_requested", at, pid, approval_required=True)
+        c.emit("lawyer_meeting_held", at + rng.uniform(3, 9) * D, pid)
+        return
+    c.emit("lawyer_meeting_requested", at, pid)
+    took = c.within(LAWYER_MEETING, floor=H)
+    if took is not None:
+        c.emit("lawyer_meeting_held", at + took, pid)
+
+
+def _continued_questioning(c: _Case, pid: str, t: datetime) -> datetime:
+    """Taken to the station for continued questioning; returns when it ended."""
+    rng = c.rng
+    c.emit("continued_questioning_started", t, pid)
+    _family_notice(c, pid, t, "continued_questioning", QUESTIONING_NOTICE)
+    step, last = 0, None
+    while step < 2 and rng.random() < (0.08, 0.25)[step]:
+        late_ext = rng.random() < 0.05  # approved after the limit had run out
+        period = QUESTIONING[step].nominal
+        last = period + rng.uniform(0.1, 1) * H if late_ext else period - rng.uniform(1, 4) * H
+        c.emit("continued_questioning_extended", t + last, pid, approved_by=c.leader())
+        if late_ext:
+            break
+        step += 1
+    took = c.within(QUESTIONING[step], floor=H, after=last)
+    end = t + (took if took is not None else QUESTIONING[step].nominal + rng.uniform(1, 8) * H)
+    c.emit("continued_questioning_ended", end, pid)
+    return end + rng.uniform(5, 40) * MINUTE
+
+
+def _seizures(c: _Case, t: datetime) -> None:
+    """Property seized in the case, each item handed to the custodian (a few are returned
+    at once instead)."""
+    rng = c.rng
+    if rng.random() >= 0.3:
+        return
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        at = t + rng.uniform(1, 30) * H
+        item = f"W{c.case_id[1:]}{len(c.items) + 1:02d}"
+        c.emit("property_seized", at, property_id=item)
+        if rng.random() < 0.05:  # unrelated to the case: returned within the 24 h
+            c.emit("property_disposed", at + rng.uniform(1, 20) * H, property_id=item)
+            continue
+        took = c.within(PROPERTY_HANDOVER, floor=30 * MINUTE)
+        if took is not None:
+            c.emit("property_handed_over", at + took, property_id=item)
+        c.items.append((item, at))
+
+
+def _dispose_items(c: _Case, decided: datetime) -> None:
+    """After the case's decision every item still held is returned, transferred or confiscated."""
+    for item, _ in c.items:
+        took = c.within(PROPERTY_DISPOSAL, floor=2 * H)
+        if took is not None:
+            c.emit("property_disposed", decided + took, property_id=item)
+    c.items = []
 
 
 def _interrogations(c: _Case, pid: str, t: datetime, until: timedelta) -> None:
@@ -258,6 +358,7 @@ def _detention(c: _Case, pid: str, t: datetime) -> None:
         c.emit("sent_to_jail", t + took, pid, facility_id=f"F{c.unit_id[1:]}{rng.randrange(1, 4)}")
     _family_notice(c, pid, t, "detention")
     _interrogations(c, pid, t, 3 * D)
+    _lawyer_meeting(c, pid, t)
 
     outcome = rng.random()
     if outcome < 0.80:  # arrest requested, maybe after extending the period
@@ -288,6 +389,7 @@ def _detention(c: _Case, pid: str, t: datetime) -> None:
 
 def _arrest_request(c: _Case, pid: str, t: datetime) -> None:
     rng = c.rng
+    _dossier(c, pid, t, ARREST_DOSSIER)
     c.emit("arrest_requested", t, pid)
     took = c.within(ARREST_DECISION, floor=D)
     if took is None:
@@ -317,6 +419,7 @@ def _arrest(c: _Case, pid: str, t: datetime) -> None:
     c.emit("arrested", t, pid)
     _family_notice(c, pid, t, "arrest")
     _interrogations(c, pid, t, 20 * D)
+    _lawyer_meeting(c, pid, t)
     anchor, step, period, last = t, 0, CUSTODY[0], None
     if rng.random() < 0.02:  # a new major crime found: the limit is counted afresh
         anchor = t + rng.uniform(10, 40) * D
@@ -356,6 +459,7 @@ def _arrest(c: _Case, pid: str, t: datetime) -> None:
 
 def _prosecution(c: _Case, pid: str, t: datetime) -> None:
     rng = c.rng
+    _dossier(c, pid, t, PROSECUTION_DOSSIER)
     c.emit("transferred_for_prosecution", t, pid)
     returns = 0
     while returns < 3 and rng.random() < (0.2, 0.3, 0.15)[returns]:
@@ -415,6 +519,8 @@ def _criminal_person(c: _Case, pid: str, t: datetime) -> None:
     rng = c.rng
     r = rng.random()
     measure = "detention" if r < 0.62 else "bail" if r < 0.8 else "rs" if r < 0.88 else None
+    if rng.random() < 0.12:  # brought in from the street: continued questioning first
+        t = _continued_questioning(c, pid, t)
     if measure is None or rng.random() < 0.65:  # no measure: summoned, questioned, let go
         t = _summons(c, pid, t, then_detained=measure == "detention")
     else:
@@ -446,8 +552,7 @@ def _administrative(c: _Case, persons: list[str]) -> None:
         took = c.within(period, floor=30 * MINUTE, after=ext)
         if took is not None:
             c.emit("admin_questioning_ended", q + took, pid)
-        if rng.random() < 0.15:
-            c.emit("family_notified", q + rng.uniform(2, 20) * H, pid, measure="admin_detention")
+    _seizures(c, t)
     period, ext = ADM_CASE, None
     if rng.random() < 0.1:
         late_ext = rng.random() < 0.05  # filed after the 30 days had run out
@@ -462,6 +567,39 @@ def _administrative(c: _Case, persons: list[str]) -> None:
     took = c.within(ADM_DELIVERY, floor=30 * MINUTE)
     if took is not None:
         c.emit("admin_decision_served", decided + took)
+    for pid in persons:
+        if rng.random() < 0.3:
+            _admin_detention(c, pid, decided + rng.uniform(5, 60) * MINUTE)
+    _dispose_items(c, decided)
+
+
+def _admin_detention(c: _Case, pid: str, t: datetime) -> None:
+    """Administrative detention decided, the family notified, the person taken to the
+    detention house (a few are not: 依法不执行)."""
+    c.emit("admin_detention_decided", t, pid)
+    _family_notice(c, pid, t, "admin_detention")
+    if c.rng.random() < 0.9:
+        c.emit("admin_detention_executed", t + c.rng.uniform(0.5, 6) * H, pid)
+
+
+def _filing(c: _Case, start: datetime) -> datetime:
+    """The case is accepted at `start` and filed (立案) mostly within 3 days; a few reviews
+    are extended to 7 or 30 days, a few never decided on. Returns when the investigation
+    begins: the filing, or (never filed) some time after the acceptance."""
+    rng = c.rng
+    period, ext, to_days = FILING, None, None
+    r = rng.random()
+    if r < 0.13:
+        period, to_days = (FILING_7, 7) if r < 0.10 else (FILING_30, 30)
+        ext = rng.uniform(1.2, 2.5) * D
+    c.emit("criminal_case_accepted", start)
+    if ext is not None:
+        c.emit("filing_review_extended", start + ext, to_days=to_days, approved_by=c.leader())
+    took = c.within(period, floor=2 * H, after=ext)
+    if took is None:
+        return start + rng.uniform(0.5, 2) * D
+    c.emit("filing_decided", start + took, filed=True)
+    return start + took
 
 
 # -- a whole case -----------------------------------------------------------------------
@@ -498,11 +636,13 @@ def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
     if kind == "administrative":
         _administrative(c, persons)
     else:
+        filed = _filing(c, start)
         if rng.random() < 0.08:
             c.special = True
-            c.emit("case_flagged_special", start)
+            c.emit("case_flagged_special", filed)
+        _seizures(c, filed)
         for pid in persons:
-            _criminal_person(c, pid, start + rng.uniform(0, 48) * H)
+            _criminal_person(c, pid, filed + rng.uniform(0, 48) * H)
     if rng.random() < P_RETRACTION:
         _retraction(c)
     events = sorted(c.events, key=lambda e: (e["_at"], e["event_id"]))
@@ -511,6 +651,9 @@ def case_lifecycle(rng: Random, case_no: int, start: datetime) -> list[dict]:
         events = [e for e in events if e["_at"] <= closed]
         c.events = events
         c.close_at(closed)  # appended to `events`
+        c.items = [(item, at) for item, at in c.items if at <= closed]
+        _dispose_items(c, closed)  # after the closure
+        events = sorted(c.events, key=lambda e: (e["_at"], e["event_id"]))
     out: list[dict] = []
     for event in events:
         del event["_at"]

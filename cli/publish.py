@@ -2,6 +2,7 @@
 On a terminal, the count of lines read shows on standard error as they are sent."""
 
 import sys
+from datetime import UTC, datetime
 
 from cli.jsonl import Problem, open_lines, read_events
 from cli.progress import Progress
@@ -50,7 +51,8 @@ def run(args) -> int:
         return EXIT_BAD_ARGS
     sent = invalid = 0
     with stream, Progress("发送 publishing", "lines") as progress:
-        for _, item in progress.wrap(read_events(stream)):
+        # this machine's clock for the broker's: what the worker will dead-letter is not sent
+        for _, item in progress.wrap(read_events(stream, datetime.now(UTC))):
             if isinstance(item, Problem):
                 progress.print(str(item))
                 invalid += 1

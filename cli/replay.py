@@ -35,12 +35,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from zlib import crc32
 
 import orjson
 
-from cli.case_events import Line, ProblemRecord, Selection, case_events, selected
+from cli.case_events import Line, ProblemRecord, Selection, case_events, selected, valid_event
 from cli.jsonl import Problem, conflict_reason
 from cli.progress import Progress
 from cli.replay_records import (
@@ -67,6 +68,7 @@ TICK = 4096  # progress is counted across processes in steps of this many
 @dataclass(frozen=True)
 class _Job:
     path: Path
+    now: datetime  # an event dated more than a day after it is not valid
     workdir: Path
     partitions: int  # of the cases
     id_partitions: int  # of the event ids: each settle task holds one's ids in a dict
@@ -235,9 +237,8 @@ def _settle(task: tuple[int, list[Path]]) -> _Settled:
         with job.path.open("rb") as f:
             for position, offset, length in sorted(lines):
                 f.seek(offset)
-                try:
-                    event = parse_event(f.read(length))
-                except InvalidEvent:
+                event = valid_event(f.read(length), job.now)
+                if type(event) is str:
                     continue  # reported with its case
                 owner = first.setdefault(event.event_id, (position, event))
                 if owner[1] is event:
@@ -272,7 +273,7 @@ def _cases(task: tuple[int, list[Path], list[Path]]) -> _Evaluated:
             counted[2] = 0
         lines = selected(lines, job.selection)
         case_id = text_of(case_key)
-        events = case_events(case_id, lines, problems.add) if lines else None
+        events = case_events(case_id, lines, job.now, problems.add) if lines else None
         counted[1] += bool(events)
         return job.work(case_id, events) if events else ()
 
@@ -387,11 +388,12 @@ def default_jobs(size: int, min_bytes: int) -> int:
     return 1 if size < min_bytes else cpu_jobs()
 
 
-def replay(path: Path, work: Work, workdir: Path, jobs: int, selection: Selection | None = None,
+def replay(path: Path, now: datetime, work: Work, workdir: Path, jobs: int,
+           selection: Selection | None = None,
            labels: tuple[str, str] = ("读取 reading", "评估 evaluating")) -> Replay:
-    """Run `work` over every case of the file at `path` (a regular file), or the lines a
-    `selection` chooses, by `jobs` processes, with temporary files in `workdir`; progress
-    on a terminal."""
+    """Run `work` over every case of the file at `path` (a regular file) as read at `now`,
+    or the lines a `selection` chooses, by `jobs` processes, with temporary files in
+    `workdir`; progress on a terminal."""
     global _JOB, _TICK
     size = path.stat().st_size
     parts = 1 if jobs <= 1 else jobs * PARTITIONS_PER_JOB
@@ -400,7 +402,7 @@ def replay(path: Path, work: Work, workdir: Path, jobs: int, selection: Selectio
     tasks = chunks(path, chunk_bytes)
     context = multiprocessing.get_context("fork") if jobs > 1 else None
     counter = context.Value("q", 0) if context else None
-    _JOB = _Job(path, workdir, parts, max(1, -(-size // ID_PARTITION_BYTES)), work, selection)
+    _JOB = _Job(path, now, workdir, parts, max(1, -(-size // ID_PARTITION_BYTES)), work, selection)
     try:
         if context is None:
             return _drive(tasks, parts, _InProcess(), labels)

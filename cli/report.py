@@ -83,7 +83,20 @@ def run(args) -> int:
         )
     finally:
         ch.client.disconnect()
-    written = write_report(paper, model, args.out)
+    written = write_report(paper, model, args.out, _units())
     print(written.html)
     print(written.pdf)
     return EXIT_OK
+
+
+def _units():
+    """The unit registry (CASEWATCH_UNITS_FILE) for the units' names; without a readable
+    one the paper shows ids, marked unregistered."""
+    from schemas.units import UnitRegistry, UnitsError, units_file
+
+    try:
+        return UnitRegistry.load(units_file())
+    except UnitsError as exc:
+        print(f"单位名录不可用，以编号显示 / unit registry unavailable, ids shown: {exc}",
+              file=sys.stderr)
+        return UnitRegistry()

@@ -70,7 +70,8 @@ async def serve(settings) -> None:
     producer = AIOKafkaProducer(**connection(settings), acks="all", client_id=client_id)
     consumer = AIOKafkaConsumer(**connection(settings), group_id=client_id,
                                 client_id=client_id, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+                                auto_offset_reset="earliest",
+                                isolation_level="read_committed")
     await producer.start()
     try:
         await consumer.start()
@@ -100,12 +101,13 @@ class DeadLetters:
         self.topic = topic
         self.value_limit = value_limit
 
-    async def send(self, record, reason: str) -> None:
+    async def send(self, record, reason: str, value: bytes | None) -> None:
+        """Dead-letter `value` (the record's, or one row of it) with where it was read."""
         from aiokafka.errors import KafkaError, KafkaTimeoutError
 
         from streams.dead_letter import dead_letter
 
-        value = dead_letter(record.value, record.key, [reason], record.topic, record.partition,
+        value = dead_letter(value, record.key, [reason], record.topic, record.partition,
                             record.offset, value_limit=self.value_limit)
         delay = 0.2
         while True:

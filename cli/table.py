@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from schemas.timefmt import format_cst
 from schemas.warning import Warning
 
-LEVEL_ZH = {"approaching": "临期", "overdue": "超期", "violation": "违规"}
+LEVEL_ZH = {"approaching": "临期", "overdue": "超期", "violation": "违规", "system": "系统"}
 STATUS_ZH = {"open": "未办结", "resolved": "已办结", "withdrawn": "已撤回"}
 HEADERS = ("编号 id", "级别 level", "状态 status", "规则 rule", "案件 case", "人员 person",
            "期限 due (+08:00)", "证据 evidence")

@@ -101,7 +101,7 @@ def run(args) -> int:
             except OSError as exc:
                 return _fail(EXIT_BAD_ARGS, f"cannot read {args.events}: {exc.strerror}")
             jobs = args.jobs or default_jobs(path.stat().st_size, PARALLEL_MIN_BYTES)
-            result = replay(path, work, Path(tmp), jobs, diff)
+            result = replay(path, now, work, Path(tmp), jobs, diff)
         invalid = False
         for problem in result.problems():
             print(problem, file=sys.stderr)
@@ -135,7 +135,7 @@ def _from_archive(work, diff: RuleSetDiff, workdir: Path, jobs: int, now: dateti
                     send_receive_timeout=settings.send_receive_timeout)
     try:
         cases = archive_cases(client, settings.database, now)
-        return replay_archive(cases, work, workdir, jobs or cpu_jobs(), diff)
+        return replay_archive(cases, now, work, workdir, jobs or cpu_jobs(), diff)
     except (DriverError, OSError, EOFError) as exc:
         where = f"{settings.user}@{settings.host}:{settings.port}"
         return _fail(EXIT_UNAVAILABLE, f"无法读取 ClickHouse / cannot read ClickHouse ({where}): "

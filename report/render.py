@@ -15,6 +15,7 @@ from report.charts import Bar, bar_chart
 from report.paper import WhitePaper
 from rules.scoring import Rectification, ScoringModel
 from schemas.timefmt import CST
+from schemas.units import UnitRegistry
 
 RECTIFICATION_ZH = {
     Rectification.on_time: "按时整改",
@@ -63,7 +64,15 @@ def action(value: str | None) -> str:
     return "未处理" if not value else ACTION_ZH.get(value, value)
 
 
-def _environment() -> Environment:
+def unit_label(units: UnitRegistry):
+    """A unit as the paper names it: `名称（id）`, or `id（未登记）` when unregistered."""
+    def label(unit_id: str) -> str:
+        return (f"{units.name(unit_id)}（{unit_id}）" if units.registered(unit_id)
+                else units.name(unit_id))
+    return label
+
+
+def _environment(units: UnitRegistry) -> Environment:
     env = Environment(
         loader=PackageLoader("report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -74,6 +83,7 @@ def _environment() -> Environment:
     env.filters.update(
         hours=hours, points=points, percent=percent, change=change, instant=instant,
         action=action, local_time=local_time, rectification=lambda r: RECTIFICATION_ZH[r],
+        unit=unit_label(units),
     )
     return env
 
@@ -114,8 +124,10 @@ def charts(paper: WhitePaper) -> dict[str, str]:
     return out
 
 
-def render_html(paper: WhitePaper, model: ScoringModel) -> str:
-    template = _environment().get_template("white_paper.html.j2")
+def render_html(paper: WhitePaper, model: ScoringModel,
+                units: UnitRegistry | None = None) -> str:
+    """The paper as HTML; units are named from `units` (unregistered ids marked)."""
+    template = _environment(units or UnitRegistry()).get_template("white_paper.html.j2")
     return template.render(paper=paper, model=model, charts=charts(paper))
 
 
@@ -131,12 +143,13 @@ def file_stem(paper: WhitePaper) -> str:
     return f"white-paper-{paper.month}{suffix}"
 
 
-def write_report(paper: WhitePaper, model: ScoringModel, out_dir: Path) -> Written:
+def write_report(paper: WhitePaper, model: ScoringModel, out_dir: Path,
+                 units: UnitRegistry | None = None) -> Written:
     """Write <stem>.html and <stem>.pdf into `out_dir` (created if missing)."""
     from weasyprint import HTML  # heavy import: only when a PDF is written
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    html = render_html(paper, model)
+    html = render_html(paper, model, units)
     written = Written(out_dir / f"{file_stem(paper)}.html", out_dir / f"{file_stem(paper)}.pdf")
     written.html.write_text(html, encoding="utf-8")
     HTML(string=html, base_url=str(out_dir)).write_pdf(written.pdf)

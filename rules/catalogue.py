@@ -15,6 +15,7 @@ from rules.catalogue_model import (
     Suspension,
     ViolationRule,
 )
+from rules.checks import validate_check
 from rules.durations import parse_duration
 from schemas.event_types import EVENT_TYPES
 
@@ -61,6 +62,8 @@ def parse_catalogue(files: Mapping[str, bytes], version: str = "") -> Catalogue:
             raise CatalogueError(f"{name}: id {rule.id!r} differs from the file name")
         (deadlines if isinstance(rule, DeadlineRule) else violations).append(rule)
     catalogue = Catalogue(tuple(deadlines), tuple(violations), version)
+    for rule in catalogue.deadlines:
+        _check_same_fields(rule)
     _check_references(catalogue)
     return catalogue
 
@@ -69,7 +72,13 @@ def _match(data: dict) -> Match:
     event = data["event"]
     if event not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event!r}")
-    return Match(event, tuple(sorted(data.get("where", {}).items())))
+    return Match(event, tuple(sorted(data.get("where", {}).items())), tuple(data.get("same", ())))
+
+
+def _trigger(data: dict) -> Match:
+    if "same" in data:
+        raise ValueError("a trigger has nothing to be the same as")
+    return _match(data)
 
 
 #: The levels a deadline rule's message may be given for (`[message.overdue]`, ...).
@@ -130,7 +139,7 @@ def _suspension(data: dict | None) -> Suspension | None:
 def _deadline(data: dict) -> DeadlineRule:
     return DeadlineRule(
         **_common(data, MESSAGE_LEVELS),
-        trigger=_match(data["trigger"]),
+        trigger=_trigger(data["trigger"]),
         period=parse_duration(data["period"]),
         lead=parse_duration(data["lead"]),
         holiday_extends=bool(data["holiday_extends"]),
@@ -139,13 +148,34 @@ def _deadline(data: dict) -> DeadlineRule:
         restarted_by=tuple(_match(m) for m in data.get("restarted_by", [])),
         order_violation=data.get("order_violation"),
         suspension=_suspension(data.get("suspension")),
+        started_by=tuple(_match(m) for m in data.get("started_by", [])),
     )
 
 
 def _violation(data: dict) -> ViolationRule:
-    return ViolationRule(
-        **_common(data), check=data.get("check", {}), raised_by=data.get("raised_by")
-    )
+    check = data.get("check", {})
+    if check:
+        validate_check(check)
+    return ViolationRule(**_common(data), check=check, raised_by=data.get("raised_by"))
+
+
+def _matches_of(rule: DeadlineRule) -> list[Match]:
+    matches = [*rule.closed_by, *rule.restarted_by, *rule.started_by,
+               *(x.match for x in rule.extensions)]
+    if rule.suspension is not None:
+        matches += [rule.suspension.exempted_by, rule.suspension.resumed_by]
+    return matches
+
+
+def _check_same_fields(rule: DeadlineRule) -> None:
+    """A `same` field must be a details field of both the trigger and the matched event."""
+    trigger_fields = EVENT_TYPES[rule.trigger.event].details.model_fields
+    for m in _matches_of(rule):
+        for name in m.same:
+            if name not in trigger_fields or name not in EVENT_TYPES[m.event].details.model_fields:
+                raise CatalogueError(
+                    f"{rule.id}: {m.event} cannot match the trigger's {name!r}: "
+                    f"not a details field of both {rule.trigger.event} and {m.event}")
 
 
 def _check_references(catalogue: Catalogue) -> None:

@@ -11,16 +11,21 @@ RuleKind = Literal["statutory", "policy"]
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """An event type, optionally with required values in `details`."""
+    """An event type, optionally with required values in `details`, and details fields that
+    must equal the trigger's (`same`: the hand-over of the very item that was seized)."""
 
     event: str
     where: tuple[tuple[str, Any], ...] = ()
+    same: tuple[str, ...] = ()
 
-    def matches(self, event) -> bool:
+    def matches(self, event, trigger=None) -> bool:
+        """`trigger`: the obligation's trigger, needed when `same` names fields."""
         if event.event_type != self.event:
             return False
         details = event.details
-        return all(getattr(details, key, None) == value for key, value in self.where)
+        if not all(getattr(details, key, None) == value for key, value in self.where):
+            return False
+        return all(getattr(details, f) == getattr(trigger.details, f) for f in self.same)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,11 @@ class DeadlineRule(Rule):
     closed_by: tuple[Match, ...]
     extensions: tuple[Extension, ...] = ()
     restarted_by: tuple[Match, ...] = ()
-    order_violation: str | None = None
+    order_violation: str | None = None  # without it, an out-of-order extension extends nothing
     suspension: Suspension | None = None
+    # The period runs from the first of these after the trigger, not from the trigger; until
+    # then the obligation has no due (and none at all if a closing event comes first).
+    started_by: tuple[Match, ...] = ()
 
     @property
     def case_level(self) -> bool:

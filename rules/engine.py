@@ -119,8 +119,7 @@ class Engine:
             earlier, _ = effective_retractions(before)
             for wid, w in self._pass(in_force(before, earlier), subject, at).warnings.items():
                 if wid not in warnings:
-                    rule = self.catalogue.by_id[w.rule_id]
-                    warnings[wid] = withdrawn(w, rule, at, because=r.event.event_id)
+                    warnings[wid] = withdrawn(w, at, because=r.event.event_id)
         measures = [] if subject is CASE_SUBJECT else measure_states(
             self.measures, subject, final.events, final.obligations)
         next_at = min((t for t in (final.next_at, future) if t is not None), default=None)
@@ -143,6 +142,8 @@ class Engine:
                 if rule.case_level != (person is None) or not rule.trigger.matches(trigger):
                     continue
                 ob = evaluate_obligation(rule, trigger, events[i + 1 :], now, self.counter)
+                if ob is None:
+                    continue  # a period that has not started: no obligation yet
                 out.obligations[(rule.id, trigger.event_id)] = ob
                 for hit in ob.violations:
                     self._add_violation(hit, out)

@@ -26,12 +26,14 @@ def lead_delta(lead: Duration) -> timedelta:
 
 @dataclass(slots=True)
 class ViolationHit:
-    """A violation raised by an event while it moved an obligation."""
+    """A violation raised by an event (while it moved an obligation, or by a check)."""
 
     rule_id: str
     event: Envelope
     evidence: list[str]
     due_at: datetime | None = None
+    part: str | None = None  # what it names within the event, when one event may raise several
+    fill: dict[str, tuple[str, str]] = field(default_factory=dict)  # message placeholder: (zh, en)
 
 
 @dataclass(slots=True)
@@ -59,16 +61,19 @@ class Obligation:
 
 
 class _Run:
-    """The mutable walk of one obligation through the events after its trigger."""
+    """The mutable walk of one obligation through the events after its start (the trigger,
+    or for a `started_by` rule the event that started the period)."""
 
-    def __init__(self, rule: DeadlineRule, trigger: Envelope, counter: PeriodCounter):
+    def __init__(self, rule: DeadlineRule, trigger: Envelope, counter: PeriodCounter,
+                 start: Envelope):
         self.rule, self.trigger, self.counter = rule, trigger, counter
-        self.anchor = trigger.occurred_at
+        self.anchor = start.occurred_at
         self.step = 0
         self.lead = lead_delta(rule.lead)
-        self.phase_start = trigger.occurred_at
+        self.phase_start = start.occurred_at
         self.suspended_at: datetime | None = None
-        self.ob = Obligation(rule, trigger, self._count(rule.period), evidence=[trigger.event_id])
+        evidence = [trigger.event_id] if start is trigger else [trigger.event_id, start.event_id]
+        self.ob = Obligation(rule, trigger, self._count(rule.period), evidence=evidence)
 
     def _count(self, period: Duration) -> Due:
         return self.counter.due(self.anchor, period, self.rule.holiday_extends)
@@ -97,15 +102,18 @@ class _Run:
         self.ob.violations.append(ViolationHit(rule_id, event, evidence, self.ob.due.at))
 
     def extend(self, event: Envelope) -> None:
-        ext = next((x for x in self.rule.extensions if x.match.matches(event)), None)
-        if ext is None or self.suspended_at is not None:
+        """Several extensions matching one event are successive steps: the next one applies."""
+        matching = [x for x in self.rule.extensions if x.match.matches(event, self.trigger)]
+        if not matching or self.suspended_at is not None:
             return
+        ext = next((x for x in matching if x.step in (None, self.step + 1)), matching[0])
         if event.occurred_at > self.ob.due.at:
             self.violation(EXTENSION_AFTER_EXPIRY, event)
         elif ext.requires is not None and not ext.requires.met_by(self.trigger):
             self.violation(ext.unmet_violation, event)
         elif ext.step is not None and ext.step != self.step + 1:
-            self.violation(self.rule.order_violation, event)
+            if self.rule.order_violation is not None:
+                self.violation(self.rule.order_violation, event)
         else:
             self.step = ext.step or self.step
             lead = lead_delta(ext.lead or self.rule.lead)
@@ -117,14 +125,14 @@ class _Run:
 
     def suspend_or_resume(self, event: Envelope) -> None:
         susp = self.rule.suspension
-        if susp.exempted_by.matches(event):
+        if susp.exempted_by.matches(event, self.trigger):
             if str(event.details.reason) not in susp.lawful_reasons:
                 self.violation(susp.invalid_violation, event)
             elif self.suspended_at is None and event.occurred_at <= self.ob.due.at:
                 self.reach(event.occurred_at, inclusive=False)
                 self.suspended_at = event.occurred_at
                 self.ob.evidence.append(event.event_id)
-        elif susp.resumed_by.matches(event) and self.suspended_at is not None:
+        elif susp.resumed_by.matches(event, self.trigger) and self.suspended_at is not None:
             self.suspended_at = None  # nothing ran while suspended: start afresh
             self.ob.due = self.counter.due(event.occurred_at, susp.resume_period,
                                           self.rule.holiday_extends)
@@ -170,26 +178,49 @@ def _moved_by(rule: DeadlineRule) -> frozenset[str]:
     return held[1]
 
 
+def _started(rule: DeadlineRule, trigger: Envelope, later: list[Envelope]):
+    """For a `started_by` rule: the event that starts the period and the events after it;
+    None while none has come, or when a closing event (or the case's closing, unless it is
+    itself a start) came first: nothing is left to do."""
+    for i, event in enumerate(later):
+        if any(m.matches(event, trigger) for m in rule.started_by):
+            return event, later[i + 1:]
+        if event.event_type == CASE_CLOSED or any(
+                m.matches(event, trigger) for m in rule.closed_by):
+            return None
+    return None
+
+
 def evaluate_obligation(
     rule: DeadlineRule,
     trigger: Envelope,
     later: list[Envelope],
     now: datetime,
     counter: PeriodCounter,
-) -> Obligation:
-    """`later`: the subject's events in force after the trigger, in order, none after `now`."""
-    run = _Run(rule, trigger, counter)
+) -> Obligation | None:
+    """`later`: the subject's events in force after the trigger, in order, none after `now`.
+
+    None for a `started_by` rule whose period has not started: no obligation (yet).
+    """
+    start = trigger
+    if rule.started_by:
+        started = _started(rule, trigger, later)
+        if started is None:
+            return None
+        start, later = started
+    run = _Run(rule, trigger, counter, start)
     moves = _moved_by(rule)
+    closing_ends = not any(m.event == CASE_CLOSED for m in rule.started_by)
     for event in later:
         if event.event_type not in moves:
             continue  # no part of the rule reads it: nothing below would change
-        if event.event_type == CASE_CLOSED:
+        if event.event_type == CASE_CLOSED and closing_ends:
             run.end(event, Status.withdrawn)
             return run.ob
-        if any(m.matches(event) for m in rule.closed_by):
+        if any(m.matches(event, trigger) for m in rule.closed_by):
             run.end(event, Status.resolved)
             return run.ob
-        if any(m.matches(event) for m in rule.restarted_by):
+        if any(m.matches(event, trigger) for m in rule.restarted_by):
             run.restart(event)
         elif rule.extensions:
             run.extend(event)

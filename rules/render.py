@@ -25,14 +25,19 @@ def _local(at: datetime | None) -> str:
     return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "-"
 
 
-def _messages(rule: Rule, level, status, late, case_id, person_id, due_at) -> tuple[str, str]:
+def _messages(rule: Rule, level, status, late, case_id, person_id, due_at,
+              fill: dict[str, tuple[str, str]] | None = None) -> tuple[str, str]:
+    """`fill`: further placeholders of the rule's messages, each as (zh, en)."""
     zh_tail, en_tail = _status_suffix(status, late)
     who_zh = f"案件 {case_id}" + (f" 人员 {person_id}" if person_id else "")
     who_en = f"case {case_id}" + (f", person {person_id}" if person_id else "")
     due = _local(due_at)
+    fill = fill or {}
     message_zh, message_en = rule.message(level)
-    zh = f"【{_LEVEL_ZH[level]}】{who_zh}：{message_zh.format(due_at=due)}{zh_tail}"
-    en = f"[{level.value}] {who_en}: {message_en.format(due_at=due)}{en_tail}"
+    body_zh = message_zh.format(due_at=due, **{k: v[0] for k, v in fill.items()})
+    body_en = message_en.format(due_at=due, **{k: v[1] for k, v in fill.items()})
+    zh = f"【{_LEVEL_ZH[level]}】{who_zh}：{body_zh}{zh_tail}"
+    en = f"[{level.value}] {who_en}: {body_en}{en_tail}"
     return zh, en
 
 
@@ -73,9 +78,10 @@ def obligation_warning(ob: Obligation, provisional: bool, catalogue_version: str
 
 def violation_warning(rule: Rule, hit: ViolationHit, catalogue_version: str) -> Warning:
     e = hit.event
-    zh, en = _messages(rule, Level.violation, Status.open, None, e.case_id, e.person_id, hit.due_at)
+    zh, en = _messages(rule, Level.violation, Status.open, None, e.case_id, e.person_id,
+                       hit.due_at, hit.fill)
     return Warning.model_construct(
-        warning_id=warning_id(rule.id, e.case_id, e.person_id, e.event_id),
+        warning_id=warning_id(rule.id, e.case_id, e.person_id, e.event_id, hit.part),
         rule_id=rule.id,
         rule_kind=rule.kind,
         level=Level.violation,
@@ -95,12 +101,15 @@ def violation_warning(rule: Rule, hit: ViolationHit, catalogue_version: str) -> 
     )
 
 
-def withdrawn(warning: Warning, rule: Rule, at: datetime, because: str | None = None) -> Warning:
-    """The warning as it stood when its ground went away (`because`: the event that did it)."""
-    zh, en = _messages(
-        rule, warning.level, Status.withdrawn, None, warning.case_id, warning.person_id,
-        warning.due_at,
-    )
+def withdrawn(warning: Warning, at: datetime, because: str | None = None) -> Warning:
+    """The warning as it stood when its ground went away (`because`: the event that did it).
+
+    Its messages keep their words (whatever filled them) and change their status ending only.
+    """
+    old_zh, old_en = _status_suffix(warning.status, warning.late)
+    new_zh, new_en = _status_suffix(Status.withdrawn, None)
+    zh = warning.message_zh.removesuffix(old_zh) + new_zh
+    en = warning.message_en.removesuffix(old_en) + new_en
     return warning.model_copy(
         update=dict(
             status=Status.withdrawn,

@@ -19,12 +19,12 @@ from datetime import datetime
 
 from rules.catalogue import Catalogue
 from rules.catalogue_model import DeadlineRule, Rule
+from rules.checks import check_events
 from rules.engine import Engine
 from rules.history import RETRACTION
 from rules.obligations import CASE_CLOSED, EXTENSION_AFTER_EXPIRY
 from rules.ruleset import RuleSet
 from schemas.event import Envelope
-from schemas.event_types import EVENT_TYPES
 from schemas.warning import Warning
 
 ADDED, REMOVED, RETIMED, RELEVELLED, OTHER = "added", "removed", "retimed", "relevelled", "other"
@@ -51,23 +51,17 @@ def raises(rule: Rule) -> set[tuple[str, str]]:
 
 def starting_types(rule: Rule) -> set[str]:
     """Event types without which the rule raises nothing in a case: a deadline rule's
-    trigger; for a check, every event type its parameters name (a check fires on events
-    of the types it is given)."""
+    trigger; those a check fires on."""
     if isinstance(rule, DeadlineRule):
         return {rule.trigger.event}
-    named: set[str] = set()
-    for value in getattr(rule, "check", {}).values():
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and item in EVENT_TYPES:
-                named.add(item)
-    return named
+    return set(check_events(rule.check)[0]) if rule.check else set()
 
 
 def read_types(rule: Rule) -> set[str]:
     """Every event type the rule's evaluation reads (besides case_closed and retractions)."""
     if not isinstance(rule, DeadlineRule):
-        return starting_types(rule)
-    matches = [rule.trigger, *rule.closed_by, *rule.restarted_by,
+        return set(check_events(rule.check)[1]) if rule.check else set()
+    matches = [rule.trigger, *rule.closed_by, *rule.restarted_by, *rule.started_by,
                *(e.match for e in rule.extensions)]
     if rule.suspension is not None:
         matches += [rule.suspension.exempted_by, rule.suspension.resumed_by]

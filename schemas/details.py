@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.document_types import DocType
 from schemas.enums import (
     ApproverRole,
     CustodyBasis,
@@ -94,3 +95,28 @@ class CaseClosed(Details):
 
 class EventRetracted(Details):
     retracts_event_id: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+# -- issue 14's rule families: filing review, property, lawyer meetings, dossier documents
+
+
+class FilingReviewExtended(Approved):
+    to_days: Literal[7, 30]
+
+
+class FilingDecided(Details):
+    filed: bool
+
+
+class PropertyItem(Details):
+    """One seized item, named by the id the property ledger gives it (涉案财物编号)."""
+
+    property_id: Id
+
+
+class LawyerMeetingRequested(Details):
+    approval_required: bool = False  # CPL 39③: needs the investigators' permission
+
+
+class DocumentFiled(Details):
+    doc_type: DocType

@@ -15,6 +15,7 @@ class Measure(StrEnum):
     arrest = "arrest"
     designated_rs = "designated_rs"
     admin_detention = "admin_detention"
+    continued_questioning = "continued_questioning"
 
 
 class ExemptionReason(StrEnum):
@@ -55,6 +56,7 @@ class Level(StrEnum):
     approaching = "approaching"
     overdue = "overdue"
     violation = "violation"
+    system = "system"  # about casewatch itself (a case it cannot process), not a unit's conduct
 
 
 class Status(StrEnum):

@@ -3,6 +3,7 @@
 from typing import Annotated, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -13,11 +14,20 @@ from pydantic import (
 
 from schemas.enums import CaseKind
 from schemas.event_types import EVENT_TYPES, EventType
+from schemas.time_window import EARLIEST, MAX_AHEAD, not_too_early
+from schemas.timefmt import format_cst
 
 MAX_MESSAGE_BYTES = 64 * 1024
-#: RFC 3339 with an offset; stated in the JSON Schema, where `format` alone is advisory.
-RFC3339_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-Timestamp = Annotated[AwareDatetime, Field(json_schema_extra={"pattern": RFC3339_WITH_OFFSET})]
+#: RFC 3339 with an offset; stated in the JSON Schema, where `format` alone is advisory. The
+#: date part refuses every year before 1989 and 1989 but its last day: whatever the offset,
+#: those are before EARLIEST (schemas/time_window.py). The exact bound is `formatMinimum`
+#: (a keyword of ajv-formats) and the description; the upper bound needs a clock.
+RFC3339_WITH_OFFSET = (r"^(?:(?:199\d|[2-9]\d{3})-\d{2}-\d{2}|1989-12-31)"
+                       r"T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+Timestamp = Annotated[AwareDatetime, AfterValidator(not_too_early), Field(
+    description=f"not before {format_cst(EARLIEST)}, and not more than "
+                f"{MAX_AHEAD.total_seconds() / 3600:.0f} hours after the time Kafka receives it",
+    json_schema_extra={"pattern": RFC3339_WITH_OFFSET, "formatMinimum": format_cst(EARLIEST)})]
 PersonId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -36,7 +46,6 @@ class Envelope(BaseModel):
     unit_id: Annotated[str, Field(min_length=1, max_length=32)]
     officer_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = []
     source: Annotated[str, Field(max_length=128)] | None = None
-
 
 
 def _model_for(t: EventType) -> type[Envelope]:

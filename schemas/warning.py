@@ -22,7 +22,8 @@ class Warning(BaseModel):
 
     warning_id: Annotated[str, Field(description="stable id of the obligation or violation")]
     rule_id: str
-    rule_kind: Literal["statutory", "policy"]
+    rule_kind: Literal["statutory", "policy", "system"] = Field(
+        description="system: about casewatch itself, never counted in a unit's figures")
     level: Level
     status: Status
     late: bool | None

@@ -43,6 +43,9 @@ class WarningAction(BaseModel):
     actor_id: str = Field(min_length=1, description="the actor's id, never a name")
     actor_role: ActorRole
     acted_at: CstDatetime
+    step: int | None = Field(None, ge=0, description=(
+        "accepted actions on the warning before this one; of two actions with the same "
+        "step the first on the topic counts (None: written before steps existed)"))
 
     @model_validator(mode="after")
     def _note_when_required(self) -> "WarningAction":

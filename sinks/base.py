@@ -14,11 +14,22 @@ write keeps its rows and offsets (quixstreams drops them), so the caller retries
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 #: (topic, partition); aiokafka's TopicPartition is such a tuple.
 Partition = tuple[str, int]
 #: (table, row tuple), the row in the column order of sinks.clickhouse.rows.COLUMNS[table]
 Row = tuple[str, tuple]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A row of a record that cannot be written (a value outside its column's range, a row
+    that does not validate): dead-lettered on its own, while the record's other rows are
+    written. `value` is the row as it came (JSON), `reason` says which row and why."""
+
+    reason: str
+    value: bytes
 
 
 class Sink(ABC):

@@ -5,6 +5,8 @@
 
 - an offset is committed only after every row of every record up to it is written;
 - a record that cannot be decoded is dead-lettered and skipped (its offset still counts);
+  a row of a record that cannot be written (sinks.base.Rejected) is dead-lettered alone,
+  and the record's other rows are written;
 - while the sink cannot write (ClickHouse down) the batch is retried with backoff and the
   assigned partitions are paused: rows and offsets are kept, nothing is committed;
 - a rebalance drops the buffered rows of revoked partitions (their new owner reads them
@@ -22,14 +24,15 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from sinks import metrics
-from sinks.base import Sink
+from sinks.base import Rejected, Sink
 from sinks.decode import Decoder
 
 log = logging.getLogger(__name__)
 
-#: called with a record the sink cannot read and the reason; must not return before the
+#: called with the record, the reason and the value to dead-letter (the record's own value,
+#: or the JSON of the one row of it that cannot be written); must not return before the
 #: dead letter is acknowledged
-DeadLetter = Callable[[object, str], Awaitable[None]]
+DeadLetter = Callable[[object, str, bytes | None], Awaitable[None]]
 
 
 class SinkConsumer:
@@ -88,13 +91,23 @@ class SinkConsumer:
                     # the rest of this fetch, so it must not be buffered twice.
                     return
                 try:
-                    rows = decode(record.value, record.offset)
+                    decoded = decode(record.value, record.offset)
                 except Exception as exc:  # an unreadable record must not stop the sink
                     metrics.SINK_DEAD_LETTERS.labels(tp.topic).inc()
                     log.error("unreadable record %s[%d]@%d dead-lettered: %s",
                               tp.topic, tp.partition, record.offset, exc)
-                    await self.dead_letter(record, f"sink cannot read the record: {exc}")
-                    rows = []
+                    await self.dead_letter(record, f"sink cannot read the record: {exc}",
+                                           record.value)
+                    decoded = []
+                rows = []
+                for item in decoded:
+                    if isinstance(item, Rejected):
+                        metrics.SINK_DEAD_LETTERS.labels(tp.topic).inc()
+                        log.error("row of %s[%d]@%d dead-lettered: %s",
+                                  tp.topic, tp.partition, record.offset, item.reason)
+                        await self.dead_letter(record, item.reason, item.value)
+                    else:
+                        rows.append(item)
                 self.sink.add(tp.topic, tp.partition, record.offset, rows)
 
     async def _write_until_done(self, stopping: asyncio.Event) -> None:

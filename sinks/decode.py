@@ -1,30 +1,38 @@
 """Records of the sink's input topics as ClickHouse rows: one decoder per topic.
 
-A decoder takes a record's value and offset and returns its rows `[(table, row tuple), ...]`, or
-raises if the record cannot be read (the sink dead-letters it). `DECODERS` maps a topic's
-name without the prefix to its decoder; the sink reads exactly these topics.
+A decoder takes a record's value and offset and returns its rows `[(table, row tuple), ...]`
+and, for a row that cannot be written, a `Rejected` in its place (sinks/base.py: the sink
+dead-letters that row alone and writes the others). It raises if the record itself cannot
+be read (the sink dead-letters the record). `DECODERS` maps a topic's name without the
+prefix to its decoder; the sink reads exactly these topics.
 """
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from schemas.case_rows import CaseRows, EventRow, MeasureStateRow
+from pydantic import BaseModel, JsonValue, TypeAdapter
+
+from schemas.access_record import AccessRecord
+from schemas.case_rows import CaseRow, EventRow, MeasureStateRow
 from schemas.event import parse_event
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
-from sinks.base import Row
+from sinks.base import Rejected, Row
 from sinks.clickhouse.rows import (
+    ACCESS_LOG,
     EVENTS,
     MEASURE_STATE,
     WARNING_ACTIONS,
     WARNING_HISTORY,
+    access_row,
     action_row,
     event_row,
     measure_row,
     warning_row,
 )
 
-Decoder = Callable[[bytes | None, int], list[Row]]
+Decoder = Callable[[bytes | None, int], list[Row | Rejected]]
 
 
 def warning_message(value: bytes | None, offset: int = 0) -> list[Row]:
@@ -34,9 +42,29 @@ def warning_message(value: bytes | None, offset: int = 0) -> list[Row]:
                                           kafka_offset=offset))]
 
 
-def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row]:
-    """One message of the case-rows topic (schemas/case_rows.py): the rows of one event."""
-    return [case_row(row) for row in CaseRows.model_validate_json(value or b"").rows]
+class _CaseRowsMessage(BaseModel):
+    """A case-rows message read only as far as its list: each row is checked on its own."""
+
+    rows: list[JsonValue]
+
+
+_CASE_ROW: TypeAdapter = TypeAdapter(CaseRow)
+
+
+def case_rows_message(value: bytes | None, offset: int = 0) -> list[Row | Rejected]:
+    """One message of the case-rows topic (schemas/case_rows.py): the rows of one event or
+    batch, each written, or rejected alone when it does not validate or does not fit."""
+    raw_rows = _CaseRowsMessage.model_validate_json(value or b"").rows
+    out: list[Row | Rejected] = []
+    for number, raw in enumerate(raw_rows, start=1):
+        try:
+            out.append(case_row(_CASE_ROW.validate_python(raw)))
+        except ValueError as exc:  # pydantic's ValidationError and InvalidEvent are ValueErrors
+            table = raw.get("table") if isinstance(raw, dict) else None
+            where = f"row {number} of {len(raw_rows)} ({table if isinstance(table, str) else '?'})"
+            out.append(Rejected(f"sink cannot write {where}: {exc}",
+                                json.dumps(raw, ensure_ascii=False).encode()))
+    return out
 
 
 def case_row(row: EventRow | MeasureStateRow) -> Row:
@@ -56,8 +84,14 @@ def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
     return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
 
 
+def access_log_message(value: bytes | None, offset: int = 0) -> list[Row]:
+    """One message of the access-log topic: one read, export or login on the console."""
+    return [(ACCESS_LOG, access_row(AccessRecord.model_validate_json(value or b"")))]
+
+
 DECODERS: dict[str, Decoder] = {
     "warnings": warning_message,
     "case-rows": case_rows_message,
     "warning-actions": warning_action_message,
+    "access-log": access_log_message,
 }

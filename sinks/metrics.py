@@ -8,7 +8,8 @@ SINK_BATCH_SECONDS = Histogram(
 SINK_ROWS = Counter("casewatch_sink_rows_total", "Rows written to ClickHouse", ["table"])
 SINK_FAILURES = Counter("casewatch_sink_failures_total", "Failed ClickHouse batch writes")
 SINK_DEAD_LETTERS = Counter(
-    "casewatch_sink_dead_letters_total", "Input records the sink could not read", ["topic"]
+    "casewatch_sink_dead_letters_total",
+    "Input records the sink could not read, and rows of records it could not write", ["topic"]
 )
 SINK_LAG = Gauge(
     "casewatch_sink_lag_messages",

@@ -3,8 +3,9 @@
 Faust is the worker's framework: the app and its lifecycle, the agent that applies the
 rules (streams/agents/rules.py), the timers, the web server (health and readiness) and
 its sensors. Faust's own Kafka consumer and producer are not started: the source is read
-in batches by streams/source.py (see there why) and every output goes through one
-idempotent producer whose acknowledgements gate the commits (streams/runtime.py).
+in batches by streams/source.py (see there why) and every output goes through the
+transactional producer of its input partition (streams/outputs.py), in the transaction
+that commits the input's offset.
 """
 
 import asyncio
@@ -18,11 +19,14 @@ from mode import Service
 from rules.clock import Clock, WallClock
 from rules.engine import Engine
 from streams.agents import health, rules, timers
+from streams.clock_guard import ClockGuard
 from streams.kafka_auth import faust_kwargs
+from streams.loop_monitor import watch_loop
 from streams.runtime import Runtime
 from streams.settings import Settings
 from streams.sink_process import supervised_sink
 from streams.source import Source
+from streams.topics import check_limits
 from streams.work import Job
 
 log = logging.getLogger(__name__)
@@ -46,27 +50,40 @@ def fatal(exc: BaseException) -> None:
 
 
 class Pipeline(Service):
-    """Starts the runtime and runs the source; any failure there stops the worker."""
+    """Starts the runtime and runs the source and the loop watch; any failure there stops
+    the worker."""
 
-    def __init__(self, app: faust.App, runtime: Runtime, source: Source, **kwargs):
+    def __init__(self, app: faust.App, runtime: Runtime, source: Source, clock: ClockGuard,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.app, self.runtime, self.source = app, runtime, source
+        self.app, self.runtime, self.source, self.clock = app, runtime, source, clock
 
     async def on_start(self) -> None:
+        check_limits(self.runtime.settings)
         await self.runtime.start()
+        await self.clock.start()
         self.app.flow_control.resume()  # no Faust consumer will: the jobs channel flows
 
     @Service.task
     async def _consume(self) -> None:
-        try:
-            await self.source.run()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            fatal(exc)
+        await _supervised(self.source.run())
+
+    @Service.task
+    async def _watch_loop(self) -> None:
+        await _supervised(watch_loop())
 
     async def on_stop(self) -> None:
+        await self.clock.stop()
         await self.runtime.stop()
+
+
+async def _supervised(work) -> None:
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        fatal(exc)
 
 
 def create_app(settings: Settings, engine: Engine | None = None,
@@ -85,17 +102,19 @@ def create_app(settings: Settings, engine: Engine | None = None,
         **faust_kwargs(settings),  # should Faust's own clients ever connect
     )
     runtime = Runtime(settings, engine or Engine(), clock or WallClock())
+    clock_guard = ClockGuard(settings)
     jobs = app.channel()
 
-    async def submit(job: Job) -> dict[tuple[str, int], int]:
+    async def submit(job: Job) -> None:
         job.done = asyncio.get_running_loop().create_future()
         await jobs.put(job)
-        return await job.done
+        await job.done
 
     app.apply_rules = rules.register(app, jobs, runtime)
-    timers.register(app, runtime, submit, fatal)
-    health.register(app, runtime)
-    app.service(Pipeline(app, runtime, Source(runtime, submit, fatal)))
+    source = Source(runtime, submit, fatal, clock_guard)
+    timers.register(app, runtime, clock_guard, submit, fatal)
+    health.register(app, runtime, source, clock_guard)
+    app.service(Pipeline(app, runtime, source, clock_guard))
     sink = supervised_sink(settings)  # the ClickHouse sink: its own supervised process
     if sink is not None:
         app.service(sink)

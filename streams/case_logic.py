@@ -133,6 +133,13 @@ class CaseLogic:
         self._publish(due, now, out)
         return out
 
+    def evaluate_all(self, now: datetime) -> Outcome:
+        """Re-evaluate every subject and publish what changed (a case taken out of
+        quarantine, or checked after one of its events failed)."""
+        out = Outcome()
+        self._publish(set(self._subjects()), now, out)
+        return out
+
     def next_due(self) -> float | None:
         """Epoch seconds of the next clock-driven change, or None."""
         if not self._next:
@@ -222,8 +229,7 @@ class CaseLogic:
         latest = max((e.occurred_at for e in self._events_of(old.person_id)),
                      default=old.changed_at if isinstance(old, Warning) else old.since)
         if isinstance(old, Warning):
-            rule = self.engine.catalogue.by_id[old.rule_id]
-            return withdrawn(old, rule, max(latest, old.changed_at))
+            return withdrawn(old, max(latest, old.changed_at))
         return old.model_copy(update=dict(active=False, until=max(latest, old.since),
                                           due_at=None))
 

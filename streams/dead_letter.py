@@ -1,7 +1,9 @@
 """Dead-letter records: the original bytes (bounded), the reasons, and where it came from.
 
-A record stays far below the broker's message limit whatever the input's size: the value
-is kept byte for byte up to a limit, and always identified by its full length and SHA-256.
+A record stays below the 1 MiB message limit of the output topics whatever the input's
+size: the value is kept byte for byte up to a limit (at most 512 KiB, streams/settings.py),
+and always identified by its full length and SHA-256; at most 20 reasons of 1,024
+characters each are kept.
 """
 
 import base64
@@ -12,13 +14,14 @@ from schemas.dead_letter import DeadLetter
 
 DEFAULT_VALUE_LIMIT = 128 * 1024
 TEXT_LIMIT = 4096
+REASONS, REASON_LIMIT = 20, 1024
 
 
 def dead_letter(raw: bytes | None, key: bytes | None, reasons: list[str], topic: str,
                 partition: int, offset: int, value_limit: int = DEFAULT_VALUE_LIMIT) -> bytes:
     kept = None if raw is None else raw[:value_limit]
     record = DeadLetter(
-        reasons=[r[:TEXT_LIMIT] for r in reasons[:50]],
+        reasons=[r[:REASON_LIMIT] for r in reasons[:REASONS]],
         topic=topic,
         partition=partition,
         offset=offset,

@@ -25,11 +25,15 @@ class DueIndex:
         current[case_id] = at
         heapq.heappush(self._heaps.setdefault(partition, []), (at, case_id))
 
-    def pop_due(self, now: float, limit: int | None = None) -> list[tuple[int, str, float]]:
+    def pop_due(self, now: float, limit: int | None = None,
+                partitions: Iterable[int] | None = None) -> list[tuple[int, str, float]]:
         """Remove and return (partition, case_id, at) of the entries due at or before `now`,
-        at most `limit` of them."""
+        at most `limit` of them, of `partitions` (default: all)."""
         out: list[tuple[int, str, float]] = []
+        wanted = None if partitions is None else set(partitions)
         for partition, heap in self._heaps.items():
+            if wanted is not None and partition not in wanted:
+                continue
             current = self._current[partition]
             while heap and heap[0][0] <= now and (limit is None or len(out) < limit):
                 at, case_id = heapq.heappop(heap)

@@ -28,12 +28,38 @@ CALENDAR_FALLBACK = Gauge(
 SEND_FAILURES = Counter(
     "casewatch_send_failures_total", "Rounds of output messages Kafka did not acknowledge"
 )
-RECOVERY_SECONDS = Histogram(
-    "casewatch_recovery_seconds", "Time to catch up assigned partitions' state and index",
-    buckets=(0.1, 0.5, 1, 5, 15, 30, 60, 120, 300),
-)
 BATCH_SECONDS = Histogram(
     "casewatch_job_seconds", "Time to run one job (a source batch or a round of dues)",
     buckets=(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5),
 )
 CACHED_CASES = Gauge("casewatch_cached_cases", "Parsed cases held in memory")
+QUARANTINED = Gauge(
+    "casewatch_quarantined_cases", "Cases set aside because they cannot be processed",
+    ["partition"],
+)
+FENCED = Counter(
+    "casewatch_fenced_total", "Partitions this worker lost because another producer fenced it"
+)
+RESTORE_SECONDS = Counter(
+    "casewatch_restore_seconds_total", "Time spent catching stores up with their changelogs"
+)
+WORK_STRETCH = Histogram(
+    "casewatch_work_stretch_seconds",
+    "CPU time a job ran between two hand-backs of the event loop",
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1),
+)
+LOOP_LAG = Histogram(
+    "casewatch_event_loop_lag_seconds",
+    "How late a 50 ms sleep on the worker's event loop wakes up (the loop was blocked)",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
+)
+LOOP_LAG_MAX = Gauge(
+    "casewatch_event_loop_lag_max_seconds", "The longest event-loop lag seen since start"
+)
+CLOCK_SKEW = Gauge(
+    "casewatch_clock_skew_seconds",
+    "This worker's clock minus the Kafka broker's (from the broker's append time of a probe)",
+)
+CLOCK_HELD = Gauge(
+    "casewatch_clock_held", "1 while jobs are held because the clock is off by more than allowed"
+)

@@ -1,63 +1,130 @@
-"""Send a job's messages and wait until Kafka has them all, or fail without a commit.
+"""One input partition's transactional producer: a job's outputs for that partition — its
+changelog, warnings, rows, dead letters, forwarded records — and its source offset are
+committed together, or not at all.
+
+This is Kafka Streams' exactly-once as it was before KIP-447: the producer's
+`transactional.id` is `<app_id>-<partition>`, so the next owner of the partition, starting
+its producer, fences this one (its next transaction fails with ProducerFenced); readers
+of every output read committed records only. A worker paused past its session timeout can
+therefore no longer write for a partition it lost.
 
 Messages are appended to one record batch per topic-partition (aiokafka's `create_batch` /
 `send_batch`): a keyed message goes to the partition Kafka's default partitioner picks
-(murmur2 of the key, as every Kafka client does), so a case's messages keep their
-partition and their order. This costs about half of one `send()` per message.
-
-A failed round is retried with the whole job's messages, in order, so the last message of
-a warning on its topic is always its latest state (copies are idempotent downstream).
-After `retries` failed rounds the error is raised: the worker stops without committing,
-and the job's input is read again after a restart. A Kafka error never dead-letters a
-valid event.
+(murmur2 of the key, as Java clients do), so a case's messages keep their partition and
+order. A failed transaction is aborted and tried again whole, up to `retries` times; then
+the error is raised and the worker stops (nothing of the job became visible).
 """
 
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    ProducerFenced,
+    TransactionalIdAuthorizationFailed,
+)
 from aiokafka.partitioner import DefaultPartitioner
 
 from streams import metrics
+from streams.kafka_clients import worker_producer_config
+from streams.settings import Settings
 from streams.work import Send
 
 log = logging.getLogger(__name__)
+
+_FENCED = (ProducerFenced, InvalidProducerEpoch, TransactionalIdAuthorizationFailed)
+
+
+class Fenced(Exception):
+    """Another worker has taken the partition: this one must stop writing for it."""
 
 
 class OutputsFailed(RuntimeError):
     pass
 
 
-class Outputs:
-    def __init__(self, producer: AIOKafkaProducer, retries: int, backoff: float = 0.5,
+def transactional_id(settings: Settings, partition: int) -> str:
+    return f"{settings.app_id}-{partition}"
+
+
+class PartitionProducer:
+    def __init__(self, settings: Settings, partition: int, backoff: float = 0.5,
                  max_backoff: float = 10.0):
-        self.producer = producer
-        self.retries = retries
+        self.settings = settings
+        self.partition = partition
+        self.retries = settings.send_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.producer = AIOKafkaProducer(
+            **worker_producer_config(settings),
+            transactional_id=transactional_id(settings, partition))
         self._partitioner = DefaultPartitioner()
         self._partitions: dict[str, list[int]] = {}
 
-    async def send_all(self, sends: list[Send]) -> list[tuple[int, int]]:
-        """(partition, offset) of every message, in order, once all are acknowledged."""
+    async def start(self) -> None:
+        """Start, fencing every earlier producer of the partition (init_transactions)."""
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        try:
+            await self.producer.stop()
+        except Exception as exc:  # a fenced producer may fail to close cleanly
+            log.info("producer of partition %d stopped with %r", self.partition, exc)
+
+    async def commit(self, sends: list[Send], offsets: dict[TopicPartition, int] | None,
+                     group_id: str) -> list[tuple[int, int]]:
+        """(partition, offset) of every message, in order, once the transaction with them
+        and `offsets` (committed for `group_id`) is committed."""
         delay, attempt = self.backoff, 0
         while True:
             try:
-                return await self._round(sends)
-            except Exception as exc:  # any producer error: retry the whole job, then stop
+                return await self._transaction(sends, offsets, group_id)
+            except _FENCED as exc:
+                raise Fenced(f"partition {self.partition}: {exc}") from exc
+            except Exception as exc:
                 metrics.SEND_FAILURES.inc()
                 self._partitions.clear()  # the topics' partitions are looked up again
+                await self._abort(exc)
                 if attempt == self.retries:
-                    raise OutputsFailed(f"{len(sends)} messages not acknowledged after "
+                    raise OutputsFailed(f"{len(sends)} messages not committed after "
                                         f"{attempt + 1} tries: {exc!r}") from exc
-                log.warning("sending %d messages failed (%r), retry %d in %.1f s",
+                log.warning("transaction of %d messages failed (%r), retry %d in %.1f s",
                             len(sends), exc, attempt + 1, delay)
                 await asyncio.sleep(delay)
                 delay, attempt = min(delay * 2, self.max_backoff), attempt + 1
 
-    async def _round(self, sends: list[Send]) -> list[tuple[int, int]]:
+    async def _abort(self, cause: Exception) -> None:
+        try:
+            await self.producer.abort_transaction()
+        except _FENCED as exc:
+            raise Fenced(f"partition {self.partition}: {exc}") from exc
+        except Exception as exc:
+            raise OutputsFailed(f"a failed transaction ({cause!r}) could not be aborted: "
+                                f"{exc!r}") from exc
+
+    async def _transaction(self, sends: list[Send], offsets: dict[TopicPartition, int] | None,
+                           group_id: str) -> list[tuple[int, int]]:
+        await self.producer.begin_transaction()
+        sent: list[tuple[asyncio.Future, int, list[int]]] = []
+        try:
+            await self._append(sends, sent)
+            if offsets:
+                await self.producer.send_offsets_to_transaction(offsets, group_id)
+            await self.producer.commit_transaction()
+            out: list[tuple[int, int]] = [(0, 0)] * len(sends)
+            for ack, partition, members in sent:
+                base = (await ack).offset
+                for n, i in enumerate(members):
+                    out[i] = (partition, base + n)
+            return out
+        finally:
+            for ack, _, _ in sent:  # a failed batch's error is the transaction's: seen
+                ack.add_done_callback(_retrieve)
+
+    async def _append(self, sends: list[Send],
+                      sent: list[tuple[asyncio.Future, int, list[int]]]) -> None:
         open_batches: dict[tuple[str, int], tuple[object, list[int]]] = {}
-        sent: list[tuple[asyncio.Future, int, list[int]]] = []  # (ack, partition, sends)
 
         async def close(topic: str, partition: int) -> None:
             batch, members = open_batches.pop((topic, partition))
@@ -75,16 +142,11 @@ class Outputs:
                     members.append(i)
                     break
                 if not members:
-                    raise ValueError(f"a message of {len(s.value)} bytes does not fit a batch")
+                    raise ValueError(f"a message of {len(s.value or b'')} bytes does not fit "
+                                     "a batch")
                 await close(*where)  # full: send it, open another
         for where in list(open_batches):
             await close(*where)
-        out: list[tuple[int, int]] = [(0, 0)] * len(sends)
-        for ack, partition, members in sent:
-            base = (await ack).offset
-            for n, i in enumerate(members):
-                out[i] = (partition, base + n)
-        return out
 
     async def _partition(self, s: Send) -> int:
         partitions = self._partitions.get(s.topic)
@@ -92,3 +154,8 @@ class Outputs:
             partitions = sorted(await self.producer.partitions_for(s.topic))
             self._partitions[s.topic] = partitions
         return self._partitioner(s.key, partitions, partitions)
+
+
+def _retrieve(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()

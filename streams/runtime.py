@@ -1,32 +1,52 @@
-"""The worker's state and its one writer: stores, cache, due index, and how a job runs.
+"""The worker's state and its one writer: tasks (one per owned input partition), the cache
+of parsed cases, the due index, and how a job runs.
 
-Jobs (source batches and dues) run one at a time under `lock`, which rebalances take too:
-a partition is never released or recovered while a job touches it. A job's changelog
-records are acknowledged by Kafka first, then its outputs; only then do the changelog
-records reach the local store, its dues the index, and its source offsets a commit
-(at-least-once that does not depend on timing; outputs are idempotent).
+Jobs (source batches, rounds of dues, quarantined cases tried again) run one at a time
+under `lock`, which rebalances and restore steps take too: a partition is never released
+or restored while a job touches it. A job processes each partition's share in turn,
+handing the event loop back between cases, and commits each share in its partition's
+transaction (streams/outputs.py) while it goes on with the next. Only a committed share
+reaches the local store, the due index and the source position: a share that is not
+committed leaves no trace but the cached cases, which are dropped.
 """
 
 import asyncio
 import gc
 import logging
 import time
+from collections.abc import Iterator
 from datetime import datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import TopicPartition
 
 from rules.engine import Engine
 from streams import metrics
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
 from streams.due_index import DueIndex
-from streams.kafka_clients import worker_consumer_config, worker_producer_config
-from streams.outputs import Outputs
-from streams.recovery import recover
+from streams.outputs import Fenced, PartitionProducer
+from streams.restore import Restorer
 from streams.settings import Settings
+from streams.task import ACTIVE, LOST, RESTORING, SUSPENDED, Task
 from streams.work import Job, Processor, Result
 
 log = logging.getLogger(__name__)
+
+YIELD_AFTER = 0.02  # seconds of work between two hand-backs of the event loop
+INDEX_STEP = 20_000  # due entries rebuilt between two hand-backs
+LOST_RETRY = 3.0  # seconds a lost task waits for a rebalance before it is taken up again
+
+
+async def drain(steps: Iterator[None]) -> None:
+    """Run a generator of work, handing the event loop back every YIELD_AFTER seconds."""
+    last = time.perf_counter()
+    cpu = time.thread_time()
+    for _ in steps:
+        if time.perf_counter() - last >= YIELD_AFTER:
+            metrics.WORK_STRETCH.observe(time.thread_time() - cpu)
+            await asyncio.sleep(0)
+            last, cpu = time.perf_counter(), time.thread_time()
+    metrics.WORK_STRETCH.observe(time.thread_time() - cpu)
 
 
 class Runtime:
@@ -34,90 +54,205 @@ class Runtime:
         self.settings = settings
         self.clock = clock
         self.lock = asyncio.Lock()
-        self.stores: dict[int, PartitionStore] = {}
+        self.tasks: dict[int, Task] = {}
+        self.stores: dict[int, PartitionStore] = {}  # of the tasks, for the processor
         self.cache = CaseCache(settings.case_cache_size, settings.closed_retention)
         self.due_index = DueIndex()
         self.processor = Processor(settings, engine, self.cache, self.stores)
+        self.source_topic = settings.topic("case-events")
         self.changelog_topic = settings.topic("case-state")
-        self.ready = False
-        self._producer: AIOKafkaProducer | None = None
-        self._outputs: Outputs | None = None
+        self.restorer = Restorer(settings)
 
     async def start(self) -> None:
-        self._producer = AIOKafkaProducer(**worker_producer_config(self.settings))
-        await self._producer.start()
-        self._outputs = Outputs(self._producer, self.settings.send_retries)
+        await self.restorer.start()
 
     async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-        for store in self.stores.values():
-            store.close()
+        for task in self.tasks.values():
+            await self._stop_producer(task)
+            task.store.close()
+        self.tasks.clear()
         self.stores.clear()
+        await self.restorer.stop()
 
-    # ------------------------------------------------------------------ partitions
+    # ------------------------------------------------------------------ ownership
 
-    def owns(self, partition: int) -> bool:
-        return partition in self.stores
+    @property
+    def ready(self) -> bool:
+        """Every owned partition is active (and there is at least one)."""
+        return bool(self.tasks) and all(t.state == ACTIVE for t in self.tasks.values())
 
-    async def acquire(self, partitions: set[int]) -> None:
-        """Open, catch up and index newly assigned partitions (call under `lock`)."""
+    def active(self, partition: int) -> bool:
+        task = self.tasks.get(partition)
+        return task is not None and task.state == ACTIVE
+
+    def revoke(self, partitions: set[int]) -> None:
+        """Suspend revoked tasks (call under `lock`): nothing more is written for them."""
+        for p in partitions:
+            task = self.tasks.get(p)
+            if task is not None and task.state != SUSPENDED:
+                task.state = SUSPENDED
+                task.committed = None
+
+    async def assign(self, partitions: set[int]) -> None:
+        """Take up the assignment (call under `lock`): suspended tasks that came back are
+        restored with what they kept, the others closed; new ones are created. Restoring
+        happens later, in steps (`restore_step`)."""
+        for p, task in list(self.tasks.items()):
+            if task.state == SUSPENDED and p not in partitions:
+                await self._close(task)
+        for p in partitions:
+            task = self.tasks.get(p)
+            if task is None:
+                task = Task(p, PartitionStore(self.settings.state_dir / f"cases-{p}"))
+                self.tasks[p] = task
+                self.stores[p] = task.store
+            elif task.state == SUSPENDED:
+                task.kept = True
+            if task.state != RESTORING or task.producer is not None:
+                await self._stop_producer(task)
+                self._restart(task)
+
+    def lost(self) -> list[int]:
+        return [p for p, t in self.tasks.items() if t.state == LOST]
+
+    async def _close(self, task: Task) -> None:
+        await self._stop_producer(task)
+        task.store.close()
+        del self.tasks[task.partition], self.stores[task.partition]
+        self.cache.drop_partitions([task.partition])
+        self.due_index.keep_only(self.tasks)
+
+    def _restart(self, task: Task) -> None:
+        task.state, task.restore_end, task.applied = RESTORING, None, 0
+
+    async def _stop_producer(self, task: Task) -> None:
+        if task.producer is not None:
+            producer, task.producer = task.producer, None
+            await producer.stop()
+
+    def _lose(self, task: Task, exc: Fenced) -> None:
+        log.warning("partition %d is fenced (%s): nothing more is written for it", task.partition,
+                    exc)
+        metrics.FENCED.inc()
+        task.state, task.kept, task.committed = LOST, False, None
+        task.retry_at = time.monotonic() + LOST_RETRY
+        self.cache.drop_partitions([task.partition])
+        self.due_index.keep_only(p for p, t in self.tasks.items() if t.state != LOST)
+
+    # ------------------------------------------------------------------ restoring
+
+    def restoring(self) -> bool:
+        """A restore step has work to do now."""
+        now = time.monotonic()
+        return any(t.state == RESTORING or (t.state == LOST and t.retry_at <= now)
+                   for t in self.tasks.values())
+
+    async def restore_step(self) -> int | None:
+        """One bounded step of restoring (call under `lock`); the partition that became
+        active by it, if one did."""
+        now = time.monotonic()
+        for task in self.tasks.values():
+            if task.state == LOST and task.retry_at <= now:
+                await self._stop_producer(task)
+                self._restart(task)
+        task = next((t for t in self.tasks.values() if t.state == RESTORING), None)
+        if task is None:
+            return None
         started = time.monotonic()
-        consumer = AIOKafkaConsumer(**worker_consumer_config(self.settings, group_id=None))
-        await consumer.start()
-        try:
-            for p in sorted(partitions - set(self.stores)):
-                store = PartitionStore(self.settings.state_dir / f"cases-{p}")
-                applied = await recover(store, consumer, self.changelog_topic, p)
-                self.stores[p] = store
-                self.due_index.rebuild(p, store.dues())
-                log.info("partition %d recovered: %d changelog records applied", p, applied)
-        finally:
-            await consumer.stop()
+        p = task.partition
+        if task.producer is None:  # first, fence every earlier owner of the partition
+            producer = PartitionProducer(self.settings, p)
+            await producer.start()
+            task.producer = producer
+            task.restore_end = await self.restorer.end(p)
+            if task.store.checkpoint() > task.restore_end:
+                log.warning("store of partition %d is ahead of its changelog (%d > %d): "
+                            "rebuilding it", p, task.store.checkpoint(), task.restore_end)
+                task.store.destroy()
+                task.applied += 1  # nothing kept can be trusted
+            return None
+        start = task.store.checkpoint()
+        if start < task.restore_end:
+            _, applied = await self.restorer.step(task.store, p, start)
+            task.applied += applied
+            metrics.RESTORE_SECONDS.inc(time.monotonic() - started)
+            return None
+        task.store.set_checkpoint(task.restore_end)
+        if not (task.kept and task.applied == 0):
+            self.cache.drop_partitions([p])
+            await self._rebuild_index(task)
+        task.state, task.kept = ACTIVE, False
+        metrics.QUARANTINED.labels(str(p)).set(len(task.store.quarantined()))
+        log.info("partition %d active: %d changelog records applied", p, task.applied)
+        return p
+
+    async def _rebuild_index(self, task: Task) -> None:
+        self.due_index.keep_only(q for q in self.tasks if q != task.partition)
+        for n, (case_id, at) in enumerate(task.store.dues(), 1):
+            self.due_index.set(task.partition, case_id, at)
+            if n % INDEX_STEP == 0:
+                await asyncio.sleep(0)
         # The rebuilt index is long-lived: keep it out of the collector's full passes, which
         # would otherwise pause the worker for a second per million entries.
         gc.freeze()
-        metrics.RECOVERY_SECONDS.observe(time.monotonic() - started)
-        log.info("due index rebuilt: %d cases over partitions %s", len(self.due_index),
-                 sorted(self.stores))
-
-    def release(self, partitions: set[int]) -> None:
-        """Forget revoked partitions (call under `lock`); their stores stay on disk."""
-        for p in partitions & set(self.stores):
-            self.stores.pop(p).close()
-        self.cache.drop_partitions(partitions)
-        self.due_index.keep_only(self.stores)
 
     # ------------------------------------------------------------------ jobs
 
-    async def execute(self, job: Job) -> dict[tuple[str, int], int]:
-        """Run one job to the end; return the source offsets it makes safe to commit."""
+    async def execute(self, job: Job) -> None:
+        """Run one job to the end: every partition's share committed, or its task lost.
+        A share that cannot be committed raises (OutputsFailed): the worker must stop."""
         now: datetime = self.clock.now()
-        if job.records:
-            result = self.processor.records(
-                [r for r in job.records if self.owns(r.partition)], now)
-        else:
-            result = self.processor.dues([d for d in job.dues if self.owns(d[0])], now)
-        await self._persist(result)
-        return result.offsets
+        commits: list[asyncio.Task] = []
+        by_partition: dict[int, list] = {}
+        for r in job.records:
+            by_partition.setdefault(r.partition, []).append(r)
+        for p, records in by_partition.items():
+            if self.active(p):
+                out = Result(p)
+                await drain(self.processor.records(p, records, now, out))
+                commits.append(asyncio.ensure_future(self._commit(self.tasks[p], out)))
+        dues: dict[int, list[str]] = {}
+        for p, case_id in job.dues:
+            dues.setdefault(p, []).append(case_id)
+        for p, case_ids in dues.items():
+            if self.active(p):
+                out = Result(p)
+                await drain(self.processor.dues(p, case_ids, now, out))
+                commits.append(asyncio.ensure_future(self._commit(self.tasks[p], out)))
+        for p in job.replay:
+            if self.active(p):
+                out = Result(p)
+                await drain(self.processor.replay(p, now, out))
+                commits.append(asyncio.ensure_future(self._commit(self.tasks[p], out)))
+        failures = [r for r in await asyncio.gather(*commits, return_exceptions=True)
+                    if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
 
-    async def _persist(self, result: Result) -> None:
-        # The state first: once the changelog has what this job publishes, a crash before
-        # the outputs are acknowledged makes the input a redelivery, which republishes the
-        # case's whole state. The other order could lose the knowledge that a warning went
-        # out, and a later evaluation that no longer raises it would never withdraw it.
-        changelog = [s for s in result.sends if s.topic == self.changelog_topic]
-        acked = await self._outputs.send_all(changelog)
-        await self._outputs.send_all([s for s in result.sends if s.topic != self.changelog_topic])
-        checkpoints: dict[int, int] = {}
-        for partition, offset in acked:
-            checkpoints[partition] = max(checkpoints.get(partition, 0), offset + 1)
-        for p, records in result.changelog.items():
-            self.stores[p].apply(records, checkpoints.get(p))
-        for p, case_id, due in result.dues:
-            self.due_index.set(p, case_id, due)
+    async def _commit(self, task: Task, out: Result) -> None:
+        if not out.sends and out.offset is None:
+            return
+        offsets = None
+        if out.offset is not None:
+            offsets = {TopicPartition(self.source_topic, task.partition): out.offset}
+        try:
+            acks = await task.producer.commit(out.sends, offsets, self.settings.app_id)
+        except Fenced as exc:
+            self._lose(task, exc)
+            return
+        except BaseException:
+            self.cache.drop_partitions([task.partition])
+            raise
+        ends = [o for s, (_, o) in zip(out.sends, acks, strict=True)
+                if s.topic == self.changelog_topic]
+        task.store.apply(out.changelog, max(ends) + 1 if ends else None)
+        for case_id, due in out.dues:
+            self.due_index.set(task.partition, case_id, due)
+        if out.offset is not None:
+            task.committed = out.offset
 
     def due_now(self, limit: int) -> list[tuple[int, str]]:
-        """Up to `limit` (partition, case_id) whose due has come, taken off the index; a
-        job re-indexes each with its next due once its outputs are acknowledged."""
-        return [(p, c) for p, c, _ in self.due_index.pop_due(time.time(), limit)]
+        """Up to `limit` (partition, case_id) of active partitions whose due has come,
+        taken off the index; a job re-indexes each with its next due once committed."""
+        active = [p for p, t in self.tasks.items() if t.state == ACTIVE]
+        return [(p, c) for p, c, _ in self.due_index.pop_due(time.time(), limit, active)]

@@ -36,12 +36,17 @@ class Settings(BaseModel):
     closed_retention: float = Field(3600.0, ge=0)  # seconds an idle case with nothing due
     # stays in memory (it is reloaded from the local store on its next message)
     send_retries: int = Field(5, ge=0)  # retries of a failed output batch before stopping
-    dead_letter_value_limit: int = Field(128 * 1024, ge=1024)  # bytes of the original kept
+    # bytes of an invalid input kept in its dead-letter record: base64 of at most 512 KiB,
+    # with the reasons and the text, stays under the 1 MiB every output topic accepts
+    dead_letter_value_limit: int = Field(128 * 1024, ge=1024, le=512 * 1024)
+    max_clock_skew: float = Field(10.0, gt=0)  # seconds off the broker's clock before the
+    # worker holds its jobs (streams/clock_guard.py)
     sink_batch_rows: int = 5000
     sink_flush_seconds: float = 1.0
     sink: Literal["process", "off"] = "process"  # off: `casewatch sink` runs on its own
     sink_metrics_port: int = 9465
     clickhouse: ClickHouseSettings = ClickHouseSettings()
+    units_file: Path = Path("deploy/units.toml")  # the unit registry (schemas/units.py)
     # Kafka security (streams/kafka_auth.py turns these into client arguments)
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = (
         "PLAINTEXT")

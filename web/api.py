@@ -1,4 +1,6 @@
-"""JSON API of the console. Every handler runs behind the session middleware (web.auth)."""
+"""JSON API of the console: the open set, explanations, the closed loop, the measure board,
+the big screen's figures and the units. Every handler runs behind the session middleware
+(web.auth); a record outside the user's scope answers exactly like an unknown one (404)."""
 
 import asyncio
 import json
@@ -7,71 +9,85 @@ import time
 from datetime import UTC, datetime
 
 from aiohttp import web
-from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 
 from schemas.warning_action import Action, ActorRole, WarningAction
 from web import queries
+from web.context import Context
+from web.errors import error
 from web.feed import iso, item_from_row
 from web.loop import NotAllowed, available, check
-from web.open_set import Item, OpenSet
-from web.reader import Reader
+from web.open_set import Item
 from web.rules_info import event_labels, measure_labels, rules_info
-from web.users import User
+from web.scope import Scope
 
 log = logging.getLogger(__name__)
 SCREEN_CACHE_SECONDS = 5.0
 PAGE_MAX = 500
+CONFIRM_SECONDS = 5.0  # how long an action waits to read itself back from the topic
 
 
-def _error(cls, message: str):
-    return cls(text=json.dumps({"error": message}, ensure_ascii=False),
-               content_type="application/json")
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class Api:
-    def __init__(self, open_set: OpenSet, reader: Reader, actions_topic: str, tz: str):
-        self.open_set = open_set
-        self.reader = reader
-        self.producer: AIOKafkaProducer | None = None  # started with the application
-        self.actions_topic = actions_topic
-        self.tz = tz
-        self._screen: tuple[float, dict] | None = None
-        self._acting = asyncio.Lock()  # one action at a time: the stage check stays valid
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.open_set = ctx.open_set
+        self.reader = ctx.reader
+        self._screen: dict[str, tuple[float, dict]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}  # one action at a time per warning
 
-    def routes(self) -> list[web.RouteDef]:
-        return [
+    def register(self) -> None:
+        self.ctx.add_routes([
             web.get("/api/rules", self.rules),
+            web.get("/api/units", self.units),
             web.get("/api/warnings", self.warnings),
             web.get("/api/warnings/{wid}", self.explain),
             web.post("/api/warnings/{wid}/actions", self.act),
             web.get("/api/measures", self.measures),
             web.get("/api/screen", self.screen),
-        ]
+        ])
+        self.ctx.page("/", "list.html", nav=("warnings", "预警", "Warnings"))
+        self.ctx.page("/warning/{wid}", "warning.html")
+        self.ctx.page("/measures", "measures.html", nav=("measures", "强制措施", "Measures"))
 
     async def rules(self, request: web.Request) -> web.Response:
         return web.json_response({"rules": rules_info(), "measures": measure_labels(),
-                                  "events": event_labels(), "tz": self.tz}, dumps=_dumps)
+                                  "events": event_labels(), "tz": self.ctx.settings.tz},
+                                 dumps=dumps)
+
+    async def units(self, request: web.Request) -> web.Response:
+        """Every registered unit the user's scope covers, and the unit ids of the open
+        warnings in scope (registered or not), each described."""
+        scope: Scope = request["scope"]
+        registry = self.ctx.units()
+        ids = {i.unit_id for i in self.open_set.in_scope(scope)}
+        ids |= {u for u in registry.units if scope.covers(u)}
+        return web.json_response({"units": {u: registry.describe(u) for u in sorted(ids)}},
+                                 dumps=dumps)
 
     async def warnings(self, request: web.Request) -> web.Response:
-        seq, rows = self.open_set.snapshot(request["user"].scope)
-        return web.json_response({"seq": seq, "warnings": rows}, dumps=_dumps)
+        seq, rows = self.open_set.snapshot(request["scope"])
+        return web.json_response({"seq": seq, "warnings": rows}, dumps=dumps)
 
-    async def _item(self, user: User, wid: str) -> Item:
+    async def item(self, scope: Scope, wid: str) -> Item:
+        """The warning's latest state, open or closed; 404 if unknown or out of scope."""
         item = self.open_set.items.get(wid)
         if item is None:
             rows = await self.reader.execute(queries.latest_of(self.reader.db), {"wid": wid})
-            if not rows:
-                raise _error(web.HTTPNotFound, "no such warning")
-            item = item_from_row(rows[0])
-        if not user.sees(item.unit_id):
-            raise _error(web.HTTPForbidden, "outside your units")
+            item = item_from_row(rows[0]) if rows else None
+        if item is None or not scope.covers(item.unit_id):
+            raise error(web.HTTPNotFound, "not_found")
         return item
 
     async def explain(self, request: web.Request) -> web.Response:
-        user: User = request["user"]
         wid = request.match_info["wid"]
-        item = await self._item(user, wid)
+        item = await self.item(request["scope"], wid)
+        await self.ctx.access.record(request, "read_warning", target=wid, case_id=item.case_id,
+                                     person_id=item.person_id or "", unit_id=item.unit_id,
+                                     rows=1)
         db = self.reader.db
         events = []
         if item.evidence:
@@ -91,113 +107,152 @@ class Api:
                      "catalogue_version": r[6]}
                     for r in rows]
         current = self.open_set.stage_of(wid)
-        role = user.role
         return web.json_response({
             "warning": {**self.open_set.view(item), "evidence": list(item.evidence),
                         "late": item.late,  # the rule set of its latest state written
                         "catalogue_version": timeline[-1]["catalogue_version"] if timeline
                         else ""},
+            "unit": self.ctx.units().describe(item.unit_id),
             "rule": rules_info().get(item.rule_id),
             "events": events,
             "measures": measures,
             "timeline": timeline,
             "actions": [json.loads(a.model_dump_json())
                         for a in self.open_set.actions.get(wid, ())],
-            "can": available(role, current) if wid in self.open_set.items else [],
-        }, dumps=_dumps)
+            "can": available(request["user"].role, current)
+            if wid in self.open_set.items else [],
+        }, dumps=dumps)
 
     async def act(self, request: web.Request) -> web.Response:
-        user: User = request["user"]
+        user = request["user"]
         wid = request.match_info["wid"]
         try:
             body = await request.json()
             action = Action(body["action"])
             note = str(body.get("note", "")).strip()
         except (ValueError, KeyError, TypeError):
-            raise _error(web.HTTPBadRequest, "action and note expected") from None
-        item = await self._item(user, wid)
+            raise error(web.HTTPBadRequest, "action_expected") from None
+        item = await self.item(request["scope"], wid)
         if user.role not in (ActorRole.unit, ActorRole.supervisor):
-            raise _error(web.HTTPForbidden, "read-only role")
-        async with self._acting:
-            if wid not in self.open_set.items:
-                raise _error(web.HTTPConflict, "the warning's loop is closed")
-            try:
-                check(action, user.role, self.open_set.stage_of(wid))
-                record = WarningAction(
-                    warning_id=wid, case_id=item.case_id, unit_id=item.unit_id,
-                    rule_id=item.rule_id, action=action, note=note, actor_id=user.id,
-                    actor_role=user.role, acted_at=datetime.now(UTC))
-            except NotAllowed as exc:
-                raise _error(web.HTTPConflict, str(exc)) from None
-            except ValidationError as exc:
-                raise _error(web.HTTPBadRequest, exc.errors()[0]["msg"]) from None
-            await self.producer.send_and_wait(self.actions_topic, key=item.case_id.encode(),
-                                              value=record.model_dump_json().encode())
-            self.open_set.apply_action(record)
+            raise error(web.HTTPForbidden, "forbidden")
+        lock = self._locks.setdefault(wid, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._act(user, wid, item, action, note)
+        finally:
+            if not lock.locked() and self._locks.get(wid) is lock:
+                del self._locks[wid]
+
+    async def _act(self, user, wid: str, item: Item, action: Action,
+                   note: str) -> web.Response:
+        if wid not in self.open_set.items:
+            raise error(web.HTTPConflict, "loop_closed")
+        try:
+            check(action, user.role, self.open_set.stage_of(wid))
+            record = WarningAction(
+                warning_id=wid, case_id=item.case_id, unit_id=item.unit_id,
+                rule_id=item.rule_id, action=action, note=note, actor_id=user.id,
+                actor_role=user.role, acted_at=datetime.now(UTC),
+                step=self.open_set.step_of(wid))
+        except NotAllowed:
+            raise error(web.HTTPConflict, "not_allowed") from None
+        except ValidationError:
+            raise error(web.HTTPBadRequest, "note_required") from None
+        outcome = self.open_set.outcome(record.action_id)
+        timeout = self.ctx.web_settings.action_send_timeout_seconds
+        try:
+            await asyncio.wait_for(self.ctx.producer.send_and_wait(
+                self.ctx.actions_topic, key=item.case_id.encode(),
+                value=record.model_dump_json().encode()), timeout)
+        except Exception as exc:  # noqa: BLE001  Kafka down or slow: nothing was recorded
+            self.open_set.forget_outcome(record.action_id)
+            log.warning("action %s on %s not sent: %r", action, wid, exc)
+            raise error(web.HTTPServiceUnavailable, "kafka_unavailable") from None
+        try:
+            accepted = await asyncio.wait_for(outcome, CONFIRM_SECONDS)
+        except TimeoutError:
+            self.open_set.forget_outcome(record.action_id)
+            return web.json_response({"action": json.loads(record.model_dump_json()),
+                                      "pending": True, "code": "not_confirmed"}, status=202)
+        if not accepted:
+            raise error(web.HTTPConflict, "taken")
         log.info("action %s on %s by %s (%s)", action, wid, user.id, user.role)
         return web.json_response({"action": json.loads(record.model_dump_json()),
                                   "stage": self.open_set.stage_of(wid)}, status=201)
 
     async def measures(self, request: web.Request) -> web.Response:
-        user: User = request["user"]
+        scope: Scope = request["scope"]
         q = request.query
         sort = q.get("sort", "due")
         if sort not in queries.MEASURE_SORTS:
-            raise _error(web.HTTPBadRequest, f"sort must be one of {list(queries.MEASURE_SORTS)}")
+            raise error(web.HTTPBadRequest, "bad_query", f"sort: {list(queries.MEASURE_SORTS)}")
         measure = q.get("measure") or None
         if measure is not None and measure not in measure_labels():
-            raise _error(web.HTTPBadRequest, "unknown measure")
+            raise error(web.HTTPBadRequest, "bad_query", "unknown measure")
         try:
             limit = min(int(q.get("limit", 100)), PAGE_MAX)
             offset = int(q.get("offset", 0))
         except ValueError:
-            raise _error(web.HTTPBadRequest, "limit and offset are integers") from None
+            raise error(web.HTTPBadRequest, "bad_query", "limit and offset") from None
         if limit < 1 or offset < 0:
-            raise _error(web.HTTPBadRequest, "limit >= 1, offset >= 0")
-        units = user.scope
+            raise error(web.HTTPBadRequest, "bad_query", "limit >= 1, offset >= 0")
+        units = scope.unit_ids()
         if q.get("unit"):
-            if not user.sees(q["unit"]):
-                raise _error(web.HTTPForbidden, "outside your units")
-            units = frozenset({q["unit"]})
-        params = {"units": tuple(sorted(units or ())), "measure": measure,
-                  "limit": limit, "offset": offset}
+            if not scope.covers(q["unit"]):
+                raise error(web.HTTPForbidden, "forbidden")
+            units = tuple(sorted(self.ctx.units().subtree(q["unit"])))
+        params = {"units": units or (), "measure": measure, "limit": limit, "offset": offset}
         db = self.reader.db
         rows = await self.reader.execute(
             queries.measure_board(db, units is not None, measure is not None, sort), params)
         total = await self.reader.execute(
             queries.measure_board_count(db, units is not None, measure is not None), params)
+        await self.ctx.access.record(request, "read_measures", target=request.path_qs,
+                                     rows=len(rows))
+        registry = self.ctx.units()
         return web.json_response({
             "total": int(total[0][0]),
             "rows": [{"case": r[0], "person": r[1], "measure": r[2], "unit": r[3],
-                      "since": iso(r[4]), "due": iso(r[5])} for r in rows],
-        }, dumps=_dumps)
+                      "unit_name": registry.name(r[3]), "since": iso(r[4]), "due": iso(r[5])}
+                     for r in rows],
+        }, dumps=dumps)
 
     async def screen(self, request: web.Request) -> web.Response:
-        if self._screen is None or time.monotonic() - self._screen[0] > SCREEN_CACHE_SECONDS:
-            self._screen = (time.monotonic(), await self._screen_data())
-        return web.json_response(self._screen[1], dumps=_dumps)
+        """Aggregate figures only (no case, person or warning id), for the user's scope;
+        system warnings are counted apart, never in a unit's figures."""
+        scope: Scope = request["scope"]
+        cached = self._screen.get(scope.key())
+        if cached is None or time.monotonic() - cached[0] > SCREEN_CACHE_SECONDS:
+            cached = (time.monotonic(), await self._screen_data(scope))
+            self._screen[scope.key()] = cached
+        return web.json_response(cached[1], dumps=dumps)
 
-    async def _screen_data(self) -> dict:
+    async def _screen_data(self, scope: Scope) -> dict:
         by_unit_level: dict[str, dict[str, int]] = {}
-        overdue = 0
-        for item in self.open_set.items.values():
+        overdue = total = system = 0
+        for item in self.open_set.in_scope(scope):
+            if item.rule_kind == "system":
+                system += 1
+                continue
             levels = by_unit_level.setdefault(item.unit_id, {})
             levels[item.level] = levels.get(item.level, 0) + 1
             overdue += item.level == "overdue"
+            total += 1
         db = self.reader.db
-        since = int(time.time()) - 24 * 3600
-        hourly = await self.reader.execute(queries.new_per_hour(db), {"since": since})
-        counts = await self.reader.execute(queries.measure_counts(db))
+        units = scope.unit_ids()
+        params = {"since": int(time.time()) - 24 * 3600, "units": units or ()}
+        hourly = await self.reader.execute(queries.new_per_hour(db, units is not None), params)
+        counts = await self.reader.execute(queries.measure_counts(db, units is not None),
+                                           params)
+        registry = self.ctx.units()
         return {
             "open_by_unit_level": by_unit_level,
-            "open_total": len(self.open_set.items),
+            "unit_names": {u: registry.name(u) for u in by_unit_level},
+            "open_total": total,
             "overdue_now": overdue,
+            "system_open": system,
             "new_per_hour": [{"hour": iso(r[0]), "unit": r[1], "count": int(r[2])}
                              for r in hourly],
             "under_measure": {r[0]: int(r[1]) for r in counts},
             "at": iso(datetime.now(UTC)),
         }
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -52,12 +52,13 @@ def item_from_row(row: tuple) -> Item:
         unit_id=d["unit_id"], due_at=iso(d["due_at"]), changed_at=iso(d["changed_at"]),
         message_zh=d["message_zh"], message_en=d["message_en"],
         evidence=tuple(d["evidence"]), late=None if d["late"] is None else bool(d["late"]),
+        rule_kind=d["rule_kind"],
     )
 
 
 def partitions_of(settings: Settings, topic: str) -> set[int]:
     consumer = KafkaConsumer(**kafka_clients.connection(settings), group_id=None,
-                             enable_auto_commit=False)
+                             enable_auto_commit=False, isolation_level="read_committed")
     try:
         return consumer.partitions_for_topic(topic) or set()
     finally:
@@ -68,7 +69,7 @@ async def committed_offsets(settings: Settings, group: str, topic: str,
                             partitions: set[int]) -> dict[int, int]:
     """The group's committed offsets on `topic` (read only: the consumer joins nothing)."""
     consumer = AIOKafkaConsumer(**kafka_clients.connection(settings), group_id=group,
-                                enable_auto_commit=False)
+                                enable_auto_commit=False, isolation_level="read_committed")
     await consumer.start()
     try:
         out = {}
@@ -92,6 +93,8 @@ class Feed:
         self.actions_topic = settings.topic("warning-actions")
         self.consumer: AIOKafkaConsumer | None = None
         self.bad_records = 0
+        self.last_read = time.monotonic()  # the last fetch that answered (records or not)
+        self.error: str | None = None  # why the last fetch failed, until one succeeds
 
     async def load(self) -> None:
         """Steps 1-5 above; returns once the open set is current."""
@@ -99,7 +102,8 @@ class Feed:
         self.open_set.clear()
         self.consumer = AIOKafkaConsumer(
             **kafka_clients.connection(self.settings), group_id=None,
-            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest")
+            enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest",
+            isolation_level="read_committed")
         await self.consumer.start()
         parts = {t: await self._partitions(t) for t in (self.warnings_topic, self.actions_topic)}
         positions = await committed_offsets(self.settings, self.group,
@@ -136,12 +140,26 @@ class Feed:
         return parts
 
     async def follow(self) -> None:
+        """Follow both topics for ever: any failure is logged, shown in the status (and
+        so in every page's banner) and retried with backoff; it never ends silently."""
+        delay = 1.0
         while True:
             try:
                 await self._poll(timeout_ms=1000)
-            except KafkaError as exc:  # the client reconnects by itself; keep following
-                log.warning("reading the topics failed, retrying: %s", exc)
-                await asyncio.sleep(1.0)
+                self.last_read, self.error, delay = time.monotonic(), None, 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001  Kafka errors and anything unexpected
+                self.error = f"{type(exc).__name__}: {exc}"[:300]
+                log.log(logging.WARNING if isinstance(exc, KafkaError) else logging.ERROR,
+                        "reading the topics failed, retrying in %.0f s: %s", delay, self.error,
+                        exc_info=not isinstance(exc, KafkaError))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    def age(self) -> float:
+        """Seconds since the topics last answered."""
+        return time.monotonic() - self.last_read
 
     async def _poll(self, timeout_ms: int) -> int:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=5000)

@@ -17,7 +17,8 @@ SELECT
     argMax(message_zh, (kafka_offset, emitted_at, changed_at)),
     argMax(message_en, (kafka_offset, emitted_at, changed_at)),
     argMax(evidence, (kafka_offset, emitted_at, changed_at)),
-    argMax(late, (kafka_offset, emitted_at, changed_at))
+    argMax(late, (kafka_offset, emitted_at, changed_at)),
+    argMax(rule_kind, (kafka_offset, emitted_at, changed_at))
 FROM {db}.warning_history
 """
 
@@ -34,8 +35,21 @@ def latest_of(db: str) -> str:
             + "WHERE warning_id = %(wid)s GROUP BY warning_id")
 
 
+def search_closed(db: str, units: bool) -> str:
+    """Latest state of warnings whose case or person id starts with `q`, in the units
+    `units` when asked; at most `limit`."""
+    where = ["(substring(case_id, 1, length(%(q)s)) = %(q)s OR "
+             "substring(person_id, 1, length(%(q)s)) = %(q)s)"]
+    if units:
+        where.append("unit_id IN %(units)s")
+    return (_LATEST.format(db=check_identifier(db)) + f"WHERE {' AND '.join(where)} "
+            "GROUP BY warning_id ORDER BY warning_id "
+            "LIMIT %(limit)s")
+
+
 LATEST_COLUMNS = ("warning_id", "rule_id", "level", "status", "case_id", "person_id", "unit_id",
-                  "due_at", "changed_at", "message_zh", "message_en", "evidence", "late")
+                  "due_at", "changed_at", "message_zh", "message_en", "evidence", "late",
+                  "rule_kind")
 
 
 def timeline(db: str) -> str:
@@ -103,28 +117,59 @@ def measure_board_count(db: str, units: bool, measure: bool) -> str:
             f"WHERE {' AND '.join(where)}")
 
 
-def measure_counts(db: str) -> str:
-    """(measure, persons under it now)."""
+def measure_counts(db: str, units: bool = False) -> str:
+    """(measure, persons under it now), in the units `units` (tuple) when asked."""
     return f"""
 SELECT measure, count()
 FROM {check_identifier(db)}.measure_state FINAL
-WHERE active = 1
+WHERE active = 1{" AND unit_id IN %(units)s" if units else ""}
 GROUP BY measure
 ORDER BY measure
 """
 
 
-def new_per_hour(db: str) -> str:
-    """(China-time hour, unit, new warnings) for warnings first raised since `since` (epoch s)."""
+def new_per_hour(db: str, units: bool = False) -> str:
+    """(China-time hour, unit, new warnings) for warnings first raised since `since` (epoch s),
+    in the units `units` (tuple) when asked; system warnings are not a unit's."""
     return f"""
-SELECT toStartOfHour(first_at) AS hour, unit_id, count()
+SELECT toStartOfHour(first_at) AS hour, first_unit, count()
 FROM (
-    SELECT warning_id, min(changed_at) AS first_at, any(unit_id) AS unit_id
+    SELECT warning_id, min(changed_at) AS first_at, any(unit_id) AS first_unit
     FROM {check_identifier(db)}.warning_history
+    WHERE rule_kind != 'system'{" AND unit_id IN %(units)s" if units else ""}
     GROUP BY warning_id
     HAVING first_at >= toDateTime(%(since)s)
 )
-GROUP BY hour, unit_id
-ORDER BY hour, unit_id
+GROUP BY hour, first_unit
+ORDER BY hour, first_unit
 """
 
+
+
+AUDIT_FILTERS = {
+    "actor": "actor_id = %(actor)s",
+    "action": "action = %(action)s",
+    "target": "(target = %(target)s OR case_id = %(target)s OR person_id = %(target)s)",
+    "address": "address = %(address)s",
+    "since": "at >= toDateTime(%(since)s)",
+    "until": "at < toDateTime(%(until)s)",
+}
+AUDIT_COLUMNS = ("at", "actor_id", "actor_role", "address", "action", "target", "case_id",
+                 "person_id", "unit_id", "rows")
+
+
+def audit_page(db: str, filters: list[str]) -> str:
+    """Access records, newest first, with the named AUDIT_FILTERS; `limit`/`offset`."""
+    where = " AND ".join(AUDIT_FILTERS[f] for f in filters) or "1"
+    return f"""
+SELECT {", ".join(AUDIT_COLUMNS)}
+FROM {check_identifier(db)}.access_log FINAL
+WHERE {where}
+ORDER BY at DESC, access_id DESC
+LIMIT %(offset)s, %(limit)s
+"""
+
+
+def audit_count(db: str, filters: list[str]) -> str:
+    where = " AND ".join(AUDIT_FILTERS[f] for f in filters) or "1"
+    return f"SELECT count() FROM {check_identifier(db)}.access_log FINAL WHERE {where}"

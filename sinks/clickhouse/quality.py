@@ -60,7 +60,7 @@ _FLAGGED = """
         toInt64(if(resolved_ts = 0 OR resolved_ts > {end}, {end}, resolved_ts))
             - toInt64(due_ts) AS lateness_s
     FROM ({warnings})
-    WHERE status != 'withdrawn'
+    WHERE status != 'withdrawn' AND rule_kind != 'system'
 """
 
 _ACTIONS = """

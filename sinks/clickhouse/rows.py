@@ -8,8 +8,10 @@ a missing person_id becomes ''.
 
 from datetime import UTC, datetime
 
+from schemas.access_record import AccessRecord
 from schemas.event import Envelope
 from schemas.measure_state import MeasureState
+from schemas.timefmt import format_cst
 from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 
@@ -17,6 +19,7 @@ EVENTS = "events"
 WARNING_HISTORY = "warning_history"
 MEASURE_STATE = "measure_state"
 WARNING_ACTIONS = "warning_actions"
+ACCESS_LOG = "access_log"
 
 EVENT_COLUMNS = (
     "event_id",
@@ -83,11 +86,27 @@ ACTION_COLUMNS = (
     "acted_at",
 )
 
+ACCESS_COLUMNS = (
+    "access_id",
+    "schema_version",
+    "at",
+    "actor_id",
+    "actor_role",
+    "address",
+    "action",
+    "target",
+    "case_id",
+    "person_id",
+    "unit_id",
+    "rows",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     EVENTS: EVENT_COLUMNS,
     WARNING_HISTORY: WARNING_COLUMNS,
     MEASURE_STATE: MEASURE_COLUMNS,
     WARNING_ACTIONS: ACTION_COLUMNS,
+    ACCESS_LOG: ACCESS_COLUMNS,
 }
 
 
@@ -96,17 +115,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 DATETIME_RANGE = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC))
 
 
-def seconds(value: datetime) -> datetime:
-    """The same instant cut to whole seconds; a naive or out-of-range datetime is refused."""
+def seconds(value: datetime, column: str = "value") -> datetime:
+    """The same instant cut to whole seconds; a naive or out-of-range datetime is refused
+    (ValueError naming `column`)."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: every timestamp must carry an offset")
+        raise ValueError(f"{column}: naive datetime {value!r}: every timestamp must carry an "
+                         "offset")
     if not DATETIME_RANGE[0] <= value <= DATETIME_RANGE[1]:
-        raise ValueError(f"{value.isoformat()} is outside ClickHouse's DateTime range")
+        low, high = (format_cst(end) for end in DATETIME_RANGE)
+        raise ValueError(f"{column} {value.isoformat()} is outside ClickHouse's DateTime range "
+                         f"({low} to {high})")
     return value.replace(microsecond=0)
 
 
-def _seconds_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else seconds(value)
+def _seconds_or_none(value: datetime | None, column: str = "value") -> datetime | None:
+    return None if value is None else seconds(value, column)
 
 
 def event_row(
@@ -129,9 +152,9 @@ def event_row(
         str(event.case_kind),
         event.person_id or "",
         event.unit_id,
-        seconds(event.occurred_at),
-        _seconds_or_none(event.recorded_at),
-        seconds(received_at),
+        seconds(event.occurred_at, "occurred_at"),
+        _seconds_or_none(event.recorded_at, "recorded_at"),
+        seconds(received_at, "received_at"),
         partition,
         offset,
         body,
@@ -151,15 +174,15 @@ def warning_row(warning: Warning, *, emitted_at: datetime, kafka_offset: int = 0
         warning.case_id,
         warning.person_id or "",
         warning.unit_id,
-        _seconds_or_none(warning.due_at),
-        _seconds_or_none(warning.resolved_at),
-        seconds(warning.changed_at),
+        _seconds_or_none(warning.due_at, "due_at"),
+        _seconds_or_none(warning.resolved_at, "resolved_at"),
+        seconds(warning.changed_at, "changed_at"),
         list(warning.evidence),
         [b.ref for b in warning.basis],
         warning.message_zh,
         warning.message_en,
         int(warning.calendar_provisional),
-        seconds(emitted_at),
+        seconds(emitted_at, "emitted_at"),
         kafka_offset,
         warning.catalogue_version,
     )
@@ -173,9 +196,9 @@ def measure_row(state: MeasureState, version: int) -> tuple:
         state.measure,
         state.unit_id,
         int(state.active),
-        seconds(state.since),
-        _seconds_or_none(state.until),
-        _seconds_or_none(state.due_at),
+        seconds(state.since, "since"),
+        _seconds_or_none(state.until, "until"),
+        _seconds_or_none(state.due_at, "due_at"),
         list(state.evidence),
         version,
     )
@@ -194,5 +217,23 @@ def action_row(action: WarningAction) -> tuple:
         action.note,
         action.actor_id,
         str(action.actor_role),
-        seconds(action.acted_at),
+        seconds(action.acted_at, "acted_at"),
+    )
+
+
+def access_row(record: AccessRecord) -> tuple:
+    """Row of `access_log`."""
+    return (
+        record.access_id,
+        record.schema_version,
+        seconds(record.at),
+        record.actor_id,
+        record.actor_role,
+        record.address,
+        record.action,
+        record.target,
+        record.case_id,
+        record.person_id,
+        record.unit_id,
+        record.rows,
     )

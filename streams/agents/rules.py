@@ -1,4 +1,5 @@
-"""The agent that applies the rules: one job (a source batch or a round of dues) at a time."""
+"""The agent that applies the rules: one job (a source batch, a round of dues, or a
+partition's quarantined cases) at a time."""
 
 import faust
 

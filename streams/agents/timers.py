@@ -1,11 +1,13 @@
-"""Deadlines fire with no new event: the due index is read every `tick_interval`, and idle
-cases leave memory."""
+"""Deadlines fire with no new event: the due index is read every `tick_interval`; idle
+cases leave memory; the clock is checked against the broker's. Every timer is supervised:
+an error in one stops the worker (loudly), it never dies alone."""
 
 import time
 
 import faust
 
 from streams import metrics
+from streams.clock_guard import ClockGuard
 from streams.runtime import Runtime
 from streams.work import Job
 
@@ -13,25 +15,42 @@ DUES_PER_JOB = 2000
 EVICT_INTERVAL = 10.0
 
 
-def register(app: faust.App, runtime: Runtime, submit, fatal) -> None:
+def register(app: faust.App, runtime: Runtime, clock: ClockGuard, submit, fatal) -> None:
+    beats: dict[str, float] = {}
+    app.timer_beats = beats  # for /health: when each timer last ran (monotonic)
+
     @app.timer(interval=runtime.settings.tick_interval, name="fire_due")
     async def fire_due() -> None:
         try:
-            while runtime.ready:
+            beats["fire_due"] = time.monotonic()
+            while clock.ok:
                 async with runtime.lock:
                     dues = runtime.due_now(DUES_PER_JOB)
                     if not dues:
                         break
                     await submit(Job(dues=dues))
+            oldest = runtime.due_index.oldest()
+            metrics.DUE_INDEX_SIZE.set(len(runtime.due_index))
+            metrics.OLDEST_DUE_DELAY.set(max(0.0, time.time() - oldest) if oldest else 0.0)
+            metrics.CALENDAR_FALLBACK.set(len(runtime.processor.engine.calendar.fallback_years))
         except Exception as exc:
             fatal(exc)
-        oldest = runtime.due_index.oldest()
-        metrics.DUE_INDEX_SIZE.set(len(runtime.due_index))
-        metrics.OLDEST_DUE_DELAY.set(max(0.0, time.time() - oldest) if oldest else 0.0)
-        metrics.CALENDAR_FALLBACK.set(len(runtime.processor.engine.calendar.fallback_years))
 
     @app.timer(interval=EVICT_INTERVAL, name="evict_idle")
     async def evict_idle() -> None:
-        async with runtime.lock:
-            runtime.cache.evict(time.monotonic())
-        metrics.CACHED_CASES.set(len(runtime.cache))
+        try:
+            beats["evict_idle"] = time.monotonic()
+            async with runtime.lock:
+                runtime.cache.evict(time.monotonic())
+            metrics.CACHED_CASES.set(len(runtime.cache))
+        except Exception as exc:
+            fatal(exc)
+
+    @app.timer(interval=1.0, name="check_clock")
+    async def check_clock() -> None:
+        try:
+            beats["check_clock"] = time.monotonic()
+            if clock.due():
+                await clock.probe()
+        except Exception as exc:
+            fatal(exc)

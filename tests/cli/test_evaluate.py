@@ -177,6 +177,32 @@ def test_events_after_at_are_ignored(tmp_path, capsys):
     assert after == ("resolved", True) and "det_extension_unjustified" in rules_after
 
 
+def test_an_event_up_to_a_day_after_at_is_valid_and_not_yet_known(tmp_path, capsys):
+    # a day after --at: what the worker accepts a day ahead of the broker's clock; it does
+    # not count here yet either way, so refusing later ones changes no warning
+    lines = [line(VALID_1), line(ev("v2", "family_notified", "2026-05-04T12:00:00+08:00",
+                                    measure="detention"))]
+    code, out, err = run(capsys, str(write(tmp_path, lines)), "--at", AT)
+    assert (code, err) == (0, "")
+    notice = next(w for w in warnings_of(out) if w["rule_id"] == "det_family_notice")
+    assert (notice["level"], notice["status"]) == ("overdue", "open")
+
+    lines[1] = lines[1].replace("2026-05-04T12:00:00", "2026-05-04T12:00:01")
+    code, later, err = run(capsys, str(write(tmp_path, lines)), "--at", AT)
+    assert code == 3 and later == out
+    assert err == ("line 2: occurred_at: 2026-05-04T12:00:01+08:00 is more than 24 hours "
+                   "after 2026-05-03T12:00:00+08:00, the time it was received\n")
+
+
+def test_without_at_the_wall_clock_bounds_the_dates(tmp_path, capsys):
+    ahead = (datetime.now(UTC) + timedelta(hours=25)).replace(microsecond=0)
+    lines = [line(VALID_1), line(ev("f1", "detained", ahead.isoformat(), case_id="CF"))]
+    code, out, err = run(capsys, str(write(tmp_path, lines)))
+    assert code == 3 and err.startswith(f"line 2: occurred_at: {ahead.isoformat()} is more "
+                                        "than 24 hours after ")
+    assert {w["case_id"] for w in warnings_of(out)} == {"C1"}
+
+
 def test_an_identical_duplicate_is_one_event(tmp_path, capsys):
     lines = [line(e) for e in MIXED]
     code, once, _ = run(capsys, str(write(tmp_path, lines, "a.jsonl")), "--at", AT)
@@ -218,6 +244,18 @@ BAD_LINES = {
     "conflicting duplicate event_id": (
         line(ev("v1", "released", "2026-05-01T16:00:00+08:00")),
         "event_id 'v1' conflicts with line 1"),
+    "occurred_at before 1990": (
+        line(ev("b7", "detained", "1900-01-01T00:00:00+08:00", case_id="C8")),
+        "line 2: detained.occurred_at: 1900-01-01T00:00:00+08:00 is before "
+        "1990-01-01T00:00:00+08:00, the earliest time an event may carry\n"),
+    "recorded_at before 1990": (
+        line({**ev("b8", "interrogated", "2026-05-01T16:00:00+08:00"),
+              "recorded_at": "1970-01-01T00:00:00Z"}),
+        "interrogated.recorded_at: 1970-01-01T00:00:00+00:00 is before 1990-01-01"),
+    "occurred_at in the year 9999": (
+        line(ev("b9", "detained", "9999-12-31T23:59:59+08:00", case_id="C8")),
+        "line 2: occurred_at: 9999-12-31T23:59:59+08:00 is more than 24 hours after "
+        "2026-05-03T12:00:00+08:00, the time it was received\n"),
 }
 
 
@@ -241,7 +279,7 @@ def test_every_invalid_line_is_reported_with_its_number(tmp_path, capsys):
     lines = [line(VALID_1), "", *bad[:4], "   ", *bad[4:], line(VALID_3)]
     code, out, err = run(capsys, str(write(tmp_path, lines)), "--at", AT)
     numbers = [int(m) for m in re.findall(r"^line (\d+): ", err, re.M)]
-    assert code == 3 and numbers == [3, 4, 5, 6, 8, 9, 10, 11]
+    assert code == 3 and numbers == [3, 4, 5, 6, *range(8, 8 + len(bad) - 4)]
     assert len(warnings_of(out)) == 4
 
 

@@ -109,6 +109,11 @@ def test_most_duties_are_met_a_few_late_or_never(events, warnings):
         "arrest_first_interrogation": "arrested", "arrest_family_notice": "arrested",
         "summons_duration": "summons_started", "custody_limit": "arrested",
         "adm_questioning": "admin_questioning_started", "adm_case_limit": "admin_case_accepted",
+        "filing_review": "criminal_case_accepted",
+        "continued_questioning": "continued_questioning_started",
+        "continued_questioning_family_notice": "continued_questioning_started",
+        "property_handover": "property_seized", "lawyer_meeting": "lawyer_meeting_requested",
+        "admin_detention_family_notice": "admin_detention_decided",
     }
     triggers = Counter(e["event_type"] for e in {e["event_id"]: e for e in events}.values())
     for rule, trigger in duties.items():
@@ -123,5 +128,14 @@ def test_some_events_break_rules(warnings):
     assert set(violations) >= {
         "approval_insufficient", "notice_exemption_invalid", "extension_after_expiry",
         "det_extension_unjustified", "custody_extension_out_of_order", "summons_consecutive",
+        "evidence_checklist",
     }
     assert sum(violations.values()) < 0.02 * 20_000
+
+
+def test_seized_items_are_handed_over_and_disposed_of_by_their_own_id(events):
+    seized = {e["details"]["property_id"] for e in events if e["event_type"] == "property_seized"}
+    closing = [e for e in events if e["event_type"] in ("property_handed_over",
+                                                        "property_disposed")]
+    assert seized and closing
+    assert {e["details"]["property_id"] for e in closing} <= seized

@@ -99,7 +99,7 @@ def test_generate_is_quiet_in_a_pipe(tmp_path):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_evaluate_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal, jobs):
     status, terminal = run_on_terminal([CASEWATCH, "evaluate", events, "--at",
-                                        "2026-03-01T00:00:00+08:00", "--jobs", jobs], tmp_path)
+                                        "2028-07-01T00:00:00+08:00", "--jobs", jobs], tmp_path)
     assert status == 0
     assert f"读取 reading: {N:,} lines" in terminal  # the last drawing of each line
     assert f"评估 evaluating: {N:,} / {N:,} (100%) events" in terminal
@@ -114,7 +114,7 @@ def test_whatif_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal):
 
 def test_evaluate_is_quiet_in_a_pipe(events, tmp_path):
     proc = subprocess.run([str(CASEWATCH), "evaluate", str(events), "--at",
-                           "2026-03-01T00:00:00+08:00", "--jobs", "1"],
+                           "2028-07-01T00:00:00+08:00", "--jobs", "1"],
                           cwd=tmp_path, capture_output=True, text=True, check=True)
     assert proc.stderr == ""
     assert proc.stdout.count("\n") > 0

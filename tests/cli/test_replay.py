@@ -68,8 +68,9 @@ def test_standard_input_is_replayed_like_the_file(tmp_path, capsys, monkeypatch,
 def test_the_table_lists_the_replayed_warnings(tmp_path, capsys, small_chunks):
     path = tmp_path / "events.jsonl"
     write(path, [dumps(e) for e in generate_events(500, seed=6)])
-    _, jsonl, _ = run(capsys, str(path), "--at", AT, "--jobs", "2")
-    code, table, _ = run(capsys, str(path), "--at", AT, "--jobs", "2", "--format", "table")
+    at = "2028-07-01T00:00:00+08:00"  # after every event
+    _, jsonl, _ = run(capsys, str(path), "--at", at, "--jobs", "2")
+    code, table, _ = run(capsys, str(path), "--at", at, "--jobs", "2", "--format", "table")
     ids = [json.loads(x)["warning_id"][:8] for x in jsonl.splitlines()]
     rows = table.splitlines()[2:-1]
     assert code == 0 and [r.split()[0] for r in rows] == ids

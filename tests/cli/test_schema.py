@@ -6,6 +6,7 @@ without it they are skipped.
 
 import copy
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,18 @@ def _broken(samples: dict[str, dict]) -> dict[str, dict]:
             "bail_started", lambda e: e["details"]["approvals"][0].update(role="janitor")),
         "designated not bool": edit("rs_started",
                                     lambda e: e["details"].update(designated="maybe")),
+        "doc_type unknown": edit("document_filed",
+                                 lambda e: e["details"].update(doc_type="indictment")),
+        "property_id missing": edit("property_seized", lambda e: e.pop("details")),
+        "property_id empty": edit("property_handed_over",
+                                  lambda e: e["details"].update(property_id="")),
+        "filed missing": edit("filing_decided", lambda e: e["details"].pop("filed")),
+        "filing to_days 15": edit("filing_review_extended",
+                                  lambda e: e["details"].update(to_days=15)),
+        "questioning extended unapproved": edit("continued_questioning_extended",
+                                                lambda e: e.pop("details")),
+        "measure for questioning misspelt": edit(
+            "family_notified", lambda e: e["details"].update(measure="questioning")),
     }
 
 
@@ -137,6 +150,10 @@ LAX = {
     "occurred_at as epoch seconds": ("arrested", lambda e: e.update(occurred_at=1777618800)),
     "designated 'y'": ("rs_started", lambda e: e["details"].update(designated="y")),
     "granted 1": ("measure_change_decided", lambda e: e["details"].update(granted=1)),
+    "filed 'yes'": ("filing_decided", lambda e: e["details"].update(filed="yes")),
+    "approval_required 0": ("lawyer_meeting_requested",
+                            lambda e: e.setdefault("details", {}).update(approval_required=0)),
+    "property_id 7": ("property_disposed", lambda e: e["details"].update(property_id=7)),
 }
 
 
@@ -157,3 +174,46 @@ def test_a_timestamp_without_offset_fails_the_schema_and_parse_event(jsonschema,
     assert not validator(jsonschema, schema_dir).is_valid(event)
     with pytest.raises(InvalidEvent):
         parse_event(json.dumps(event))
+
+
+@pytest.mark.parametrize("stamp", ["1900-01-01T00:00:00+08:00", "1970-01-01T00:00:00Z",
+                                   "1989-12-30T23:59:59-12:00"])
+def test_a_date_before_1990_fails_the_schema_and_parse_event(jsonschema, schema_dir, samples,
+                                                             stamp):
+    event = copy.deepcopy(samples["detained"])
+    event["occurred_at"] = stamp
+    assert not validator(jsonschema, schema_dir).is_valid(event)
+    with pytest.raises(InvalidEvent, match="before 1990-01-01T00:00:00"):
+        parse_event(json.dumps(event))
+
+
+def test_the_schema_states_both_bounds_of_a_timestamp(schema_dir):
+    for name in ("occurred_at", "recorded_at"):
+        prop = load(schema_dir / "events/detained.schema.json")["properties"][name]
+        prop = prop.get("anyOf", [prop])[0]
+        assert prop["formatMinimum"] == "1990-01-01T00:00:00+08:00"
+        assert prop["description"] == ("not before 1990-01-01T00:00:00+08:00, and not more "
+                                       "than 24 hours after the time Kafka receives it")
+
+
+def test_what_the_schema_pattern_refuses_parse_event_refuses(jsonschema, schema_dir, samples):
+    # the pattern refuses only dates surely before the bound, whatever their offset; the
+    # last day of 1989 it leaves to formatMinimum and to parse_event
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    v = validator(jsonschema, schema_dir)
+
+    @settings(max_examples=300, deadline=None)
+    @given(day=st.dates(min_value=date(1985, 1, 1),
+                        max_value=date(1991, 1, 1)),
+           hour=st.integers(0, 23), offset=st.integers(-12, 14))
+    def check(day, hour, offset):
+        sign = "+" if offset >= 0 else "-"
+        event = copy.deepcopy(samples["detained"])
+        event["occurred_at"] = f"{day.isoformat()}T{hour:02d}:00:00{sign}{abs(offset):02d}:00"
+        if not v.is_valid(event):
+            with pytest.raises(InvalidEvent):
+                parse_event(json.dumps(event))
+
+    check()

@@ -239,7 +239,7 @@ def test_the_replay_gives_what_the_whole_file_in_memory_gives(capsys, monkeypatc
                           datetime.fromisoformat(at), None)
     cases = defaultdict(list)
     with path.open("rb") as f:
-        for _, item in read_events(f):
+        for _, item in read_events(f, datetime.fromisoformat(at)):
             if not isinstance(item, Problem):
                 cases[item.case_id].append(item)
     expected = sorted(r for case_id, events in cases.items() for r in work(case_id, events))

@@ -95,7 +95,7 @@ def test_generate_and_evaluate_from_another_directory(venv, elsewhere):
     casewatch = venv / "bin" / "casewatch"
     run(casewatch, "generate", "--events", "300", "--seed", "3", "--out", "events.jsonl",
         cwd=cwd, env=env)
-    result = run(casewatch, "evaluate", "events.jsonl", "--at", "2026-03-01T00:00:00+08:00",
+    result = run(casewatch, "evaluate", "events.jsonl", "--at", "2026-11-01T00:00:00+08:00",
                  cwd=cwd, env=env)
     lines = result.stdout.splitlines()
     assert lines and all(line.startswith('{"warning_id":') for line in lines)

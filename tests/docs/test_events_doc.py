@@ -57,3 +57,11 @@ def test_dead_letter_fields_are_documented():
     for row in table_after("## Invalid input and the dead-letter topic"):
         documented |= set(re.findall(r"`(\w+)`", row[0]))
     assert documented == set(record)
+
+
+def test_doc_types_are_documented_with_their_labels():
+    from schemas.document_types import DOCUMENT_TYPES
+
+    rows = table_after("names a dossier document")
+    assert [(r[0].strip("`"), r[1]) for r in rows] == [
+        (code, d.label_zh) for code, d in DOCUMENT_TYPES.items()]

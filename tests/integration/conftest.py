@@ -2,8 +2,10 @@
 
 The ``stack`` fixture runs ``deploy/stack start`` once per session (a no-op when the
 stack already runs) and hands out endpoints plus start/stop/kill helpers for fault
-tests. Every test under tests/integration is marked ``integration``, so
-``pytest -m 'not integration'`` runs without the stack.
+tests. ``kafka_cluster`` starts the three-broker Kafka (``deploy/stack start
+kafka-cluster``) on demand and hands out its bootstrap and per-node kill/start
+(tests/support/kafka_cluster.py). Every test under tests/integration is marked
+``integration``, so ``pytest -m 'not integration'`` runs without the stack.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.kafka_cluster import KafkaCluster
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "deploy" / "stack"
@@ -79,6 +83,25 @@ def stack() -> Iterator[Stack]:
     # Leave the stack as we found it for the next session (and for humans).
     if s.disturbed:
         s.start()
+
+
+@pytest.fixture(scope="session")
+def _kafka_cluster_session(stack) -> Iterator[KafkaCluster]:
+    cluster = KafkaCluster(stack.run)
+    ours = not cluster.running()  # another session's cluster is left running
+    cluster.start()
+    yield cluster
+    if ours:
+        cluster.stop()
+
+
+@pytest.fixture
+def kafka_cluster(_kafka_cluster_session) -> Iterator[KafkaCluster]:
+    """The three-broker Kafka, every node up; nodes a test killed are started again."""
+    cluster = _kafka_cluster_session
+    cluster.start()
+    yield cluster
+    cluster.start()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

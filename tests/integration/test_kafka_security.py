@@ -8,90 +8,23 @@ integrator's attempts to read or write the warnings are refused with the product
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import TopicAuthorizationFailedError
 from clickhouse_driver import Client
-from kafka import KafkaAdminClient, KafkaConsumer
-from kafka.admin import (
-    ACLFilter,
-    ACLOperation,
-    ACLPermissionType,
-    ACLResourcePatternType,
-    ResourcePatternFilter,
-    ResourceType,
-)
+from kafka import KafkaConsumer
 
 from streams.kafka_auth import aiokafka_kwargs, kafka_python_kwargs
 from streams.settings import Settings
 from streams.topics import ensure_topics
+from tests.support.kafka_secure import SASL_PLAINTEXT, SASL_SSL, Secure, client_env
 from tests.support.worker_process import WorkerProcess
 
-REPO = Path(__file__).resolve().parents[2]
-CASEWATCH = Path(sys.executable).parent / "casewatch"
-STATE = Path(os.environ.get("CASEWATCH_STATE_DIR", REPO / ".state"))
-CA_FILE = STATE / "kafka-secure" / "tls" / "ca.pem"
-SASL_PLAINTEXT, SASL_SSL = "127.0.0.1:19092", "127.0.0.1:19094"
-PASSWORDS = {  # deploy/stack's local defaults unless overridden
-    "admin": os.environ.get("CASEWATCH_SECURE_ADMIN_PASSWORD", "admin-secret"),
-    "casewatch": os.environ.get("CASEWATCH_SECURE_WORKER_PASSWORD", "casewatch-secret"),
-    "integrator": os.environ.get("CASEWATCH_SECURE_INTEGRATOR_PASSWORD", "integrator-secret"),
-}
 CST = timezone(timedelta(hours=8))
-
-
-def client_env(user: str, password: str | None = None, tls: bool = False,
-               mechanism: str = "SCRAM-SHA-512") -> dict[str, str]:
-    env = {
-        "CASEWATCH_KAFKA_BOOTSTRAP": SASL_SSL if tls else SASL_PLAINTEXT,
-        "CASEWATCH_KAFKA_SECURITY_PROTOCOL": "SASL_SSL" if tls else "SASL_PLAINTEXT",
-        "CASEWATCH_KAFKA_SASL_MECHANISM": mechanism,
-        "CASEWATCH_KAFKA_USERNAME": user,
-        "CASEWATCH_KAFKA_PASSWORD": PASSWORDS[user] if password is None else password,
-    }
-    if tls:
-        env["CASEWATCH_KAFKA_SSL_CAFILE"] = str(CA_FILE)
-    return env
-
-
-class Secure:
-    """One topic prefix and app id on the secure broker, with their ACLs granted."""
-
-    def __init__(self, stack):
-        tag = uuid.uuid4().hex[:8]
-        self.base = {"CASEWATCH_TOPIC_PREFIX": f"sec{tag}.", "CASEWATCH_APP_ID": f"sec{tag}"}
-        stack.start("kafka-secure")
-        subprocess.run([str(REPO / "deploy" / "stack"), "acls"], cwd=REPO, check=True,
-                       env={**os.environ, **self.base}, capture_output=True, timeout=120)
-        self.worker_env = {**self.base, **client_env("casewatch", tls=True)}
-        self.settings = Settings.from_env(self.worker_env)
-
-    def topic(self, name: str) -> str:
-        return self.settings.topic(name)
-
-    def casewatch(self, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(CASEWATCH), *args], env={**os.environ, **self.base, **env},
-                              capture_output=True, text=True, timeout=120)
-
-    def close(self):
-        """Delete the topics and the ACLs that `deploy/stack acls` granted for them."""
-        admin = KafkaAdminClient(bootstrap_servers=SASL_PLAINTEXT, **kafka_python_kwargs(
-            Settings.from_env(client_env("admin"))))
-        prefix, app_id = self.base["CASEWATCH_TOPIC_PREFIX"], self.base["CASEWATCH_APP_ID"]
-        admin.delete_topics([t for t in admin.list_topics() if t.startswith((prefix, app_id))])
-        admin.delete_acls([
-            ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
-                      ResourcePatternFilter(ResourceType.ANY, name, ACLResourcePatternType.ANY))
-            for name in (prefix, f"{app_id}-", app_id, f"{prefix}case-events")])
-        admin.close()
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +52,7 @@ def test_integrator_publishes_and_the_worker_warns_with_its_own_credentials(secu
     events.write_text(json.dumps(detained_event("CS1")) + "\n", encoding="utf-8")
     reader = KafkaConsumer(secure.topic("warnings"), bootstrap_servers=SASL_PLAINTEXT,
                            auto_offset_reset="earliest", group_id=None,
+                           isolation_level="read_committed",
                            **kafka_python_kwargs(Settings.from_env(client_env("casewatch"))))
     worker.start()
     try:

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,10 @@ def topic(stack):
 @pytest.fixture
 def events(tmp_path) -> Path:
     path = tmp_path / "events.jsonl"
-    subprocess.run([str(CASEWATCH), "generate", "--events", str(N), "--out", str(path)],
-                   check=True, capture_output=True)
+    # all in the past: publish refuses an event dated more than a day ahead of its clock
+    start = (datetime.now(UTC) - timedelta(days=3 * 365)).isoformat()
+    subprocess.run([str(CASEWATCH), "generate", "--events", str(N), "--start", start,
+                    "--out", str(path)], check=True, capture_output=True)
     with path.open("a") as f:
         f.write("not json\n")
     return path

@@ -32,6 +32,7 @@ from sinks.decode import DECODERS
 from streams.settings import Settings
 from streams.sink_process import SinkProcess
 from streams.topics import ensure_topics
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 INPUTS = tuple(DECODERS)  # every topic the sink reads
@@ -41,7 +42,6 @@ KEYS = {  # table -> its ReplacingMergeTree key
     "measure_state": "(case_id, person_id, measure)",
 }
 OUTAGE = float(os.environ.get("CASEWATCH_TEST_CLICKHOUSE_OUTAGE", "60"))
-PORTS = iter(range(18500, 18600))
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=CST)
 
 
@@ -93,7 +93,7 @@ class SinkRig:
         self.sinks: list[tuple[subprocess.Popen, int]] = []
 
     def start_sink(self) -> subprocess.Popen:
-        port = next(PORTS)
+        port = free_port()
         log = (self.tmp_path / f"sink-{len(self.sinks)}.log").open("ab")
         proc = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "sink"], cwd=REPO, stdout=log,
@@ -210,7 +210,7 @@ def test_warnings_and_case_rows_are_written_once_each_and_committed(rig):
 
 def test_the_supervised_sink_writes_and_stops_cleanly_on_sigterm(rig):
     async def scenario():
-        sink = SinkProcess(env={**rig.env, "CASEWATCH_SINK_METRICS_PORT": str(next(PORTS))})
+        sink = SinkProcess(env={**rig.env, "CASEWATCH_SINK_METRICS_PORT": str(free_port())})
         sink.start()
         await asyncio.to_thread(rig.send_inputs, range(50))
         await asyncio.to_thread(rig.wait_committed)
@@ -236,12 +236,61 @@ def test_unreadable_records_are_dead_lettered_and_the_rest_written(rig):
     rig.assert_exactly_once(expected(40))
     consumer = KafkaConsumer(rig.settings.topic("case-events.dlq"),
                              bootstrap_servers=rig.stack.bootstrap,
+                             auto_offset_reset="earliest", consumer_timeout_ms=5000,
+                             isolation_level="read_committed")
+    letters = [json.loads(m.value) for m in consumer]
+    consumer.close()
+    # the case-rows record's one row is dead-lettered as itself
+    assert sorted((d["topic"], d["value_text"], d["reasons"][0][:27]) for d in letters) == \
+        sorted([(rig.settings.topic("warnings"), bad[0][1].decode(), "sink cannot read the record"),
+                (rig.settings.topic("warnings"), bad[1][1].decode(), "sink cannot read the record"),
+                (rig.settings.topic("case-rows"), '{"table": "nope"}',
+                 "sink cannot write row 1 of ")])
+
+
+def test_rows_clickhouse_cannot_hold_are_dead_lettered_alone_and_the_rest_written(rig):
+    """One case-rows record mixing good rows with a pre-1970 and a post-2106 value, and an
+    event body the contract now refuses: only those rows are dead-lettered."""
+    rows = json.loads(case_rows(100))["rows"]  # C100's event and measure, both good
+    more = json.loads(case_rows(101))["rows"]  # C101's
+    before_1970 = {**more[1], "state": {**more[1]["state"], "since": "1969-07-20T20:17:40Z"}}
+    after_2106 = {**more[1], "state": {**more[1]["state"], "case_id": "C102",
+                                       "until": "2106-02-08T00:00:00+08:00"}}
+    body = {**json.loads(more[0]["event"]), "event_id": "e-1900", "case_id": "C103",
+            "occurred_at": "1900-01-01T00:00:00+08:00"}
+    event_1900 = {**more[0], "event": json.dumps(body)}
+    bad = [before_1970, after_2106, event_1900]
+    mixed = {"rows": [before_1970, rows[0], after_2106, event_1900, more[0], rows[1]]}
+    rig.start_sink()
+    rig.send_inputs(range(20))
+    rig.send("case-rows", [json.dumps(mixed).encode()], key=b"C100")
+    rig.send_inputs(range(20, 40))
+    rig.wait_committed()
+
+    # every good row of the record is written: C100's event and measure, C101's event
+    assert rig.query("SELECT event_id FROM {db}.events FINAL WHERE case_id IN "
+                     "('C100', 'C101', 'C102', 'C103') ORDER BY event_id") == [("e100",), ("e101",)]
+    assert rig.query("SELECT case_id FROM {db}.measure_state FINAL "
+                     "WHERE case_id IN ('C100', 'C101', 'C102')") == [("C100",)]
+    rig.assert_exactly_once({"events": 42, "warning_history": 40, "measure_state": 41})
+    consumer = KafkaConsumer(rig.settings.topic("case-events.dlq"),
+                             bootstrap_servers=rig.stack.bootstrap, group_id=None,
                              auto_offset_reset="earliest", consumer_timeout_ms=5000)
     letters = [json.loads(m.value) for m in consumer]
     consumer.close()
-    assert sorted((d["topic"], d["value_text"]) for d in letters) == sorted(
-        (rig.settings.topic(name), value.decode()) for name, value in bad)
-    assert all("sink cannot read the record" in d["reasons"][0] for d in letters)
+    assert [json.loads(d["value_text"]) for d in letters] == bad
+    assert {(d["topic"], d["key"]) for d in letters} == {(rig.settings.topic("case-rows"),
+                                                          "C100")}
+    assert [d["reasons"][0].split(":")[0] for d in letters] == [
+        "sink cannot write row 1 of 6 (measure_state)", "sink cannot write row 3 of 6 "
+        "(measure_state)", "sink cannot write row 4 of 6 (events)"]
+    assert "since 1969-07-20T20:17:40+00:00 is outside ClickHouse's DateTime range" \
+        in letters[0]["reasons"][0]
+    assert "until 2106-02-08T00:00:00+08:00 is outside" in letters[1]["reasons"][0]
+    assert "is before 1990-01-01T00:00:00+08:00" in letters[2]["reasons"][0]
+    _, port = rig.sinks[0]
+    assert rig.metric(port, "casewatch_sink_dead_letters_total") == {
+        f'{{topic="{rig.settings.topic("case-rows")}"}}': 3.0}
 
 
 def test_a_sink_killed_mid_batch_and_restarted_writes_every_row_once(rig):

@@ -119,8 +119,17 @@ def test_html_holds_the_figures(chdb):
 
 def test_unit_html_has_only_its_section(chdb):
     html = render_html(paper(chdb, unit="U3303"), MODEL)
-    assert "U3303 执法质量白皮书" in html and "U3301" not in html and "U3302" not in html
+    assert "U3303（未登记） 执法质量白皮书" in html and "U3301" not in html and "U3302" not in html
     assert "高发问题规则" not in html and html.count("<svg") == 2
+
+
+def test_units_are_named_from_the_registry_and_unregistered_ones_marked(chdb):
+    from schemas.units import UnitRegistry
+
+    units = UnitRegistry.from_toml('[[units]]\nid = "U3302"\nname = "东城分局东关派出所"\n'
+                                   'kind = "派出所"\n')
+    html = render_html(paper(chdb), MODEL, units)
+    assert "东城分局东关派出所（U3302）" in html and "U3301（未登记）" in html
 
 
 def test_formatting_helpers():

@@ -53,6 +53,12 @@ DEFAULT_DETAILS: dict[str, dict] = {
     "rs_started": {"designated": False, "approvals": TWO_APPROVERS},
     "admin_questioning_extended": {"approved_by": "AP1"},
     "admin_case_extended": {"approved_by": "AP1"},
+    "filing_review_extended": {"approved_by": "AP1"},
+    "filing_decided": {"filed": True},
+    "continued_questioning_extended": {"approved_by": "AP1"},
+    "property_seized": {"property_id": "X1"},
+    "property_handed_over": {"property_id": "X1"},
+    "property_disposed": {"property_id": "X1"},
 }
 
 
@@ -173,9 +179,27 @@ RULES: dict[str, RuleCase] = {r.rule_id: r for r in [
              "admin_case_decided", kind="administrative", case_level=True),
     RuleCase("adm_decision_delivery", "admin_case_decided", MON, "2026-05-14T00:00:00+08:00",
              h(12), "admin_decision_served", kind="administrative", case_level=True),
+    # 3 days: 05-12, 05-13, 05-14 counted; ends 24:00 of 05-14.
+    RuleCase("filing_review", "criminal_case_accepted", MON, "2026-05-15T00:00:00+08:00",
+             h(24), "filing_decided", {"filed": True}, case_level=True),
+    RuleCase("continued_questioning", "continued_questioning_started", MON,
+             "2026-05-11T22:00:00+08:00", h(2), "continued_questioning_ended"),
+    RuleCase("continued_questioning_family_notice", "continued_questioning_started", MON,
+             "2026-05-11T14:00:00+08:00", h(2), "family_notified",
+             {"measure": "continued_questioning"}),
+    RuleCase("property_handover", "property_seized", MON, "2026-05-12T10:00:00+08:00", h(4),
+             "property_handed_over", case_level=True),
+    RuleCase("admin_detention_family_notice", "admin_detention_decided", MON,
+             "2026-05-12T10:00:00+08:00", h(4), "family_notified", {"measure": "admin_detention"},
+             kind="administrative"),
+    RuleCase("lawyer_meeting", "lawyer_meeting_requested", MON, "2026-05-13T10:00:00+08:00",
+             h(12), "lawyer_meeting_held"),
 ]}
 
-DEADLINE_RULE_IDS = frozenset(RULES)
+#: Deadline rules whose period starts at a later event than the trigger (`started_by`): their
+#: scenarios are in test_started_by.py, not in RULES.
+STARTED_LATER = frozenset({"property_disposal"})
+DEADLINE_RULE_IDS = frozenset(RULES) | STARTED_LATER
 
 VIOLATION_RULE_IDS = frozenset({
     "det_extension_unjustified",
@@ -185,4 +209,5 @@ VIOLATION_RULE_IDS = frozenset({
     "notice_exemption_invalid",
     "approval_insufficient",
     "summons_consecutive",
+    "evidence_checklist",
 })

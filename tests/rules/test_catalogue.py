@@ -16,10 +16,10 @@ CATALOGUE = load_catalogue()
 RULE_FILES = sorted(CATALOGUE_DIR.glob("*.toml"))
 
 
-def test_exactly_19_deadline_and_7_violation_rules():
+def test_exactly_26_deadline_and_8_violation_rules():
     assert {r.id for r in CATALOGUE.deadlines} == DEADLINE_RULE_IDS
     assert {r.id for r in CATALOGUE.violations} == VIOLATION_RULE_IDS
-    assert (len(CATALOGUE.deadlines), len(CATALOGUE.violations)) == (19, 7)
+    assert (len(CATALOGUE.deadlines), len(CATALOGUE.violations)) == (26, 8)
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=[p.stem for p in RULE_FILES])
@@ -27,7 +27,7 @@ def test_every_rule_file_loads_with_its_file_name_as_id(path):
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     assert data["id"] == path.stem
     assert path.stem in CATALOGUE.by_id
-    assert len(RULE_FILES) == 26
+    assert len(RULE_FILES) == 34
 
 
 def mo(n): return Duration(n, "months")
@@ -80,11 +80,35 @@ SPEC_TABLE = {
                        {"admin_case_decided"}, dd(5), True),
     "adm_decision_delivery": ("statutory", ("admin_case_decided", ()), dd(2),
                               {"admin_decision_served"}, hh(12), True),
+    "filing_review": ("statutory", ("criminal_case_accepted", ()), dd(3), {"filing_decided"},
+                      hh(24), True),
+    "continued_questioning": ("statutory", ("continued_questioning_started", ()), hh(12),
+                              {"continued_questioning_ended", "released", "sent_to_jail",
+                               "admin_detention_executed"}, hh(2), None),
+    "continued_questioning_family_notice": (
+        "policy", ("continued_questioning_started", ()), hh(4),
+        {("family_notified", "continued_questioning")}, hh(2), None),
+    "property_handover": ("statutory", ("property_seized", ()), hh(24),
+                          {("property_handed_over", "=property_id"),
+                           ("property_disposed", "=property_id")}, hh(4), None),
+    "property_disposal": ("policy", ("property_seized", ()), dd(3),
+                          {("property_disposed", "=property_id")}, hh(24), True),
+    "admin_detention_family_notice": ("policy", ("admin_detention_decided", ()), hh(24),
+                                      {("family_notified", "admin_detention")}, hh(4), None),
+    "lawyer_meeting": ("statutory",
+                       ("lawyer_meeting_requested", (("approval_required", False),)), hh(48),
+                       {"lawyer_meeting_held", "released", "bail_started", "rs_started"},
+                       hh(12), None),
 }
 
 
 def _closer(c):
-    return (c, ()) if isinstance(c, str) else (c[0], (("measure", c[1]),))
+    """(event, where, same): a name; (name, measure); or (name, "=field") for `same`."""
+    if isinstance(c, str):
+        return c, (), ()
+    if c[1].startswith("="):
+        return c[0], (), (c[1][1:],)
+    return c[0], (("measure", c[1]),), ()
 
 
 @pytest.mark.parametrize("rule_id", sorted(SPEC_TABLE))
@@ -93,7 +117,7 @@ def test_deadline_rule_matches_the_spec_table(rule_id):
     rule = CATALOGUE.by_id[rule_id]
     assert (rule.kind, (rule.trigger.event, rule.trigger.where)) == (kind, trigger)
     assert (rule.period, rule.lead) == (period, lead)
-    listed = {(m.event, m.where) for m in rule.closed_by} - {("case_closed", ())}
+    listed = {(m.event, m.where, m.same) for m in rule.closed_by}
     assert listed == {_closer(c) for c in closers}
     if hol is not None:
         assert rule.holiday_extends is hol
@@ -104,7 +128,7 @@ def test_deadline_rule_matches_the_spec_table(rule_id):
     [("det_extension_unjustified", "statutory"), ("extension_after_expiry", "statutory"),
      ("custody_extension_out_of_order", "statutory"), ("supp_investigation_limit", "statutory"),
      ("notice_exemption_invalid", "statutory"), ("approval_insufficient", "policy"),
-     ("summons_consecutive", "policy")],
+     ("summons_consecutive", "policy"), ("evidence_checklist", "statutory")],
 )
 def test_violation_rule_kind(rule_id, kind):
     assert CATALOGUE.by_id[rule_id].kind == kind
@@ -125,6 +149,14 @@ EXTENSIONS = {
     "summons_duration": [("summons_extended", (), hh(24), None, None, None, None)],
     "adm_questioning": [("admin_questioning_extended", (), hh(24), None, None, None, None)],
     "adm_case_limit": [("admin_case_extended", (), dd(60), None, None, None, None)],
+    "filing_review": [
+        ("filing_review_extended", (("to_days", 7),), dd(7), hh(24), None, None, None),
+        ("filing_review_extended", (("to_days", 30),), dd(30), dd(5), None, None, None),
+    ],
+    "continued_questioning": [  # successive: the first extension to 24 h, the second to 48 h
+        ("continued_questioning_extended", (), hh(24), None, 1, None, None),
+        ("continued_questioning_extended", (), hh(48), hh(4), 2, None, None),
+    ],
 }
 
 
@@ -145,11 +177,24 @@ def test_custody_limit_order_and_recount():
     assert [(m.event, m.where) for m in rule.restarted_by] == [("custody_recounted", ())]
 
 
+def test_continued_questioning_has_no_order_violation():
+    # CQ 17②: no direct 12 -> 48 h; a third extension is unlawful too, and extends nothing.
+    assert CATALOGUE.by_id["continued_questioning"].order_violation is None
+
+
+def test_only_property_disposal_starts_at_the_case_decision():
+    assert {r.id: [(m.event, m.where) for m in r.started_by]
+            for r in CATALOGUE.deadlines if r.started_by} == {
+        "property_disposal": [("admin_case_decided", ()), ("case_closed", ())]}
+
+
 @pytest.mark.parametrize(
     "rule_id, measure, lawful",
     [("det_family_notice", "detention", {"cannot_notify", "hinders_investigation"}),
      ("arrest_family_notice", "arrest", {"cannot_notify"}),
-     ("rs_designated_notice", "designated_rs", {"cannot_notify"})],
+     ("rs_designated_notice", "designated_rs", {"cannot_notify"}),
+     ("continued_questioning_family_notice", "continued_questioning", {"cannot_notify"}),
+     ("admin_detention_family_notice", "admin_detention", {"cannot_notify"})],
 )
 def test_notice_suspensions(rule_id, measure, lawful):
     s = CATALOGUE.by_id[rule_id].suspension
@@ -158,12 +203,13 @@ def test_notice_suspensions(rule_id, measure, lawful):
     assert (s.resumed_by.event, s.resumed_by.where) == (
         "notice_exemption_ended", (("measure", measure),))
     assert (set(s.lawful_reasons), s.resume_period, s.invalid_violation) == (
-        lawful, hh(24), "notice_exemption_invalid")
+        lawful, CATALOGUE.by_id[rule_id].period, "notice_exemption_invalid")
 
 
-def test_only_the_three_notice_rules_are_suspendable():
+def test_only_the_five_notice_rules_are_suspendable():
     assert {r.id for r in CATALOGUE.deadlines if r.suspension} == {
-        "det_family_notice", "arrest_family_notice", "rs_designated_notice"}
+        "det_family_notice", "arrest_family_notice", "rs_designated_notice",
+        "continued_questioning_family_notice", "admin_detention_family_notice"}
 
 
 @pytest.mark.parametrize(
@@ -176,7 +222,15 @@ def test_only_the_three_notice_rules_are_suspendable():
      ("approval_insufficient",
       {"type": "approvals", "events": ["bail_started", "rs_started"],
        "special_flag_event": "case_flagged_special", "special_requires_role": "chief",
-       "min_distinct_approvers": 2})],
+       "min_distinct_approvers": 2}),
+     ("evidence_checklist",
+      {"type": "checklist", "stages": [
+          {"event": "arrest_requested", "label_en": "the arrest request",
+           "documents": ["case_filing_decision", "rights_notice", "interrogation_record",
+                         "arrest_request_form"]},
+          {"event": "transferred_for_prosecution", "label_en": "the transfer for prosecution",
+           "documents": ["case_filing_decision", "rights_notice", "interrogation_record",
+                         "prosecution_opinion"]}]})],
 )
 def test_standalone_violation_checks(rule_id, check):
     rule = CATALOGUE.by_id[rule_id]
@@ -221,10 +275,31 @@ def test_article_heading_helper(n, heading):
     assert _article_heading(n) == heading
 
 
-@pytest.mark.parametrize("rule_id, basis", QUOTED, ids=[f"{r}-{b.ref}" for r, b in QUOTED])
+def _article_number(ref: str) -> int | None:
+    """The article a reference names ("CPL 91①" → 91); None for a text without articles,
+    cited by title and year ("…意见 (2015)")."""
+    found = re.search(r"(?<!\d)\d{1,3}(?!\d)", ref)
+    return int(found.group()) if found else None
+
+
+@pytest.mark.parametrize("ref, number", [("CPL 91①", 91), ("MPS 187③", 187), ("PPL 9", 9),
+                                         ("公安部关于改革完善受案立案制度的意见 (2015)", None)])
+def test_article_number_of_a_ref(ref, number):
+    assert _article_number(ref) == number
+
+
+ARTICLED = [(rid, b) for rid, b in QUOTED if _article_number(b.ref) is not None]
+
+
+def test_only_the_filing_opinions_are_cited_without_an_article():
+    assert {b.law for _, b in QUOTED if _article_number(b.ref) is None} == {
+        "mps-case-acceptance-opinions-2015.md"}
+
+
+@pytest.mark.parametrize("rule_id, basis", ARTICLED, ids=[f"{r}-{b.ref}" for r, b in ARTICLED])
 def test_basis_text_is_in_the_article_its_ref_names(rule_id, basis):
     law = (LAW_DIR / basis.law).read_text(encoding="utf-8")
-    number = int(re.search(r"\d+", basis.ref).group())
+    number = _article_number(basis.ref)
     start = re.search(rf"^{_article_heading(number)}[ \u3000]", law, re.M)
     assert start, f"{basis.ref} not found in {basis.law}"
     rest = law[start.end():]
@@ -259,7 +334,7 @@ def catalogue_copy(tmp_path):
 
 def test_an_unmodified_copy_loads(catalogue_copy):
     copy = load_catalogue(catalogue_copy)
-    assert (len(copy.deadlines), len(copy.violations)) == (19, 7)
+    assert (len(copy.deadlines), len(copy.violations)) == (26, 8)
 
 
 def _break(directory, file, old, new):
@@ -285,6 +360,17 @@ BROKEN = [
      'unmet_violation = "det_extension_unknown"'),
     ("arrest_family_notice.toml", 'invalid_violation = "notice_exemption_invalid"',
      'invalid_violation = "nope"'),
+    ("property_handover.toml", 'same = ["property_id"] },\n  { event = "property_disposed"',
+     'same = ["facility_id"] },\n  { event = "property_disposed"'),
+    ("property_handover.toml", 'trigger = { event = "property_seized" }',
+     'trigger = { event = "property_seized", same = ["property_id"] }'),
+    ("property_disposal.toml", '{ event = "admin_case_decided" }', '{ event = "case_decided" }'),
+    ("evidence_checklist.toml", 'type = "checklist"', 'type = "checkbox"'),
+    ("evidence_checklist.toml", '"arrest_request_form"]', '"arrest_request_from"]'),
+    ("evidence_checklist.toml", 'event = "arrest_requested"', 'event = "case_closed"'),
+    ("evidence_checklist.toml", 'label_en = "the arrest request"\n', ''),
+    ("property_handover.toml", 'event = "property_handed_over", same',
+     'event = "interrogated", same'),
 ]
 
 
@@ -293,7 +379,10 @@ BROKEN = [
     ids=["unknown-trigger-event", "unknown-closing-event", "unknown-extension-event",
          "bad-period-3x", "bad-lead-3x", "zero-period", "id-differs-from-file-name",
          "bad-kind", "missing-lead", "bad-toml", "unknown-unmet-violation",
-         "unknown-invalid-violation"],
+         "unknown-invalid-violation", "same-field-not-in-the-events", "same-on-the-trigger",
+         "unknown-start-event", "unknown-check-type", "checklist-unknown-document",
+         "checklist-case-level-stage", "checklist-stage-without-label",
+         "same-field-the-closer-lacks"],
 )
 def test_broken_rule_file_raises_catalogue_error(catalogue_copy, file, old, new):
     _break(catalogue_copy, file, old, new)

@@ -19,8 +19,13 @@ TRIGGER = {
     "measure_change_reply": ("measure_change_requested", {}),
     "adm_case_limit": ("admin_case_accepted", {}),
     "adm_decision_delivery": ("admin_case_decided", {}),
+    "filing_review": ("criminal_case_accepted", {}),
+    "continued_questioning": ("continued_questioning_started", {}),
+    "property_handover": ("property_seized", {"property_id": "X1"}),
+    "admin_detention_family_notice": ("admin_detention_decided", {}),
+    "lawyer_meeting": ("lawyer_meeting_requested", {}),
 }
-ADMIN = {"adm_case_limit", "adm_decision_delivery"}
+ADMIN = {"adm_case_limit", "adm_decision_delivery", "admin_detention_family_notice"}
 
 
 def due_of(rule: str, at: str, extensions=()):
@@ -89,6 +94,21 @@ HOLIDAYS = [
                  "2026-05-07T00:00:00+08:00", id="3-days-ending-in-may-day"),
     pytest.param("measure_change_reply", "2026-05-13T10:00:00+08:00",
                  "2026-05-19T00:00:00+08:00", id="3-days-ending-on-a-saturday"),
+    pytest.param("filing_review", "2026-09-28T10:00:00+08:00",
+                 "2026-10-09T00:00:00+08:00", id="filing_review-3-days-ending-10-01"),
+    pytest.param("filing_review", "2026-05-13T10:00:00+08:00",
+                 "2026-05-19T00:00:00+08:00", id="filing_review-3-days-ending-on-a-saturday"),
+    pytest.param("filing_review", "2026-04-28T23:59:59+08:00",
+                 "2026-05-07T00:00:00+08:00", id="filing_review-accepted-at-23-59-59-may-day"),
+    # Hour periods run through holidays by the clock.
+    pytest.param("continued_questioning", "2026-09-30T20:30:00+08:00",
+                 "2026-10-01T08:30:00+08:00", id="continued_questioning-12h-into-10-01"),
+    pytest.param("property_handover", "2026-09-30T20:30:00+08:00",
+                 "2026-10-01T20:30:00+08:00", id="property_handover-24h-on-10-01"),
+    pytest.param("lawyer_meeting", "2026-09-30T20:30:00+08:00",
+                 "2026-10-02T20:30:00+08:00", id="lawyer_meeting-48h-over-10-01"),
+    pytest.param("admin_detention_family_notice", "2026-04-30T23:00:00+08:00",
+                 "2026-05-01T23:00:00+08:00", id="admin_detention_notice-24h-on-may-day"),
     # Adjusted working days (调休上班) are working days: the period ends there.
     pytest.param("adm_decision_delivery", "2026-10-08T10:00:00+08:00",
                  "2026-10-11T00:00:00+08:00", id="ends-saturday-10-10-a-working-day"),
@@ -126,6 +146,12 @@ def test_extended_custody_ending_on_a_holiday_does_not_extend(rule, at, extensio
     assert due_of(rule, at, [extension]) == due
 
 
+def test_extended_filing_review_ending_on_a_holiday_extends():
+    ext = ("filing_review_extended", "2026-09-25T10:00:00+08:00", {"to_days": 7})
+    assert due_of("filing_review", "2026-09-24T10:00:00+08:00", [ext]) == (
+        "2026-10-09T00:00:00+08:00")
+
+
 def test_lead_counts_back_from_the_holiday_shifted_due():
     case = Case()
     case.add("measure_change_requested", "2026-09-28T10:00:00+08:00")
@@ -145,6 +171,10 @@ OFFSETS = [
                  id="months-utc-01-31-is-02-01-in-china"),
     pytest.param("det_family_notice", "2026-05-11T02:00:00+00:00", "2026-05-12T10:00:00+08:00",
                  id="hours-utc"),
+    pytest.param("filing_review", "2026-05-11T17:30:00+00:00", "2026-05-16T00:00:00+08:00",
+                 id="filing_review-utc-evening-is-next-day-in-china"),
+    pytest.param("property_handover", "2026-05-11T02:00:00+00:00", "2026-05-12T10:00:00+08:00",
+                 id="property_handover-hours-utc"),
 ]
 
 

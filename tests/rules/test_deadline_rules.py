@@ -122,6 +122,21 @@ CLOSERS = [
     ("adm_questioning", "admin_questioning_ended", {}),
     ("adm_case_limit", "admin_case_decided", {}),
     ("adm_decision_delivery", "admin_decision_served", {}),
+    ("filing_review", "filing_decided", {"filed": True}),
+    ("filing_review", "filing_decided", {"filed": False}),
+    ("continued_questioning", "continued_questioning_ended", {}),
+    ("continued_questioning", "released", {}),
+    ("continued_questioning", "sent_to_jail", {}),
+    ("continued_questioning", "admin_detention_executed", {}),
+    ("continued_questioning_family_notice", "family_notified",
+     {"measure": "continued_questioning"}),
+    ("property_handover", "property_handed_over", {"property_id": "X1"}),
+    ("property_handover", "property_disposed", {"property_id": "X1"}),
+    ("admin_detention_family_notice", "family_notified", {"measure": "admin_detention"}),
+    ("lawyer_meeting", "lawyer_meeting_held", {}),
+    ("lawyer_meeting", "released", {}),
+    ("lawyer_meeting", "bail_started", {}),
+    ("lawyer_meeting", "rs_started", {}),
 ]
 
 
@@ -155,6 +170,17 @@ NOT_CLOSERS = [
     ("measure_change_reply", "released", {}),
     ("adm_questioning", "admin_case_decided", {}),
     ("supp_investigation", "transferred_for_prosecution", {}),
+    ("filing_review", "admin_case_decided", {}),
+    ("continued_questioning", "detained", {}),  # runs on until handed to the facility (CQ 11②)
+    ("continued_questioning", "summons_ended", {}),
+    ("continued_questioning_family_notice", "family_notified", {"measure": "detention"}),
+    ("continued_questioning_family_notice", "released", {}),
+    ("property_handover", "property_handed_over", {"property_id": "X2"}),  # another item
+    ("property_handover", "property_disposed", {"property_id": "X2"}),
+    ("admin_detention_family_notice", "family_notified", {"measure": "detention"}),
+    ("admin_detention_family_notice", "admin_detention_executed", {}),
+    ("lawyer_meeting", "interrogated", {}),
+    ("lawyer_meeting", "sent_to_jail", {}),
 ]
 
 
@@ -260,3 +286,30 @@ def test_closing_event_at_exactly_the_due_is_not_late(rule_id):
     rc.close(case, rc.due_at)
     w = case.warning(rc.rule_id, rc.due_at + h(24 * 40))
     assert (w.status, w.late, w.resolved_at) == ("resolved", False, rc.due_at)
+
+
+def test_lawyer_meeting_needing_permission_opens_no_48_hour_duty():
+    rc = RULES["lawyer_meeting"]
+    case = Case()
+    case.add("lawyer_meeting_requested", rc.at, approval_required=True)
+    assert case.warnings(rc.due_at + h(24 * 40), "lawyer_meeting") == []
+
+
+def test_each_seized_item_is_its_own_obligation_closed_by_its_own_hand_over():
+    rc = RULES["property_handover"]
+    case = Case()
+    case.add("property_seized", rc.at, event_id="s1", property_id="X1")
+    case.add("property_seized", rc.at, event_id="s2", property_id="X2")
+    case.add("property_handed_over", rc.due_at - h(1), event_id="h2", property_id="X2")
+    found = {tuple(w.evidence): (w.level, w.status)
+             for w in case.warnings(rc.due_at + h(1), "property_handover")}
+    assert found == {("s1",): ("overdue", "open"), ("s2", "h2"): ("approaching", "resolved")}
+
+
+def test_a_hand_over_before_the_seizure_of_its_item_does_not_close():
+    rc = RULES["property_handover"]
+    case = Case()
+    case.add("property_handed_over", rc.at, event_id="early", property_id="X1")
+    case.add("property_seized", t(rc.at) + h(1), event_id="trg", property_id="X1")
+    w = case.warning("property_handover", t(rc.at) + h(26))
+    assert (w.level, w.status, w.evidence) == ("overdue", "open", ["trg"])

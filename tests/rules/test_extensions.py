@@ -85,6 +85,31 @@ EXTENDED = [
         "2026-07-11T00:00:00+08:00", "2026-07-06T00:00:00+08:00", "administrative",
         id="adm_case_limit-60-days",
     ),
+    pytest.param(
+        "filing_review", "criminal_case_accepted", {},
+        [("filing_review_extended", "2026-05-13T10:00:00+08:00", {"to_days": 7})],
+        "2026-05-19T00:00:00+08:00", "2026-05-18T00:00:00+08:00", "criminal",
+        id="filing_review-7-days-from-the-acceptance",
+    ),
+    pytest.param(
+        "filing_review", "criminal_case_accepted", {},
+        [("filing_review_extended", "2026-05-13T10:00:00+08:00", {"to_days": 30})],
+        "2026-06-11T00:00:00+08:00", "2026-06-06T00:00:00+08:00", "criminal",
+        id="filing_review-30-days",
+    ),
+    pytest.param(
+        "continued_questioning", "continued_questioning_started", {},
+        [("continued_questioning_extended", "2026-05-11T15:00:00+08:00", {})],
+        "2026-05-12T10:00:00+08:00", "2026-05-12T08:00:00+08:00", "criminal",
+        id="continued_questioning-24h",
+    ),
+    pytest.param(
+        "continued_questioning", "continued_questioning_started", {},
+        [("continued_questioning_extended", "2026-05-11T15:00:00+08:00", {}),
+         ("continued_questioning_extended", "2026-05-12T05:00:00+08:00", {})],
+        "2026-05-13T10:00:00+08:00", "2026-05-13T06:00:00+08:00", "criminal",
+        id="continued_questioning-then-48h",
+    ),
 ]
 
 
@@ -115,7 +140,8 @@ def test_extended_met_after_the_original_due_is_on_time(
     case, _ = _extended_case(trigger, tdetails, extensions, kind)
     closer = {"det_arrest_request": "arrest_requested", "custody_limit": "released",
               "summons_duration": "summons_ended", "adm_questioning": "admin_questioning_ended",
-              "adm_case_limit": "admin_case_decided"}[rule]
+              "adm_case_limit": "admin_case_decided", "filing_review": "filing_decided",
+              "continued_questioning": "continued_questioning_ended"}[rule]
     case.add(closer, t(due) - h(1), event_id="close")
     w = case.warning(rule, t(due) + h(24 * 30))
     assert (w.level, w.status, w.late, cst(w.due_at)) == ("approaching", "resolved", False, due)
@@ -126,7 +152,8 @@ def test_extended_met_late(rule, trigger, tdetails, extensions, due, lead_opens,
     case, _ = _extended_case(trigger, tdetails, extensions, kind)
     closer = {"det_arrest_request": "released", "custody_limit": "transferred_for_prosecution",
               "summons_duration": "detained", "adm_questioning": "admin_questioning_ended",
-              "adm_case_limit": "admin_case_decided"}[rule]
+              "adm_case_limit": "admin_case_decided", "filing_review": "filing_decided",
+              "continued_questioning": "sent_to_jail"}[rule]
     case.add(closer, t(due) + h(1), event_id="close")
     w = case.warning(rule, t(due) + h(24 * 30))
     assert (w.level, w.status, w.late, cst(w.due_at)) == ("overdue", "resolved", True, due)
@@ -171,3 +198,59 @@ def test_extension_after_the_obligation_was_met_changes_nothing():
         "approaching", "resolved", False, "2026-05-11T22:00:00+08:00")
     assert w.evidence == ["trg", "end"]
     assert case.warnings("2026-05-13T00:00:00+08:00", "extension_after_expiry") == []
+
+
+# --- continued questioning: successive extensions (CQ 11, 17) ------------------------------
+
+CQ_START = MON  # 12 h: due 22:00; 24 h: 05-12 10:00; 48 h: 05-13 10:00
+
+
+def _questioned(*extensions: str) -> Case:
+    case = Case()
+    case.add("continued_questioning_started", CQ_START, event_id="trg")
+    for n, at in enumerate(extensions, 1):
+        case.add("continued_questioning_extended", at, event_id=f"x{n}")
+    return case
+
+
+def test_a_third_extension_extends_nothing_and_raises_nothing():
+    case = _questioned("2026-05-11T15:00:00+08:00", "2026-05-11T16:00:00+08:00",
+                       "2026-05-12T20:00:00+08:00")
+    w = case.warning("continued_questioning", "2026-05-13T12:00:00+08:00")
+    assert (w.level, cst(w.due_at), w.evidence) == (
+        "overdue", "2026-05-13T10:00:00+08:00", ["trg", "x1", "x2"])
+    assert [x.rule_id for x in case.warnings("2026-05-13T12:00:00+08:00")
+            if x.level == "violation"] == []
+
+
+def test_the_second_extension_after_the_24_hours_ran_out_revives_nothing():
+    case = _questioned("2026-05-11T15:00:00+08:00", "2026-05-12T10:30:00+08:00")
+    w = case.warning("continued_questioning", "2026-05-12T12:00:00+08:00")
+    assert (w.level, w.status, cst(w.due_at)) == ("overdue", "open", "2026-05-12T10:00:00+08:00")
+    (v,) = case.warnings("2026-05-12T12:00:00+08:00", "extension_after_expiry")
+    assert v.evidence == ["trg", "x2"]
+    assert any(b.ref == "CQ 17②" for b in v.basis)
+
+
+def test_the_first_extension_after_the_12_hours_ran_out_revives_nothing():
+    case = _questioned("2026-05-11T22:30:00+08:00")
+    w = case.warning("continued_questioning", "2026-05-11T23:00:00+08:00")
+    assert (w.level, cst(w.due_at)) == ("overdue", "2026-05-11T22:00:00+08:00")
+    assert len(case.warnings("2026-05-11T23:00:00+08:00", "extension_after_expiry")) == 1
+
+
+def test_a_retracted_first_extension_makes_the_second_the_first():
+    case = _questioned("2026-05-11T15:00:00+08:00", "2026-05-11T16:00:00+08:00")
+    case.add("event_retracted", "2026-05-11T17:00:00+08:00", retracts_event_id="x1")
+    w = case.warning("continued_questioning", "2026-05-12T09:00:00+08:00")
+    assert (w.level, cst(w.due_at), w.evidence) == (
+        "approaching", "2026-05-12T10:00:00+08:00", ["trg", "x2"])
+
+
+def test_filing_review_7_then_30_days_counts_both_from_the_acceptance():
+    case = Case()
+    case.add("criminal_case_accepted", MON, event_id="trg")
+    case.add("filing_review_extended", "2026-05-13T10:00:00+08:00", event_id="x1", to_days=7)
+    case.add("filing_review_extended", "2026-05-17T10:00:00+08:00", event_id="x2", to_days=30)
+    w = case.warning("filing_review", "2026-06-11T00:00:00+08:00")
+    assert (w.level, cst(w.due_at), w.person_id) == ("overdue", "2026-06-11T00:00:00+08:00", None)

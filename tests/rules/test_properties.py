@@ -42,7 +42,9 @@ APPROVALS = st.lists(
                            "role": st.sampled_from(["chief", "deputy", "legal", "unit_head"])}),
     max_size=3,
 )
-MEASURE = st.sampled_from(["detention", "arrest", "designated_rs"])
+MEASURE = st.sampled_from(["detention", "arrest", "designated_rs", "admin_detention",
+                           "continued_questioning"])
+PROPERTY = st.fixed_dictionaries({"property_id": st.sampled_from(["X1", "X2"])})
 DETAILS = {
     "summons_started": st.fixed_dictionaries({"kind": st.sampled_from(["summons"])}),
     "summons_extended": st.just({"approved_by": "L1"}),
@@ -63,13 +65,35 @@ DETAILS = {
     "rs_started": st.fixed_dictionaries({"designated": st.booleans(), "approvals": APPROVALS}),
     "admin_questioning_extended": st.just({"approved_by": "L1"}),
     "admin_case_extended": st.just({"approved_by": "L1"}),
+    "filing_review_extended": st.fixed_dictionaries(
+        {"to_days": st.sampled_from([7, 30]), "approved_by": st.just("L1")}),
+    "filing_decided": st.fixed_dictionaries({"filed": st.booleans()}),
+    "continued_questioning_extended": st.just({"approved_by": "L1"}),
+    "property_seized": PROPERTY,
+    "property_handed_over": PROPERTY,
+    "property_disposed": PROPERTY,
+    "lawyer_meeting_requested": st.fixed_dictionaries({"approval_required": st.booleans()}),
+    "document_filed": st.fixed_dictionaries({"doc_type": st.sampled_from(
+        ["case_filing_decision", "rights_notice", "interrogation_record", "arrest_request_form",
+         "prosecution_opinion"])}),
 }
 TYPES = sorted(set(EVENT_TYPES) - {"event_retracted"})
+# Issue 14's rule families and the events that move them, drawn densely (among all types
+# they would rarely meet in one short history).
+FAMILY_TYPES = sorted({
+    "criminal_case_accepted", "filing_review_extended", "filing_decided",
+    "continued_questioning_started", "continued_questioning_extended",
+    "continued_questioning_ended", "family_notified", "family_notice_exempted",
+    "notice_exemption_ended", "released", "sent_to_jail", "property_seized",
+    "property_handed_over", "property_disposed", "admin_case_decided", "case_closed",
+    "admin_detention_decided", "admin_detention_executed", "lawyer_meeting_requested",
+    "lawyer_meeting_held", "document_filed", "arrest_requested", "transferred_for_prosecution",
+})
 GAP = st.one_of(st.just(0), st.integers(0, 36 * 60), st.integers(0, 80 * 24 * 60))  # minutes
 
 
 @st.composite
-def arbitrary_cases(draw) -> list[Envelope]:
+def arbitrary_cases(draw, types: list[str] = TYPES) -> list[Envelope]:
     n = draw(st.integers(1, 14))
     ids = draw(st.permutations([f"e{i:02d}" for i in range(n)]))  # id order unlike time order
     kind = draw(st.sampled_from(["criminal", "administrative"]))
@@ -82,7 +106,7 @@ def arbitrary_cases(draw) -> list[Envelope]:
             target = draw(st.sampled_from([e["event_id"] for e in raw]))
             details = {"retracts_event_id": target}
         else:
-            event_type = draw(st.sampled_from(TYPES))
+            event_type = draw(st.sampled_from(types))
             details = draw(DETAILS.get(event_type, st.just({})))
         event = {
             "event_id": ids[i], "schema_version": 1, "event_type": event_type,
@@ -95,7 +119,7 @@ def arbitrary_cases(draw) -> list[Envelope]:
     return [EVENT_ADAPTER.validate_json(json.dumps(e, default=str)) for e in raw]
 
 
-CASES = st.one_of(lifecycle_cases(), arbitrary_cases())
+CASES = st.one_of(lifecycle_cases(), arbitrary_cases(), arbitrary_cases(FAMILY_TYPES))
 
 
 def instants(events: list[Envelope]) -> list[datetime]:

@@ -3,6 +3,7 @@ both languages, says what its level says: no "approaching" wording under 【超�
 "overdue" wording under 【临期】, no forecast under 【违规】, and the status it has."""
 
 from datetime import datetime
+from string import Formatter
 from types import SimpleNamespace
 
 import pytest
@@ -53,6 +54,13 @@ def trigger(rule_id: str):
                            occurred_at=DUE, event_type=rule_id)
 
 
+def placeholders(rule) -> dict[str, tuple[str, str]]:
+    """A neutral value for each placeholder of the rule's messages besides the due."""
+    names = {name for text in (rule.message_zh, rule.message_en)
+             for _, name, _, _ in Formatter().parse(text) if name and name != "due_at"}
+    return {name: ("甲", "A") for name in names}
+
+
 def rendered():
     """(rule id, level, status, warning) for every rule and state."""
     for rule in CATALOGUE.deadlines:
@@ -61,10 +69,10 @@ def rendered():
                             status=status, status_at=DUE, late=late)
             yield rule.id, level, status, obligation_warning(ob, False, "")
     for rule in CATALOGUE.violations:
-        hit = ViolationHit(rule.id, trigger(rule.id), ["E1"], DUE)
+        hit = ViolationHit(rule.id, trigger(rule.id), ["E1"], DUE, fill=placeholders(rule))
         w = violation_warning(rule, hit, "")
         yield rule.id, Level.violation, Status.open, w
-        yield rule.id, Level.violation, Status.withdrawn, withdrawn(w, rule, DUE, "E2")
+        yield rule.id, Level.violation, Status.withdrawn, withdrawn(w, DUE, "E2")
 
 
 CASES = list(rendered())

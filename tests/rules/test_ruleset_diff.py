@@ -52,11 +52,32 @@ def rule_added(d):
 
 
 def exemption_narrowed(d):
-    edit(d / "catalogue/det_family_notice.toml", '"cannot_notify"', '"nothing_lawful"')
+    edit(d / "catalogue/det_family_notice.toml",
+         'lawful_reasons = ["cannot_notify", "hinders_investigation"]',
+         'lawful_reasons = ["cannot_notify"]')
 
 
-def check_narrowed(d):
-    edit(d / "catalogue/summons_consecutive.toml", 'min_gap = "8h"', 'min_gap = "1h"')
+def check_tightened(d):
+    edit(d / "catalogue/approval_insufficient.toml", "min_distinct_approvers = 2",
+         "min_distinct_approvers = 3")
+
+
+def checklist_shortened(d):
+    edit(d / "catalogue/evidence_checklist.toml",
+         '["case_filing_decision", "rights_notice", "interrogation_record", "arrest_request_form"]',
+         '["case_filing_decision", "interrogation_record", "arrest_request_form"]')
+
+
+def disposal_sooner(d):  # a period that runs from a later event (started_by)
+    edit(d / "catalogue/property_disposal.toml", 'period = "3d"', 'period = "1d"')
+
+
+def handover_lead_longer(d):  # closed only by an event about the same item (same)
+    edit(d / "catalogue/property_handover.toml", 'lead = "4h"', 'lead = "12h"')
+
+
+def meeting_sooner(d):
+    edit(d / "catalogue/lawyer_meeting.toml", 'period = "48h"', 'period = "24h"')
 
 
 #: 2027 is a year the holiday package does not cover yet: rules/calendar.toml decides it
@@ -68,7 +89,8 @@ def calendar_changed(d):
 
 
 PROPOSALS = [lead_and_period, longer_notice_lead, shared_violation_reworded, rule_removed,
-             rule_added, exemption_narrowed, check_narrowed, calendar_changed]
+             rule_added, exemption_narrowed, check_tightened, calendar_changed,
+             checklist_shortened, disposal_sooner, handover_lead_longer, meeting_sooner]
 
 
 def proposed(tmp_path, change):
@@ -168,3 +190,15 @@ def test_what_a_change_is_called(cases):
     assert changes(w, w.model_copy(update={"message_zh": "…"})) == (OTHER,)
     assert in_window(w, None) and in_window(w, w.changed_at) and not in_window(None, None)
     assert not in_window(w, max(w.changed_at, w.due_at).replace(year=2099))
+
+
+def test_every_check_type_says_what_it_reads():
+    from rules.checks import CHECKS, check_events
+
+    checks = {r.check["type"]: r.check for r in CURRENT.catalogue.violations if r.check}
+    assert set(checks) == set(CHECKS)
+    for check in checks.values():
+        fires, reads = check_events(check)
+        assert fires and fires <= reads
+    with pytest.raises(ValueError, match="not known"):
+        check_events({"type": "divination"})

@@ -91,7 +91,9 @@ def test_arrival_order_and_duplicates_do_not_matter(seed):
         shuffled.add(event_type, at, event_id=eid, **details)
     now = "2026-07-01T00:00:00+08:00"
     assert _dump(shuffled, now) == _dump(ordered, now)
-    assert len(_dump(ordered, now)) == 5  # 3 det_* rules, arrest_decision_wait, the violation
+    # 3 det_* rules, arrest_decision_wait, approval_insufficient, and evidence_checklist once
+    # per document missing at the arrest request (4)
+    assert len(_dump(ordered, now)) == 9
 
 
 def test_violation_id_is_its_offending_event():

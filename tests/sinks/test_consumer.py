@@ -6,6 +6,7 @@ from collections import namedtuple
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError
 
+from sinks.base import Rejected
 from sinks.clickhouse.batch import Batch
 from sinks.clickhouse.rows import WARNING_HISTORY
 from sinks.consumer import SinkConsumer
@@ -17,6 +18,8 @@ A, B = TopicPartition("w", 0), TopicPartition("w", 1)
 
 
 def decode(value: bytes, offset: int):
+    if value == b"half":  # two rows, the second cannot be written
+        return [(WARNING_HISTORY, ROW), Rejected("row 2 does not fit", b'{"row": 2}')]
     if value != b"ok":
         raise ValueError("not ok")
     return [(WARNING_HISTORY, ROW)]
@@ -96,8 +99,9 @@ class Consumer:
 def run(consumer, writer, until=None):
     letters = []
 
-    async def dead_letter(record, reason):
-        letters.append((record.partition, record.offset, reason))
+    async def dead_letter(record, reason, value):
+        letters.append((record.partition, record.offset, reason)
+                       + (() if value is record.value else (value,)))
 
     async def scenario():
         sink = SinkConsumer(consumer, Batch(writer, max_age=0.0), {"w": decode}, dead_letter,
@@ -128,6 +132,15 @@ def test_written_records_are_committed_and_unreadable_ones_dead_lettered():
     assert writer.rows == 3
     assert letters == [(0, 2, "sink cannot read the record: not ok")]
     assert committed(consumer) == {A: 3, B: 1}
+
+
+def test_a_row_that_cannot_be_written_is_dead_lettered_alone():
+    consumer = Consumer([{A: records(A, [0]) + records(A, [1], b"half") + records(A, [2])}])
+    writer = Writer()
+    letters = run(consumer, writer)
+    assert writer.rows == 3  # the record's other row too
+    assert letters == [(0, 1, "row 2 does not fit", b'{"row": 2}')]
+    assert committed(consumer) == {A: 3}
 
 
 def test_nothing_is_committed_while_clickhouse_is_down_and_partitions_are_paused():

@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.event import InvalidEvent
+from sinks.base import Rejected
 from sinks.clickhouse.rows import COLUMNS, EVENTS, MEASURE_STATE, WARNING_HISTORY
 from sinks.decode import DECODERS, case_rows_message, warning_message
 from tests.support.timeline import CaseTimeline
@@ -41,6 +42,15 @@ def event_record(raw: str, **extra) -> bytes:
 def case_row_record(record: bytes) -> tuple[str, tuple]:
     """The one row of a case-rows message carrying `record`."""
     (row,) = case_rows_message(b'{"rows": [' + record + b"]}")
+    assert not isinstance(row, Rejected), row
+    return row
+
+
+def rejected_record(record: bytes) -> Rejected:
+    """What the sink dead-letters of a case-rows message carrying `record` alone."""
+    (row,) = case_rows_message(b'{"rows": [' + record + b"]}")
+    assert isinstance(row, Rejected), row
+    assert json.loads(row.value) == json.loads(record)
     return row
 
 
@@ -162,32 +172,33 @@ BAD_CASE_ROWS = {
 
 
 @pytest.mark.parametrize("value,error,text", BAD_CASE_ROWS.values(), ids=BAD_CASE_ROWS.keys())
-def test_malformed_case_rows_raise(value, error, text):
-    with pytest.raises(error) as info:
-        case_row_record(value)
+def test_malformed_case_rows_are_rejected(value, error, text):
+    if error is ValidationError and text == "Invalid JSON":  # not a row: the message fails
+        with pytest.raises(ValidationError, match=text):
+            case_rows_message(b'{"rows": [' + value + b"]}")
+        return
+    reason = rejected_record(value).reason
+    assert reason.startswith("sink cannot write row 1 of 1 (")
     if text is not None:
-        assert text in str(info.value)
+        assert text in reason
 
 
 @pytest.mark.parametrize("missing", ["partition", "offset", "received_at"])
-def test_event_record_missing_key_raises(case, missing):
+def test_event_record_missing_key_is_rejected(case, missing):
     record = json.loads(event_record(case.events[0].model_dump_json()))
     del record[missing]
-    with pytest.raises(ValidationError, match=missing):
-        case_row_record(json.dumps(record).encode())
+    assert missing in rejected_record(json.dumps(record).encode()).reason
 
 
-def test_measure_record_missing_version_raises(measures):
+def test_measure_record_missing_version_is_rejected(measures):
     record = json.loads(measure_record(measures["arrest"]))
     del record["version"]
-    with pytest.raises(ValidationError, match="version"):
-        case_row_record(json.dumps(record).encode())
+    assert "version" in rejected_record(json.dumps(record).encode()).reason
 
 
-def test_event_record_bad_received_at_raises(case):
+def test_event_record_bad_received_at_is_rejected(case):
     value = event_record(case.events[0].model_dump_json(), received_at="yesterday")
-    with pytest.raises(ValidationError, match="received_at"):
-        case_row_record(value)
+    assert "received_at" in rejected_record(value).reason
 
 
 @pytest.mark.parametrize(
@@ -216,8 +227,8 @@ def test_one_case_rows_message_carries_every_row_of_an_event(case, measures):
 
 
 @pytest.mark.parametrize(
-    "value", [b"{}", b'{"rows": [{"table": "nope"}]}', b"[]", b"x", b'{"rows": {}}', None],
-    ids=["no rows", "unknown table", "array", "not json", "rows not a list", "no value"])
+    "value", [b"{}", b"[]", b"x", b'{"rows": {}}', b'{"rows": [1', None],
+    ids=["no rows", "array", "not json", "rows not a list", "cut short", "no value"])
 def test_malformed_case_rows_messages_raise(value):
     with pytest.raises(ValidationError):
         case_rows_message(value)
@@ -238,3 +249,76 @@ def test_a_warning_row_carries_its_message_offset(warning):
     """The offset orders a warning's states as they were published (docs/clickhouse.md)."""
     ((_, row),) = warning_message(warning.model_dump_json().encode(), 4242)
     assert dict(zip(COLUMNS[WARNING_HISTORY], row, strict=True))["kafka_offset"] == 4242
+
+
+# -- one row the sink cannot write never takes the record's other rows with it ---------
+
+def rows_of(value: bytes) -> tuple[list[tuple[str, tuple]], list[Rejected]]:
+    out = case_rows_message(value, 7)
+    return ([x for x in out if not isinstance(x, Rejected)],
+            [x for x in out if isinstance(x, Rejected)])
+
+
+def test_out_of_range_dates_reject_their_rows_only(case, measures):
+    good_event = json.loads(event_record(case.events[0].model_dump_json()))
+    arrest = json.loads(measure_record(measures["arrest"], version=3))
+    before_1970 = json.loads(measure_record(measures["detention"], version=4))
+    before_1970["state"]["since"] = "1969-12-31T23:59:59+08:00"
+    after_2106 = json.loads(measure_record(measures["detention"], version=5))
+    after_2106["state"]["until"] = "2106-02-07T14:28:16+08:00"  # one second past UInt32
+    old_clock = json.loads(event_record(case.events[1].model_dump_json(),
+                                        received_at="1900-01-01T00:00:00+00:00"))
+    value = json.dumps({"rows": [before_1970, good_event, after_2106, arrest, old_clock]})
+
+    rows, rejected = rows_of(value.encode())
+
+    assert [(table, row[-1]) for table, row in rows] == [(EVENTS, good_event["event"]),
+                                                         (MEASURE_STATE, 3)]
+    assert [r.reason for r in rejected] == [
+        "sink cannot write row 1 of 5 (measure_state): since 1969-12-31T23:59:59+08:00 is "
+        "outside ClickHouse's DateTime range (1970-01-01T08:00:00+08:00 to "
+        "2106-02-07T14:28:15+08:00)",
+        "sink cannot write row 3 of 5 (measure_state): until 2106-02-07T14:28:16+08:00 is "
+        "outside ClickHouse's DateTime range (1970-01-01T08:00:00+08:00 to "
+        "2106-02-07T14:28:15+08:00)",
+        "sink cannot write row 5 of 5 (events): received_at 1900-01-01T00:00:00+00:00 is "
+        "outside ClickHouse's DateTime range (1970-01-01T08:00:00+08:00 to "
+        "2106-02-07T14:28:15+08:00)"]
+    # each rejected row is dead-lettered as itself, byte for byte the JSON it was
+    assert [json.loads(r.value) for r in rejected] == [before_1970, after_2106, old_clock]
+
+
+def test_an_event_outside_the_contract_rejects_its_row_with_the_contract_reason(case):
+    body = json.loads(case.events[0].model_dump_json())
+    body["occurred_at"] = "1900-01-01T00:00:00+08:00"
+    stale = json.loads(event_record(json.dumps(body)))  # published before the contract said so
+    good = json.loads(event_record(case.events[1].model_dump_json()))
+    rows, rejected = rows_of(json.dumps({"rows": [stale, good]}).encode())
+    assert [row[0] for _, row in rows] == ["ev-2"]
+    (r,) = rejected
+    assert r.reason == (
+        "sink cannot write row 1 of 2 (events): detained.occurred_at: "
+        "1900-01-01T00:00:00+08:00 is before 1990-01-01T00:00:00+08:00, the earliest time an "
+        "event may carry")
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"offset": 2**64}, "offset"), ({"partition": -1}, "partition"),
+    ({"table": "nope"}, "table"), ({"received_at": "yesterday"}, "received_at")])
+def test_a_malformed_row_is_rejected_alone(case, change, field):
+    bad = {**json.loads(event_record(case.events[0].model_dump_json())), **change}
+    good = json.loads(event_record(case.events[1].model_dump_json()))
+    rows, rejected = rows_of(json.dumps({"rows": [good, bad, good]}).encode())
+    assert len(rows) == 2 and len(rejected) == 1
+    assert rejected[0].reason.startswith(
+        f"sink cannot write row 2 of 3 ({change.get('table', 'events')}): ")
+    assert field in rejected[0].reason
+    assert json.loads(rejected[0].value) == bad
+
+
+def test_a_row_that_is_not_an_object_is_rejected_alone(case):
+    good = json.loads(event_record(case.events[1].model_dump_json()))
+    rows, rejected = rows_of(json.dumps({"rows": [good, 42, "x"]}).encode())
+    assert len(rows) == 1
+    assert [(r.reason.split(":")[0], r.value) for r in rejected] == [
+        ("sink cannot write row 2 of 3 (?)", b"42"), ("sink cannot write row 3 of 3 (?)", b'"x"')]

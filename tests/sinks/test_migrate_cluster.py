@@ -33,6 +33,7 @@ def path(table: str) -> str:
         ("measure_state", f"ReplicatedReplacingMergeTree({path('measure_state')}, version)"),
         ("warnings_hourly", f"ReplicatedAggregatingMergeTree({path('warnings_hourly')})"),
         ("warning_actions", f"ReplicatedReplacingMergeTree({path('warning_actions')})"),
+        ("access_log", f"ReplicatedReplacingMergeTree({path('access_log')})"),
     ],
 )
 def test_tables_get_replicated_engines_on_cluster(table, engine):
@@ -57,7 +58,7 @@ def test_materialized_view_on_cluster_keeps_its_target_and_query():
 
 def test_every_migration_file_is_covered():
     assert set(BY_TABLE) == {"events", "warning_history", "measure_state", "warnings_hourly",
-                             "warnings_hourly_mv", "warning_actions"}
+                             "warnings_hourly_mv", "warning_actions", "access_log"}
     assert [m.id for m in ALTERS] == ["0007_warning_history_offset",
                                       "0008_warning_history_catalogue_version"]
 

@@ -10,7 +10,7 @@ from sinks.decode import DECODERS
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
 from streams.settings import Settings
-from streams.work import Processor
+from streams.work import Processor, Result
 from tests.support.timeline import shared_engine
 
 DETAINED = {"event_id": "E1", "schema_version": 1, "event_type": "detained",
@@ -25,7 +25,10 @@ def test_every_message_the_worker_sends_to_a_sink_topic_decodes(tmp_path):
         processor = Processor(settings, shared_engine(), CaseCache(10, 60.0), {0: store})
         record = SimpleNamespace(topic="t.case-events", partition=0, offset=7, key=b"C1",
                                  value=json.dumps(DETAINED).encode())
-        result = processor.records([record], datetime.fromisoformat("2026-05-12T12:00:00+08:00"))
+        result = Result(0)
+        for _ in processor.records(0, [record], datetime.fromisoformat(
+                "2026-05-12T12:00:00+08:00"), result):
+            pass
     finally:
         store.close()
     tables = []

@@ -1,4 +1,5 @@
-"""streams.case_cache: bounded by count; idle cases without a due leave after retention."""
+"""streams.case_cache: bounded by count; idle cases without a due leave after retention;
+cases are kept per partition."""
 
 from types import SimpleNamespace
 
@@ -12,30 +13,39 @@ def logic(due=None):
 def test_least_recently_used_leave_over_capacity():
     cache = CaseCache(capacity=2, retention=1e9)
     a, b, c = logic(), logic(), logic()
-    cache.put("a", a, 0, 0.0)
-    cache.put("b", b, 0, 1.0)
-    assert cache.get("a") is a  # a is now the most recent
-    cache.put("c", c, 1, 2.0)
+    cache.put(0, "a", a, 0.0)
+    cache.put(0, "b", b, 1.0)
+    assert cache.get(0, "a") is a  # a is now the most recent
+    cache.put(1, "c", c, 2.0)
     assert cache.evict(3.0) == 1
-    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (a, None, c)
+    assert (cache.get(0, "a"), cache.get(0, "b"), cache.get(1, "c")) == (a, None, c)
 
 
 def test_idle_cases_with_nothing_due_leave_after_retention():
     cache = CaseCache(capacity=100, retention=10.0)
-    cache.put("closed", logic(None), 0, 0.0)
-    cache.put("open", logic(123.0), 0, 0.0)
-    cache.put("recent", logic(None), 0, 8.0)
+    cache.put(0, "closed", logic(None), 0.0)
+    cache.put(0, "open", logic(123.0), 0.0)
+    cache.put(0, "recent", logic(None), 8.0)
     assert cache.evict(9.0) == 0
     assert cache.evict(10.5) == 1
-    assert cache.get("closed") is None
-    assert cache.get("open") is not None and cache.get("recent") is not None
+    assert cache.get(0, "closed") is None
+    assert cache.get(0, "open") is not None and cache.get(0, "recent") is not None
     assert len(cache) == 2
 
 
 def test_drop_partitions_and_cases():
     cache = CaseCache(capacity=10, retention=10.0)
     for i, p in enumerate([0, 1, 1, 2]):
-        cache.put(f"c{i}", logic(), p, 0.0)
+        cache.put(p, f"c{i}", logic(), 0.0)
     cache.drop_partitions({1})
-    cache.drop("c3")
-    assert [c for c in ("c0", "c1", "c2", "c3") if cache.get(c)] == ["c0"]
+    cache.drop(2, "c3")
+    assert [c for p, c in ((0, "c0"), (1, "c1"), (1, "c2"), (2, "c3")) if cache.get(p, c)] \
+        == ["c0"]
+
+
+def test_the_same_case_id_on_two_partitions_is_two_cases():
+    cache = CaseCache(capacity=10, retention=10.0)
+    a, b = logic(), logic()
+    cache.put(0, "C1", a, 0.0)
+    cache.put(1, "C1", b, 0.0)
+    assert (cache.get(0, "C1"), cache.get(1, "C1")) == (a, b)

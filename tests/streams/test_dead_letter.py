@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from streams.dead_letter import dead_letter
+from streams.settings import Settings
+from streams.work import MESSAGE_LIMIT
 
 TOPIC = "casewatch.case-events"
 
@@ -52,7 +54,17 @@ def test_a_large_original_is_cut_and_identified(size):
 def test_many_long_reasons_are_bounded():
     out = dead_letter(b"{}", b"C1", ["r" * 100_000] * 1000, TOPIC, 0, 1)
     rec = json.loads(out)
-    assert len(rec["reasons"]) == 50 and {len(r) for r in rec["reasons"]} == {4096}
+    assert len(rec["reasons"]) == 20 and {len(r) for r in rec["reasons"]} == {1024}
+
+
+def test_the_largest_dead_letter_fits_an_output_message():
+    """The worst case: the largest value the settings allow, of characters JSON escapes,
+    the most and longest reasons, a long key."""
+    limit = Settings.model_fields["dead_letter_value_limit"].metadata
+    most = next(m.le for m in limit if hasattr(m, "le"))
+    out = dead_letter(b"\x01" * (2 * most), b"\x01" * 5000, ["\x01" * 5000] * 100, TOPIC, 0, 1,
+                      value_limit=most)
+    assert len(out) <= MESSAGE_LIMIT
 
 
 @pytest.mark.parametrize(

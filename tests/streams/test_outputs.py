@@ -1,13 +1,16 @@
-"""streams.outputs: a job's messages are all acknowledged, or the job fails, never half;
-keyed messages go where Kafka's default partitioner puts them, in order."""
+"""streams.outputs: a partition's messages and its source offset are committed in one
+transaction, or the transaction is aborted and tried again whole; a fenced producer raises
+Fenced at once; keyed messages go where Kafka's default partitioner puts them, in order."""
 
 import asyncio
 
 import pytest
-from aiokafka.errors import KafkaTimeoutError
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaTimeoutError, ProducerFenced
 from aiokafka.partitioner import DefaultPartitioner
 
-from streams.outputs import Outputs, OutputsFailed
+from streams.outputs import Fenced, OutputsFailed, PartitionProducer, transactional_id
+from streams.settings import Settings
 from streams.work import Send
 
 
@@ -24,93 +27,117 @@ class Batch:
 
 
 class FakeProducer:
-    """A log per topic-partition; the first `fail_rounds` rounds fail on their second batch
-    (its ack, or the send itself)."""
+    """A log per topic-partition that keeps only committed transactions; the first
+    `fail` transactions fail at commit with `error`."""
 
-    def __init__(self, fail_rounds: int = 0, fail_on_send: bool = False, capacity: int = 2):
-        self.fail_rounds, self.fail_on_send, self.capacity = fail_rounds, fail_on_send, capacity
+    def __init__(self, fail: int = 0, error: Exception | None = None, capacity: int = 2,
+                 abort_error: Exception | None = None):
+        self.fail, self.error, self.capacity = fail, error, capacity
+        self.abort_error = abort_error
         self.logs: dict[tuple[str, int], list[tuple]] = {}
-        self.in_round = False
-        self.sent_in_round = 0
-        self.rounds = 0
+        self.offsets: dict = {}
+        self.pending: list = []
+        self.transactions = self.aborts = 0
 
     async def partitions_for(self, topic):
         return {0, 1, 2}
 
+    async def begin_transaction(self):
+        self.transactions += 1
+        self.pending = []
+
     def create_batch(self):
-        if not self.in_round:
-            self.in_round, self.sent_in_round = True, 0
-            self.rounds += 1
         return Batch(self.capacity)
 
     async def send_batch(self, batch, topic, *, partition):
-        fut = asyncio.get_running_loop().create_future()
-        self.sent_in_round += 1
-        failing = self.rounds <= self.fail_rounds and self.sent_in_round == 2
-        if failing and self.fail_on_send:
-            raise KafkaTimeoutError("buffer full")
         log = self.logs.setdefault((topic, partition), [])
-        fut.set_result(type("Meta", (), {"offset": len(log)})())
-        log.extend(batch.records)
-        if failing:
-            fut = asyncio.get_running_loop().create_future()
-            fut.set_exception(KafkaTimeoutError("no ack"))
+        fut = asyncio.get_running_loop().create_future()
+        base = len(log) + sum(len(b.records) for t, p, b in self.pending
+                              if (t, p) == (topic, partition))
+        fut.set_result(type("Meta", (), {"offset": base})())
+        self.pending.append((topic, partition, batch))
         return fut
 
-    def end_round(self):
-        self.in_round = False
+    async def send_offsets_to_transaction(self, offsets, group_id):
+        self.pending_offsets = (offsets, group_id)
+
+    async def commit_transaction(self):
+        if self.transactions <= self.fail:
+            raise self.error
+        for topic, partition, batch in self.pending:
+            self.logs.setdefault((topic, partition), []).extend(batch.records)
+        if getattr(self, "pending_offsets", None):
+            offsets, group = self.pending_offsets
+            self.offsets.update({(group, tp): o for tp, o in offsets.items()})
+
+    async def abort_transaction(self):
+        self.aborts += 1
+        if self.abort_error is not None:
+            raise self.abort_error
+        self.pending = []
+        self.pending_offsets = None
 
 
-def send_all(producer: FakeProducer, sends, retries=2):
+def commit(fake: FakeProducer, sends, offsets=None, retries=2):
     async def go():
-        outputs = Outputs(producer, retries=retries, backoff=0)
-        original = outputs._round
-
-        async def round_(s):
-            try:
-                return await original(s)
-            finally:
-                producer.end_round()
-
-        outputs._round = round_
-        return await outputs.send_all(sends)
+        out = PartitionProducer(Settings(send_retries=retries), 0, backoff=0)
+        out.producer = fake  # in place of the real one (started by `start`)
+        return await out.commit(sends, offsets, "grp")
 
     return asyncio.run(go())
 
 
 SENDS = [Send("w", b"C1", b"1"), Send("w", b"C1", b"2"), Send("w", b"C1", b"3"),
          Send("s", b"k", b"4", partition=2), Send("w", b"C2", b"5")]
+SOURCE = TopicPartition("src", 0)
 
 
-def test_all_acknowledged_with_their_offsets_in_order():
-    producer = FakeProducer()
-    acked = send_all(producer, SENDS)
+def test_all_committed_with_their_offsets_in_order_and_the_source_offset():
+    fake = FakeProducer()
+    acked = commit(fake, SENDS, {SOURCE: 8})
     p1 = DefaultPartitioner()(b"C1", [0, 1, 2], [0, 1, 2])
     p2 = DefaultPartitioner()(b"C2", [0, 1, 2], [0, 1, 2])
     assert acked[:3] == [(p1, 0), (p1, 1), (p1, 2)]  # one case: one partition, in order
     assert acked[3] == (2, 0)  # an explicit partition is kept
     assert acked[4][0] == p2
-    assert [v for _, v in producer.logs[("w", p1)]] == [b"1", b"2", b"3"]
+    assert [v for _, v in fake.logs[("w", p1)]] == [b"1", b"2", b"3"]
+    assert fake.offsets == {("grp", SOURCE): 8}
 
 
-@pytest.mark.parametrize("on_send", [False, True], ids=["ack fails", "send raises"])
-def test_a_failed_round_sends_the_whole_job_again_in_order(on_send):
-    producer = FakeProducer(fail_rounds=1, fail_on_send=on_send)
-    send_all(producer, SENDS)
+def test_a_failed_transaction_is_aborted_and_tried_again_whole():
+    fake = FakeProducer(fail=1, error=KafkaTimeoutError("no ack"))
+    commit(fake, SENDS, {SOURCE: 8})
     p1 = DefaultPartitioner()(b"C1", [0, 1, 2], [0, 1, 2])
-    values = [v for _, v in producer.logs[("w", p1)]]
-    assert values[-3:] == [b"1", b"2", b"3"]  # the last copy of each is in order
-    assert producer.rounds == 2
+    assert [v for _, v in fake.logs[("w", p1)]] == [b"1", b"2", b"3"]  # once: no copies
+    assert (fake.transactions, fake.aborts) == (2, 1)
 
 
 def test_gives_up_after_the_retries():
-    producer = FakeProducer(fail_rounds=10)
-    with pytest.raises(OutputsFailed, match="not acknowledged after 3 tries"):
-        send_all(producer, SENDS)
-    assert producer.rounds == 3
+    fake = FakeProducer(fail=10, error=KafkaTimeoutError("no ack"))
+    with pytest.raises(OutputsFailed, match="not committed after 3 tries"):
+        commit(fake, SENDS)
+    assert fake.transactions == 3 and not any(fake.logs.values())
+
+
+def test_a_transaction_that_cannot_be_aborted_stops_at_once():
+    fake = FakeProducer(fail=1, error=KafkaTimeoutError("no ack"),
+                        abort_error=KafkaTimeoutError("coordinator away"))
+    with pytest.raises(OutputsFailed, match="could not be aborted"):
+        commit(fake, SENDS)
+    assert fake.transactions == 1
+
+
+def test_a_fenced_producer_raises_fenced_and_writes_nothing():
+    fake = FakeProducer(fail=1, error=ProducerFenced())
+    with pytest.raises(Fenced):
+        commit(fake, SENDS, {SOURCE: 8})
+    assert fake.transactions == 1 and not any(fake.logs.values()) and fake.offsets == {}
 
 
 def test_a_message_larger_than_a_batch_is_an_error_not_a_loop():
-    producer = FakeProducer(capacity=0)
     with pytest.raises(OutputsFailed, match="does not fit a batch"):
-        send_all(producer, [Send("w", b"C1", b"x")], retries=0)
+        commit(FakeProducer(capacity=0), [Send("w", b"C1", b"x")], retries=0)
+
+
+def test_the_transactional_id_is_the_app_and_the_partition():
+    assert transactional_id(Settings(app_id="cw"), 3) == "cw-3"

@@ -1,72 +1,199 @@
-"""streams.runtime: a job's changelog is acknowledged before its outputs, and only then
-does it reach the local store, the due index and the offsets to commit."""
+"""streams.runtime: each partition's share of a job is committed in its own transaction and
+only then reaches the store, the due index and the committed offset; a fenced partition is
+lost alone; partitions are restored in steps and kept across a rebalance that gives them
+back; work hands the event loop back."""
 
 import asyncio
+import gc
 import json
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
 from rules.clock import FixedClock
-from streams.case_store import PartitionStore
+from streams import runtime as runtime_module
+from streams.outputs import Fenced, OutputsFailed
 from streams.runtime import Runtime
 from streams.settings import Settings
+from streams.task import ACTIVE, LOST, RESTORING, SUSPENDED
 from streams.work import Job
 from tests.support.timeline import shared_engine
 
 NOW = datetime.fromisoformat("2026-05-11T12:00:00+08:00")
-DETAINED = {"event_id": "E1", "schema_version": 1, "event_type": "detained",
-            "occurred_at": "2026-05-11T10:00:00+08:00", "case_id": "C1",
-            "case_kind": "criminal", "person_id": "P1", "unit_id": "U1", "details": {}}
 
 
-class Outputs:
-    """Acknowledges in rounds, recording them; fails the round named in `fail`."""
+def detained(case_id: str, person: str = "P1", at: str = "2026-05-10T08:00:00+08:00") -> dict:
+    return {"event_id": f"E-{case_id}-{person}", "schema_version": 1,
+            "event_type": "detained", "occurred_at": at, "case_id": case_id,
+            "case_kind": "criminal", "person_id": person, "unit_id": "U1", "details": {}}
 
-    def __init__(self, fail: int | None = None):
-        self.rounds: list[list[str]] = []
-        self.fail = fail
 
-    async def send_all(self, sends):
-        self.rounds.append([s.topic for s in sends])
-        if self.fail == len(self.rounds):
-            raise RuntimeError("not acknowledged")
-        return [(0, 100 + n) for n in range(len(sends))]
+def record(event: dict, partition: int = 0, offset: int = 7):
+    return SimpleNamespace(topic="t.case-events", partition=partition, offset=offset,
+                           key=event["case_id"].encode(), value=json.dumps(event).encode())
+
+
+class Producer:
+    """Commits in memory; `fail` is raised by the next commit."""
+
+    fail: Exception | None = None
+    commits: list = []
+
+    def __init__(self, settings, partition):
+        self.partition = partition
+
+    async def start(self):
+        pass
+
+    async def stop(self):
+        pass
+
+    async def commit(self, sends, offsets, group_id):
+        if Producer.fail is not None:
+            raise Producer.fail
+        Producer.commits.append((self.partition, [s.topic for s in sends], offsets))
+        return [(self.partition, 100 + n) for n in range(len(sends))]
+
+
+class Restorer:
+    """The changelog holds what the stores have applied: nothing to catch up."""
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+
+    async def end(self, partition):
+        return self.rt.tasks[partition].store.checkpoint()
+
+    async def step(self, store, partition, start):
+        raise AssertionError("nothing to restore")
 
 
 @pytest.fixture
-def runtime(tmp_path):
+def runtime(tmp_path, monkeypatch):
+    monkeypatch.setattr(runtime_module, "PartitionProducer", Producer)
+    Producer.fail, Producer.commits = None, []
     rt = Runtime(Settings(topic_prefix="t.", state_dir=tmp_path), shared_engine(),
                  FixedClock(NOW))
-    rt.stores[0] = PartitionStore(tmp_path / "cases-0")
+    rt.restorer = Restorer(rt)
     yield rt
-    rt.stores[0].close()
+    for task in rt.tasks.values():
+        task.store.close()
 
 
-def job() -> Job:
-    record = SimpleNamespace(topic="t.case-events", partition=0, offset=7, key=b"C1",
-                             value=json.dumps(DETAINED).encode())
-    return Job(records=[record])
+def take_up(rt: Runtime, *partitions: int) -> None:
+    async def go():
+        await rt.assign(set(partitions))
+        while rt.restoring():
+            await rt.restore_step()
+
+    asyncio.run(go())
 
 
-def test_the_changelog_goes_first_then_the_outputs_then_the_store(runtime):
-    runtime._outputs = outputs = Outputs()
-    offsets = asyncio.run(runtime.execute(job()))
-    changelog, rest = outputs.rounds
-    assert set(changelog) == {"t.case-state"} and "t.case-state" not in rest
-    assert "t.case-rows" in rest
-    assert offsets == {("t.case-events", 0): 8}
-    assert runtime.stores[0].checkpoint() == 100 + len(changelog)
-    assert runtime.stores[0].load("C1")  # the case's items
-    assert len(runtime.due_index) == 1
+def test_a_partition_s_share_is_committed_with_its_offset_then_stored(runtime):
+    take_up(runtime, 0, 1)
+    asyncio.run(runtime.execute(Job(records=[record(detained("C1"), 0, 7),
+                                             record(detained("C2"), 1, 3)])))
+    by_partition = {p: (topics, offsets) for p, topics, offsets in Producer.commits}
+    topics, offsets = by_partition[0]
+    assert "t.case-state" in topics and "t.warnings" in topics
+    assert [(tp.topic, tp.partition, o) for tp, o in offsets.items()] == [
+        ("t.case-events", 0, 8)]
+    assert runtime.tasks[0].committed == 8 and runtime.tasks[1].committed == 4
+    assert runtime.tasks[0].store.load("C1") and runtime.tasks[1].store.load("C2")
+    assert runtime.tasks[0].store.checkpoint() == 100 + topics.index("t.case-state") + \
+        topics.count("t.case-state")
+    assert len(runtime.due_index) == 2
 
 
-@pytest.mark.parametrize("fail", [1, 2], ids=["changelog", "outputs"])
-def test_a_failed_round_leaves_store_index_and_offsets_untouched(runtime, fail):
-    runtime._outputs = Outputs(fail=fail)
-    with pytest.raises(RuntimeError):
-        asyncio.run(runtime.execute(job()))
-    assert runtime.stores[0].checkpoint() == 0
-    assert runtime.stores[0].load("C1") == {}
-    assert len(runtime.due_index) == 0
+def test_a_fenced_partition_is_lost_alone_and_keeps_nothing_uncommitted(runtime):
+    take_up(runtime, 0)
+    Producer.fail = Fenced("another worker took it")
+    asyncio.run(runtime.execute(Job(records=[record(detained("C1"))])))
+    task = runtime.tasks[0]
+    assert task.state == LOST and task.committed is None
+    assert task.store.load("C1") == {} and len(runtime.due_index) == 0
+    assert len(runtime.cache) == 0  # the case's uncommitted state is gone
+    assert runtime.lost() == [0]
+    Producer.fail = None
+    task.retry_at = time.monotonic()  # no rebalance took it away: taken up again
+    take_up(runtime)
+    assert task.state == ACTIVE
+
+
+def test_a_share_that_cannot_be_committed_stops_the_job_and_stores_nothing(runtime):
+    take_up(runtime, 0)
+    Producer.fail = OutputsFailed("broker away")
+    with pytest.raises(OutputsFailed):
+        asyncio.run(runtime.execute(Job(records=[record(detained("C1"))])))
+    assert runtime.tasks[0].store.load("C1") == {} and len(runtime.due_index) == 0
+    assert len(runtime.cache) == 0
+
+
+def test_records_of_a_partition_not_active_are_left_alone(runtime):
+    take_up(runtime, 0)
+    asyncio.run(runtime.assign({0, 1}))  # 1 is restoring
+    asyncio.run(runtime.execute(Job(records=[record(detained("C2"), 1)])))
+    assert Producer.commits == [] and runtime.tasks[1].state == RESTORING
+
+
+def test_a_partition_given_back_by_a_rebalance_keeps_its_cases_and_dues(runtime):
+    take_up(runtime, 0, 1)
+    asyncio.run(runtime.execute(Job(records=[record(detained("C1"), 0)])))
+    runtime.revoke({0, 1})
+    assert {t.state for t in runtime.tasks.values()} == {SUSPENDED}
+    assert runtime.due_now(10) == []  # a suspended partition fires nothing
+    take_up(runtime, 0)  # 1 went elsewhere
+    assert set(runtime.tasks) == {0} and runtime.tasks[0].state == ACTIVE
+    assert runtime.cache.get(0, "C1") is not None and len(runtime.due_index) == 1
+
+
+def test_dues_fire_from_the_index_in_a_committed_job(runtime):
+    take_up(runtime, 0)
+    runtime.clock = FixedClock(NOW - timedelta(days=1, hours=3))
+    asyncio.run(runtime.execute(Job(records=[record(detained("C1"))])))
+    Producer.commits.clear()
+    runtime.clock = FixedClock(NOW + timedelta(days=30))
+    dues = runtime.due_now(10)
+    assert dues and dues[0][1] == "C1"
+    asyncio.run(runtime.execute(Job(dues=dues)))
+    ((p, topics, offsets),) = Producer.commits
+    assert offsets is None and "t.warnings" in topics and "t.case-state" in topics
+
+
+def test_a_long_job_hands_the_event_loop_back(runtime):
+    """CPU time spent on the loop's thread between two wake-ups of a 1 ms ticker stays
+    small however long the job is (CPU time, so a loaded machine cannot fail it)."""
+    take_up(runtime, 0)
+    persons = [f"P{i}" for i in range(5)]
+    batch = [record(detained(f"C{c}", p), 0, c * 10 + i)
+             for c in range(400) for i, p in enumerate(persons)]
+
+    async def go() -> float:
+        worst, stop = 0.0, False
+
+        async def ticker():
+            nonlocal worst
+            last = time.thread_time()
+            while not stop:
+                await asyncio.sleep(0.001)
+                now = time.thread_time()
+                worst, last = max(worst, now - last), now
+
+        tick = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0.01)  # the ticker is waiting when the job starts
+        started = time.thread_time()
+        await runtime.execute(Job(records=batch))
+        total = time.thread_time() - started
+        stop = True
+        await tick
+        return worst, total
+
+    gc.disable()  # a full collection's pause depends on the whole test process's heap
+    try:
+        worst, total = asyncio.run(go())
+    finally:
+        gc.enable()
+    assert total > 0.2  # long enough that a job without hand-backs would show
+    assert worst < 0.1

@@ -26,6 +26,7 @@ DEFAULTS = {
     "closed_retention": 3600.0,
     "send_retries": 5,
     "dead_letter_value_limit": 128 * 1024,
+    "max_clock_skew": 10.0,
     "sink_batch_rows": 5000,
     "sink_flush_seconds": 1.0,
     "sink": "process",
@@ -37,6 +38,7 @@ DEFAULTS = {
     "kafka_ssl_cafile": None,
     "kafka_ssl_certfile": None,
     "kafka_ssl_keyfile": None,
+    "units_file": Path("deploy/units.toml"),
 }
 CLICKHOUSE_DEFAULTS = {
     "host": "127.0.0.1",

@@ -7,7 +7,7 @@ import streams.topics as topics
 from streams.settings import Settings
 
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
-       "warning-actions"]
+       "warning-actions", "access-log", "clock"]
 
 
 class FakeAdmin:
@@ -49,17 +49,37 @@ def described(new_topics):
 
 def configs(name: str, insync: int) -> dict:
     """What every topic gets, and what some get besides (see the next test)."""
-    return {"min.insync.replicas": str(insync), **topics.CONFIGS.get(name.split(".", 1)[-1], {})}
+    return {"min.insync.replicas": str(insync), "max.message.bytes": "1048588",
+            **topics.CONFIGS.get(name.split(".", 1)[-1], {})}
 
 
-def test_changelog_is_compacted_and_events_may_be_large(admin):
+def partitions_of(name: str, partitions: int) -> int:
+    return 1 if name.endswith(".clock") or name == "clock" else partitions
+
+
+def test_each_topic_s_configs(admin):
     topics.ensure_topics(Settings(topic_prefix="c."))
     (client,) = admin.instances
     created = {t.name: t.topic_configs for t in client.created[0]}
-    assert created["c.case-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact"}
+    assert created["c.case-state"] == {"min.insync.replicas": "1", "cleanup.policy": "compact",
+                                       "max.message.bytes": "1048588"}
     assert created["c.case-events"] == {"min.insync.replicas": "1",
-                                        "max.message.bytes": str(4 * 1024 * 1024)}
-    assert created["c.warnings"] == {"min.insync.replicas": "1"}
+                                        "max.message.bytes": str(4 * 1024 * 1024),
+                                        "message.timestamp.type": "LogAppendTime"}
+    assert created["c.warnings"] == {"min.insync.replicas": "1", "max.message.bytes": "1048588"}
+    assert created["c.clock"]["message.timestamp.type"] == "LogAppendTime"
+    assert {t.name: t.num_partitions for t in client.created[0]}["c.clock"] == 1
+
+
+def test_a_topic_accepting_less_than_casewatch_writes_is_named():
+    settings = Settings(topic_prefix="c.")
+    found = topics.limit_problems(settings, {"c.case-rows": {"max.message.bytes": "100000"},
+                                             "c.warnings": {"max.message.bytes": "2000000"},
+                                             "c.case-events": {}})
+    assert found == ["topic c.case-rows accepts messages of 100000 bytes, casewatch writes up"
+                     " to 1048588: set its max.message.bytes to 1048588"]
+    assert topics.limit_problems(settings, {"c.case-events": {
+        "max.message.bytes": "1048588"}})[0].startswith("topic c.case-events accepts")
 
 
 def test_topic_list():
@@ -74,7 +94,8 @@ def test_topic_list():
         ("", 1, [], ALL),
         ("casewatch.", 4, ["casewatch.warnings", "casewatch.acks", "other"],
          ["casewatch.case-events", "casewatch.case-events.dlq", "casewatch.case-rows",
-          "casewatch.case-state", "casewatch.warning-actions"]),
+          "casewatch.case-state", "casewatch.warning-actions", "casewatch.access-log",
+          "casewatch.clock"]),
         # a topic of another prefix does not count
         ("t2.", 3, ["casewatch.case-events", "case-events"], [f"t2.{n}" for n in ALL]),
     ],
@@ -88,7 +109,7 @@ def test_creates_the_missing_topics(admin, prefix, partitions, existing, created
     assert client.kwargs == {"bootstrap_servers": "kafka:1234", "client_id": "cw-x-admin",
                              "security_protocol": "PLAINTEXT"}
     assert [described(call) for call in client.created] == [
-        [(name, partitions, 1, configs(name, 1)) for name in created]]
+        [(name, partitions_of(name, partitions), 1, configs(name, 1)) for name in created]]
     assert client.closed
 
 
@@ -98,7 +119,8 @@ def test_topics_get_the_cluster_replication(admin, replicas, insync):
     topics.ensure_topics(settings)
     (client,) = admin.instances
     assert [described(call) for call in client.created] == [
-        [(f"casewatch.{n}", 12, replicas, configs(f"casewatch.{n}", insync)) for n in ALL]]
+        [(f"casewatch.{n}", partitions_of(n, 12), replicas, configs(f"casewatch.{n}", insync))
+         for n in ALL]]
 
 
 def test_nothing_missing_creates_nothing(admin):

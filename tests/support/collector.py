@@ -13,7 +13,8 @@ class Collector:
         self.records: list[tuple[float, dict]] = []
         self._stop = threading.Event()
         self._consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap,
-                                       auto_offset_reset="earliest", group_id=None)
+                                       auto_offset_reset="earliest", group_id=None,
+                                       isolation_level="read_committed")
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 

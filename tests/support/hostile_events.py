@@ -1,7 +1,7 @@
 """An event file with every kind of line evaluate.md speaks of: generated events shuffled,
 identical repeats, the same event written otherwise, conflicts within a case and across
-cases (each way round), an id first given by an invalid line, lines orjson cannot read and
-lines it can but the contract refuses, blank lines, CRLF endings."""
+cases (each way round), an id first given by an invalid line or dated too far ahead, lines
+orjson cannot read and lines it can but the contract refuses, blank lines, CRLF endings."""
 
 import json
 import random
@@ -45,6 +45,13 @@ def hostile_lines(seed: int, n_events: int) -> list[str]:
     lines += [dumps({**e, "case_id": e["case_id"] + "X"}) for e in picks[15:20]]
     for e in picks[20:23]:  # an id whose first line is in another case, then its own again
         lines.insert(0, dumps({**e, "case_id": "ZZ" + e["case_id"]}))
+    # an id first given dated years ahead (invalid: more than a day after the instant of
+    # evaluation), then validly: the valid one stays; and an event only ever ahead
+    for e in picks[0:3]:
+        lines.insert(0, dumps({**e, "occurred_at": "2031-01-01T00:00:00+08:00",
+                               "recorded_at": "2031-01-01T00:00:00+08:00"}))
+    lines.append(dumps({**picks[3], "event_id": "ahead-only",
+                        "occurred_at": "2031-01-01T00:00:00+08:00", "recorded_at": None}))
     # an id first given by an invalid line (readable JSON), then validly: the valid one stays
     for e in picks[23:26]:
         lines.insert(0, dumps({**e, "unit_id": ""}))

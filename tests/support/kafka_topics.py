@@ -1,4 +1,5 @@
-"""Kafka reads for assertions: whole topics, end offsets, a group's committed offsets."""
+"""Kafka reads for assertions: whole topics, end offsets, a group's committed offsets.
+Records are read as every casewatch reader reads them: committed transactions only."""
 
 import time
 
@@ -26,7 +27,8 @@ def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             isolation_level="read_committed")
     try:
         tps = partitions_of(consumer, topic)
         return {tp.partition: off for tp, off in consumer.end_offsets(tps).items()}
@@ -49,6 +51,7 @@ def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
 def read_topic(bootstrap: str, topic: str, timeout: float = 120.0) -> list[ConsumerRecord]:
     """Every record of `topic` up to its end offsets at the call, in partition order."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                             isolation_level="read_committed",
                              fetch_max_bytes=64 * 1024 * 1024,
                              max_partition_fetch_bytes=8 * 1024 * 1024)
     try:

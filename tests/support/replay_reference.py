@@ -16,7 +16,7 @@ def evaluate_in_memory(path: Path, now: datetime, engine: Engine) -> tuple[str, 
     cases = defaultdict(list)
     problems = []
     with path.open("rb") as f:
-        for _, item in read_events(f):
+        for _, item in read_events(f, now):
             if isinstance(item, Problem):
                 problems.append(f"{item}\n")
             else:

@@ -14,7 +14,8 @@ VENV_BIN = Path(sys.executable).parent
 
 class WebProcess:
     def __init__(self, env: dict[str, str], log_path: Path):
-        self.env = {**os.environ, **env}
+        self.env = {**os.environ,
+                    "CASEWATCH_WEB_SESSIONS_FILE": str(log_path.with_suffix(".sessions")), **env}
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
         host = self.env.get("CASEWATCH_WEB_HOST", "127.0.0.1")

@@ -4,6 +4,7 @@ import json
 
 from schemas.warning_action import WarningAction
 from web.open_set import Item, OpenSet
+from web.scope import Scope
 
 
 def item(wid="W1", unit="U1", level="overdue", status="open", due="2026-05-01T10:00:00+08:00"):
@@ -42,8 +43,8 @@ def test_scope_filters_the_replay_and_the_snapshot():
     start = s.seq
     s.apply_warning(item("W1", unit="U1"))
     s.apply_warning(item("W2", unit="U2"))
-    assert [e["w"]["id"] for e in events(s, start, frozenset({"U2"}))] == ["W2"]
-    seq, rows = s.snapshot(frozenset({"U1"}))
+    assert [e["w"]["id"] for e in events(s, start, Scope.exact({"U2"}))] == ["W2"]
+    seq, rows = s.snapshot(Scope.exact({"U1"}))
     assert seq == s.seq and [r["id"] for r in rows] == ["W1"]
 
 
@@ -92,10 +93,29 @@ def test_a_verified_obligation_stays_until_resolved():
 
 def test_subscribers_receive_their_units_only():
     s = OpenSet()
-    mine, other = s.subscribe(frozenset({"U1"})), s.subscribe(None)
+    mine, other = s.subscribe(Scope.exact({"U1"})), s.subscribe(None)
     s.apply_warning(item("W1", unit="U1"))
     s.apply_warning(item("W2", unit="U2"))
     assert mine.queue.qsize() == 1 and other.queue.qsize() == 2
     s.unsubscribe(mine)
     s.apply_warning(item("W3", unit="U1"))
     assert mine.queue.qsize() == 1
+
+
+def test_a_later_action_at_a_taken_step_is_ignored():
+    s = OpenSet()
+    s.apply_warning(item("W1"))
+    first = action("acknowledge", action_id="a" * 32).model_copy(update={"step": 0})
+    second = action("acknowledge", action_id="b" * 32).model_copy(update={"step": 0})
+    assert s.apply_action(first) and not s.apply_action(second)
+    assert [a.action_id for a in s.actions["W1"]] == ["a" * 32] and s.step_of("W1") == 1
+
+
+def test_a_watched_warning_only():
+    s = OpenSet()
+    start = s.seq
+    sub = s.subscribe(None, warning_id="W2")
+    s.apply_warning(item("W1"))
+    s.apply_warning(item("W2"))
+    assert sub.queue.qsize() == 1
+    assert [json.loads(d)["w"]["id"] for _, d in s.since(start, None, "W2")] == ["W2"]

@@ -7,10 +7,11 @@ import pytest
 from clickhouse_driver import Client
 from clickhouse_driver.util.escape import escape_params
 
+from schemas.access_record import AccessRecord
 from schemas.warning_action import WarningAction
 from sinks.clickhouse.batch import Batch
 from sinks.clickhouse.migrate import migrate
-from sinks.clickhouse.rows import WARNING_ACTIONS, action_row
+from sinks.clickhouse.rows import ACCESS_LOG, WARNING_ACTIONS, access_row, action_row
 from tests.support.clickhouse_scenario import CATALOGUE_VERSION, scenario_rows
 from web import queries
 from web.feed import item_from_row
@@ -61,6 +62,12 @@ def run(request, tmp_path_factory):
                           action=kind, note=note, actor_id="u2", actor_role="unit",
                           acted_at=f"2024-03-01T12:{minute:02d}:00+08:00")
         rows.append((WARNING_ACTIONS, action_row(a), 3, len(rows)))
+    for actor, action, target, person in (("u2", "read_warning", "W3", "P9"),
+                                          ("sup", "export", "csv?view=verify", "")):
+        record = AccessRecord(at="2024-03-01T12:00:00+08:00", actor_id=actor,
+                              actor_role="unit", address="192.0.2.1", action=action,
+                              target=target, person_id=person)
+        rows.append((ACCESS_LOG, access_row(record), 4, len(rows)))
     for _ in range(2):  # written twice: reads collapse the copies
         for table, row, partition, offset in rows:
             batch.add("seed", partition, offset, [(table, row)])
@@ -117,8 +124,38 @@ def test_measure_counts_and_new_per_hour(run):
         ("bail", 1), ("detention", 1)]
     rows = run(queries.new_per_hour(DB), {"since": 0})
     assert sorted((str(r[1]), int(r[2])) for r in rows) == [("U1", 2), ("U2", 1)]
+    rows = run(queries.new_per_hour(DB, True), {"since": 0, "units": ("U2",)})
+    assert [(str(r[1]), int(r[2])) for r in rows] == [("U2", 1)]
+    assert run(queries.measure_counts(DB, True), {"units": ("U9",)}) == []
+
+
+def test_search_closed_by_case_or_person_prefix(run):
+    rows = run(queries.search_closed(DB, False), {"q": "C1", "units": (), "limit": 10})
+    assert sorted(item_from_row(r).warning_id for r in rows) == ["W1", "W2", "W3"]
+    rows = run(queries.search_closed(DB, True), {"q": "P1", "units": ("U1",), "limit": 10})
+    assert sorted(item_from_row(r).warning_id for r in rows) == ["W1", "W2"]
+    assert run(queries.search_closed(DB, False), {"q": "%", "units": (), "limit": 10}) == []
+
+
+def test_audit_pages_with_filters(run):
+    filters = ["actor", "action", "since"]
+    params = {"actor": "u2", "action": "read_warning", "since": 0, "limit": 10, "offset": 0}
+    rows = run(queries.audit_page(DB, filters), params)
+    assert [(r[1], r[4], r[5]) for r in rows] == [("u2", "read_warning", "W3")]
+    [(count,)] = run(queries.audit_count(DB, ["target"]), {"target": "P9"})
+    assert int(count) == 1
 
 
 def test_actions_written_twice_count_once(run):
     rows = run(f"SELECT action, note FROM {DB}.warning_actions FINAL ORDER BY acted_at")
     assert [tuple(r) for r in rows] == [("rectify", "已通知"), ("acknowledge", "")]
+
+
+def test_retention_drops_whole_expired_months(run):  # last: it empties access_log
+    from datetime import date
+
+    from web import retention
+
+    assert retention.apply(run, DB, 365, date(2024, 12, 31)) == []
+    assert retention.apply(run, DB, 180, date(2024, 12, 31)) == ["202403"]
+    assert run(f"SELECT count() FROM {DB}.access_log")[0][0] == 0

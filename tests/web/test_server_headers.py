@@ -19,7 +19,7 @@ async def _get(path: str):
     async def missing(request):
         raise web.HTTPNotFound()
 
-    app = web.Application(middlewares=[security_headers])
+    app = web.Application(middlewares=[security_headers()])
     app.add_routes([web.get("/ok", ok), web.get("/down", down), web.get("/missing", missing)])
     async with TestClient(TestServer(app)) as client:
         resp = await client.get(path)
@@ -36,5 +36,5 @@ def test_answers_carry_the_content_security_policy():
 
 def test_clickhouse_down_is_503():
     status, headers, text = asyncio.run(_get("/down"))
-    assert status == 503 and "backend unavailable" in text
+    assert status == 503 and "backend unavailable" in text and "服务暂不可用" in text
     assert "Content-Security-Policy" in headers

@@ -27,8 +27,7 @@ role = "supervisor"
 password_hash = "{HASH}"
 '''))
     u1, sup = users["u1"], users["sup"]
-    assert u1.scope == {"U1", "U2"} and u1.sees("U2") and not u1.sees("U3")
-    assert sup.scope is None and sup.sees("U9")
+    assert u1.units == {"U1", "U2"} and sup.units == frozenset()
     assert verify_password(u1, "s3cret")
     assert not verify_password(u1, "wrong")
     assert not verify_password(None, "s3cret")
@@ -61,3 +60,12 @@ def test_malformed_users_files_are_refused(tmp_path, text, needle):
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(UsersError):
         load_users(tmp_path / "absent.toml")
+
+
+def test_every_demo_hash_is_known_as_one():
+    from pathlib import Path
+
+    from web.users import DEMO_HASHES, demo_users
+    users = load_users(Path(__file__).parents[2] / "deploy" / "web-users.toml")
+    assert {u.password_hash for u in users.values()} == DEMO_HASHES
+    assert demo_users(users) == sorted(users)

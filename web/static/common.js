@@ -27,6 +27,36 @@ const I18N = {
     note_required: "请填写整改情况或退回理由", loop_closed: "已闭环",
     action: "操作", role: "角色", status: "状态", until: "截止/解除",
     catalogue_version: "规则版本",
+    system: "系统", "view.all": "全部", "view.confirm": "待确认", "view.rectify": "待整改",
+    "view.verify": "待核查", search: "按案件/人员编号搜索", search_go: "搜索",
+    closed: "已闭环", export_csv: "导出 CSV", export_xlsx: "导出 Excel", left_filter: "剩余时间",
+    "left.overdue": "已超期", "left.24h": "24小时内", "left.72h": "3天内", "left.later": "3天以上",
+    unseen: "新", mark_seen: "全部标为已阅", sound: "声音提示", notify: "桌面通知",
+    escalated: "升级为超期", new_overdue: "新超期预警", unregistered: "未登记",
+    audit: "审计", actor: "操作人", address: "地址", target: "对象", rows_n: "条数",
+    from: "起", to: "止", apply: "查询", "a.login": "登录", "a.login_failed": "登录失败",
+    "a.logout": "退出", "a.read_warning": "查阅预警", "a.read_measures": "查阅措施台账",
+    "a.search": "搜索", "a.export": "导出", "a.read_audit": "查阅审计",
+    pending: "提交中…", banner_kafka: "消息服务（Kafka）中断，实时预警可能延迟",
+    banner_clickhouse: "数据库（ClickHouse）不可用，历史与说明页可能无法显示",
+    banner_ch_behind: "数据库写入滞后", banner_pipeline: "预警计算滞后，新事件尚未处理完",
+    results: "搜索结果", no_results: "无结果", unit_name: "单位名称",
+    "err.http": "请求失败",
+    "err.login_required": "请先登录", "err.bad_login": "用户编号或密码错误",
+    "err.bad_request": "请求格式错误", "err.bad_user_id": "用户编号格式错误",
+    "err.json_required": "请求须为 JSON", "err.cross_site": "拒绝跨站请求",
+    "err.too_many_attempts": "尝试次数过多，请稍后再试", "err.busy": "服务繁忙，请稍后再试",
+    "err.bad_csrf": "页面已过期，请刷新后重试", "err.malformed_csrf": "安全令牌格式错误，请刷新页面",
+    "err.forbidden": "无权访问", "err.not_found": "未找到该记录", "err.loop_closed": "该预警已闭环",
+    "err.not_allowed": "当前阶段不能进行此操作", "err.taken": "他人已先行处置，请刷新",
+    "err.action_expected": "请选择操作并填写说明", "err.note_required": "请填写整改情况或退回理由",
+    "err.kafka_unavailable": "消息服务不可用，操作未提交，请稍后重试",
+    "err.not_confirmed": "已提交，尚未确认，请稍后刷新",
+    "err.backend_unavailable": "服务暂不可用，请稍后重试",
+    "err.audit_unavailable": "审计日志不可用，暂停查阅",
+    "err.too_many_streams": "实时连接过多，请关闭多余页面", "err.server_busy": "实时连接已满，请稍后",
+    "err.bad_query": "查询条件错误", "err.query_too_short": "请至少输入 2 个字符",
+    "err.starting": "系统正在启动，请稍候", "err.internal": "服务器内部错误",
   },
   en: {
     title: "casewatch — legal time limits", warnings: "Warnings", measures: "Measures",
@@ -57,6 +87,24 @@ const I18N = {
     note_required: "A note is required", loop_closed: "closed",
     action: "Action", role: "Role", status: "Status", until: "Until",
     catalogue_version: "Rules version",
+    system: "system", "view.all": "All", "view.confirm": "To acknowledge",
+    "view.rectify": "To rectify", "view.verify": "To verify",
+    search: "Search by case or person id", search_go: "Search", closed: "closed",
+    export_csv: "Export CSV", export_xlsx: "Export Excel", left_filter: "Time left",
+    "left.overdue": "overdue", "left.24h": "within 24 h", "left.72h": "within 3 days",
+    "left.later": "more than 3 days", unseen: "new", mark_seen: "Mark all seen",
+    sound: "Sound", notify: "Desktop notifications", escalated: "escalated to overdue",
+    new_overdue: "new overdue warning", unregistered: "unregistered", audit: "Audit",
+    actor: "Actor", address: "Address", target: "Target", rows_n: "Rows", from: "From",
+    to: "To", apply: "Search", "a.login": "login", "a.login_failed": "login failed",
+    "a.logout": "logout", "a.read_warning": "read warning", "a.read_measures": "read measures",
+    "a.search": "search", "a.export": "export", "a.read_audit": "read audit",
+    pending: "sending…", banner_kafka: "Kafka unreachable: live warnings may be late",
+    banner_clickhouse: "ClickHouse unavailable: history and explanations may fail",
+    banner_ch_behind: "ClickHouse writes are behind",
+    banner_pipeline: "the worker is behind: new events not yet evaluated",
+    results: "Results", no_results: "nothing found", unit_name: "Unit name",
+    "err.http": "request failed",
   },
 };
 
@@ -64,8 +112,30 @@ const CW = {
   lang: localStorage.getItem("casewatch.lang") || "zh",
   me: null,
   info: null,
+  units: {},
   tz: "Asia/Shanghai",
 };
+
+// Where a login may send the browser: a path of this origin only (never another host,
+// whatever slashes, backslashes or schemes `next` holds).
+function safeNext(next) {
+  if (!next || !next.startsWith("/")) return "/";
+  try {
+    const url = new URL(next, location.origin);
+    if (url.origin !== location.origin) return "/";
+    return url.pathname + url.search + url.hash;
+  } catch (e) {
+    return "/";
+  }
+}
+
+// The message of a server error in the page's language (web/errors.py codes).
+function errorText(body, status) {
+  const code = body && body.code;
+  if (code && I18N[CW.lang]["err." + code]) return t("err." + code);
+  if (CW.lang === "zh" && body && body.error_zh) return body.error_zh;
+  return (body && body.error) || t("err.http") + " " + status;
+}
 
 function t(key) {
   return (I18N[CW.lang] && I18N[CW.lang][key]) || I18N.zh[key] || key;
@@ -99,8 +169,9 @@ async function api(path, options) {
   }
   const body = await resp.json().catch(() => ({}));
   if (!resp.ok) {
-    const err = new Error(body.error || resp.statusText);
+    const err = new Error(errorText(body, resp.status));
     err.status = resp.status;
+    err.code = body.code;
     throw err;
   }
   return body;
@@ -149,13 +220,50 @@ function applyI18n(root) {
   document.documentElement.lang = CW.lang === "zh" ? "zh-CN" : "en";
 }
 
+function unitName(id) {
+  const u = CW.units[id];
+  if (u && u.registered) return u.name;
+  return `${id}（${t("unregistered")}）`;
+}
+
+function unitCell(id) {
+  const u = CW.units[id];
+  return el("span", { class: "unit" + (u && u.registered ? "" : " unregistered"), title: id },
+    u && u.registered ? u.name : id,
+    u && u.registered ? null : el("small", { class: "unreg" }, t("unregistered")));
+}
+
+async function loadUnits() {
+  CW.units = (await api("/api/units")).units;
+}
+
+// A banner on every page when Kafka or ClickHouse is behind or down (event: status).
+function showStatus(st) {
+  CW.healthSeen = Date.now();
+  document.body.dataset.health = st.state || "";
+  const conn = document.getElementById("conn");
+  if (conn && conn.classList.contains("live")) conn.classList.toggle("degraded", st.kafka === "down");
+  let banner = document.getElementById("banner");
+  const problems = [];
+  if (st.kafka === "down") problems.push(t("banner_kafka"));
+  if (st.clickhouse === "down") problems.push(t("banner_clickhouse"));
+  if (st.clickhouse === "behind") problems.push(t("banner_ch_behind"));
+  if (st.pipeline === "behind") problems.push(t("banner_pipeline"));
+  if (!problems.length) { if (banner) banner.remove(); return; }
+  if (!banner) {
+    banner = el("div", { id: "banner", class: "banner", role: "alert" });
+    const nav = document.querySelector("nav.top");
+    if (nav) nav.after(banner); else document.body.prepend(banner);
+  }
+  banner.textContent = problems.join("；") +
+    (st.feed_age_s !== undefined ? ` (${st.feed_age_s} s)` : "");
+}
+
 function header(active, onLang) {
   const nav = el("nav", { class: "top" },
     el("span", { class: "brand", "data-i18n": "title" }),
-    el("a", { href: "/", class: active === "list" ? "on" : "", "data-i18n": "warnings" }),
-    el("a", { href: "/measures", class: active === "measures" ? "on" : "",
-      "data-i18n": "measures" }),
-    el("a", { href: "/screen", class: active === "screen" ? "on" : "", "data-i18n": "screen" }),
+    ...(CW.me.nav || []).map((n) => el("a", { href: n.path, class: active === n.key ? "on" : "",
+      "data-i18n": n.key, id: "nav-" + n.key })),
     el("span", { class: "spacer" }),
     el("span", { id: "conn", class: "conn" }),
     el("span", { class: "who", id: "who" }, `${CW.me.id} · ${CW.me.role}`),
@@ -172,6 +280,20 @@ function header(active, onLang) {
   );
   document.body.prepend(nav);
   applyI18n();
+  watchHealth();
+}
+
+// Pages without a live stream (or whose stream is silent) ask /healthz every 15 s.
+function watchHealth() {
+  setInterval(async () => {
+    if (CW.healthSeen && Date.now() - CW.healthSeen < 20000) return;
+    try {
+      const resp = await fetch("/healthz", { credentials: "same-origin" });
+      showStatus(await resp.json());
+    } catch (e) {
+      showStatus({ kafka: "down", clickhouse: "down" });
+    }
+  }, 15000);
 }
 
 async function boot() {
@@ -206,6 +328,11 @@ class LiveFeed {
       this.last = e.lastEventId;
       this.onEvent(JSON.parse(e.data));
     };
+    es.addEventListener("status", (e) => showStatus(JSON.parse(e.data)));
+    es.addEventListener("logout", () => {
+      es.close();
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+    });
     es.addEventListener("resync", () => {
       es.close();
       this.load().catch(() => this.retry());

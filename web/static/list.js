@@ -1,28 +1,114 @@
-// Live list of open warnings: most urgent first, filters, paging, countdowns.
+// The work queue: open warnings, most urgent first, with queues (待确认 / 待整改 / 待核查)
+// and their counts, filters, sort and page all in the URL (a link shares the view), search
+// by case or person id, export of the view, and new overdue / escalated warnings marked
+// until seen (count in the tab title, optional sound and desktop notification).
+// The filters and orders are those of web/views.py, which the export applies.
 "use strict";
 
 const PAGE_SIZE = 50;
-const RANK = { violation: 0, overdue: 1, approaching: 2 };
-const state = { map: new Map(), page: 0, filters: { unit: "", level: "", rule: "", measure: "" },
-  fresh: new Set(), pending: false };
+const RANK = { system: 0, violation: 1, overdue: 2, approaching: 3 };
+const VIEWS = { all: null, confirm: ["new"], rectify: ["acknowledged", "returned"],
+  verify: ["rectified"] };
+const LEFT = { overdue: [null, 0], "24h": [0, 86400e3], "72h": [0, 3 * 86400e3],
+  later: [3 * 86400e3, null] };
+const FIELDS = ["view", "unit", "level", "rule", "measure", "stage", "left", "q", "sort", "dir"];
+const DEFAULTS = { view: "all", sort: "urgency", dir: "asc" };
+const state = { map: new Map(), page: 0, f: {}, pending: false, unseen: new Map() };
+
+// ------------------------------------------------------------------ URL <-> state
+
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  for (const k of FIELDS) state.f[k] = p.get(k) || DEFAULTS[k] || "";
+  if (!(state.f.view in VIEWS)) state.f.view = "all";
+  state.page = Math.max(0, (parseInt(p.get("page"), 10) || 1) - 1);
+}
+
+function viewQuery() {
+  const p = new URLSearchParams();
+  for (const k of FIELDS) if (state.f[k] && state.f[k] !== (DEFAULTS[k] || "")) p.set(k, state.f[k]);
+  return p;
+}
+
+function writeUrl() {
+  const p = viewQuery();
+  if (state.page) p.set("page", state.page + 1);
+  const qs = p.toString();
+  history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+  const exp = viewQuery();
+  for (const fmt of ["csv", "xlsx"]) {
+    exp.set("format", fmt);
+    document.getElementById("export-" + fmt).href = "/api/export?" + exp.toString();
+  }
+}
+
+// ------------------------------------------------------------------ the view
+
+function ancestors(unit) {
+  const out = [];
+  let u = CW.units[unit];
+  while (u && u.parent && !out.includes(u.parent)) {
+    out.push(u.parent);
+    u = CW.units[u.parent];
+  }
+  return out;
+}
 
 function urgency(a, b) {
   if (RANK[a.level] !== RANK[b.level]) return RANK[a.level] - RANK[b.level];
-  const da = a.due || a.changed, db = b.due || b.changed;
-  if (a.level === "violation") return db < da ? -1 : db > da ? 1 : a.id < b.id ? -1 : 1;
-  const ta = new Date(da).getTime(), tb = new Date(db).getTime();
+  const ta = new Date(a.due || a.changed).getTime(), tb = new Date(b.due || b.changed).getTime();
+  if (a.level === "violation") return tb - ta || (a.id < b.id ? -1 : 1);
   return ta - tb || (a.id < b.id ? -1 : 1);
 }
 
-function visible() {
-  const f = state.filters;
-  const rules = CW.info.rules;
-  return [...state.map.values()].filter((w) =>
-    (!f.unit || w.unit === f.unit) && (!f.level || w.level === f.level) &&
-    (!f.rule || w.rule === f.rule) &&
-    (!f.measure || (rules[w.rule] && rules[w.rule].measure === f.measure)),
-  ).sort(urgency);
+const COLUMNS = {
+  level: (w) => RANK[w.level], rule: (w) => w.rule, case: (w) => w.case,
+  person: (w) => w.person || "", unit: (w) => w.unit,
+  due: (w) => (w.due ? new Date(w.due).getTime() : Infinity), stage: (w) => w.stage,
+  changed: (w) => w.changed,
+};
+
+function matches(w, f, now, rules, stages) {
+  if (stages && !stages.includes(w.stage)) return false;
+  if (f.unit && w.unit !== f.unit && !ancestors(w.unit).includes(f.unit)) return false;
+  if (f.level && w.level !== f.level) return false;
+  if (f.rule && w.rule !== f.rule) return false;
+  if (f.measure && !(rules[w.rule] && rules[w.rule].measure === f.measure)) return false;
+  if (f.stage && w.stage !== f.stage) return false;
+  if (f.q && !(w.case.startsWith(f.q) || (w.person || "").startsWith(f.q))) return false;
+  if (f.left) {
+    if (!w.due) return false;
+    const left = new Date(w.due).getTime() - now, [lo, hi] = LEFT[f.left];
+    if ((lo !== null && left < lo) || (hi !== null && left >= hi)) return false;
+  }
+  return true;
 }
+
+function visible() {
+  const f = state.f, now = Date.now(), rules = CW.info.rules;
+  const rows = [...state.map.values()].filter((w) => matches(w, f, now, rules, VIEWS[f.view]));
+  if (f.sort === "urgency") rows.sort(urgency);
+  else {
+    const col = COLUMNS[f.sort] || COLUMNS.due;
+    rows.sort((a, b) => {
+      const x = col(a), y = col(b);
+      return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1;
+    });
+  }
+  if (f.dir === "desc") rows.reverse();
+  return rows;
+}
+
+function counts() {
+  const f = { ...state.f, view: "all" }, now = Date.now(), rules = CW.info.rules;
+  const out = {};
+  for (const [name, stages] of Object.entries(VIEWS)) {
+    out[name] = [...state.map.values()].filter((w) => matches(w, f, now, rules, stages)).length;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ rendering
 
 function options(select, values, label) {
   const current = select.value;
@@ -32,11 +118,54 @@ function options(select, values, label) {
 }
 
 function renderFilters() {
-  const units = [...new Set([...state.map.values()].map((w) => w.unit))].sort();
-  options(document.getElementById("f-unit"), units, (u) => u);
-  options(document.getElementById("f-level"), ["violation", "overdue", "approaching"], t);
+  const units = [...new Set([...state.map.values()].map((w) => w.unit)
+    .concat(...[...state.map.values()].map((w) => ancestors(w.unit))))].sort();
+  options(document.getElementById("f-unit"), units, unitName);
+  options(document.getElementById("f-level"), ["system", "violation", "overdue", "approaching"], t);
   options(document.getElementById("f-rule"), Object.keys(CW.info.rules).sort(), ruleTitle);
   options(document.getElementById("f-measure"), Object.keys(CW.info.measures), measureLabel);
+  options(document.getElementById("f-stage"),
+    ["new", "acknowledged", "rectified", "returned", "verified"], (s) => t("stage." + s));
+  options(document.getElementById("f-left"), Object.keys(LEFT), (k) => t("left." + k));
+  for (const k of ["unit", "level", "rule", "measure", "stage", "left"]) {
+    const sel = document.getElementById("f-" + k);
+    if (state.f[k] && ![...sel.options].some((o) => o.value === state.f[k])) {
+      sel.append(el("option", { value: state.f[k] }, state.f[k]));  // from a shared link
+    }
+    sel.value = state.f[k];
+  }
+  document.getElementById("q").value = state.f.q;
+}
+
+function renderTabs() {
+  const n = counts();
+  document.getElementById("tabs").replaceChildren(...Object.keys(VIEWS).map((v) => el("a", {
+    href: "#", role: "tab", id: "tab-" + v, class: "tab" + (state.f.view === v ? " on" : ""),
+    "aria-selected": state.f.view === v ? "true" : "false",
+    onclick: (e) => { e.preventDefault(); state.f.view = v; state.page = 0; update(); },
+  }, t("view." + v), " ", el("b", { class: "n" }, String(n[v])))));
+}
+
+function row(w, now) {
+  const seen = !state.unseen.has(w.id);
+  return el("tr", {
+    "data-id": w.id, "data-level": w.level, "data-unit": w.unit,
+    class: `lv-${w.level}` + (seen ? "" : " unseen"),
+    onclick: () => { markSeen(w.id); location.href = "/warning/" + encodeURIComponent(w.id); },
+  },
+  el("td", { "data-label": t("level") }, el("span", { class: `badge ${w.level}` }, t(w.level)),
+    seen ? null : el("span", { class: "mark", title: t(state.unseen.get(w.id)) }, t("unseen"))),
+  el("td", { "data-label": t("rule") },
+    el("a", { href: "/warning/" + encodeURIComponent(w.id) }, ruleTitle(w.rule))),
+  el("td", { "data-label": t("case") }, w.case),
+  el("td", { "data-label": t("person") }, w.person || "—"),
+  el("td", { "data-label": t("unit") }, unitCell(w.unit)),
+  el("td", { "data-label": t("due") }, fmtTime(w.due)),
+  el("td", { class: "left", "data-due": w.due || "", "data-label": t("left") },
+    fmtLeft(w.due, now)),
+  el("td", { "data-label": t("stage") }, el("span", { class: `stage ${w.stage}` },
+    t("stage." + w.stage))),
+  el("td", { class: "msg" }, CW.lang === "zh" ? w.zh : w.en));
 }
 
 function render() {
@@ -45,23 +174,20 @@ function render() {
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   state.page = Math.min(state.page, pages - 1);
   const now = Date.now();
-  const body = document.getElementById("rows");
-  body.replaceChildren(...rows.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE)
-    .map((w) => el("tr", {
-      "data-id": w.id, "data-level": w.level, "data-unit": w.unit,
-      class: `lv-${w.level}` + (state.fresh.has(w.id) ? " fresh" : ""),
-      onclick: () => { location.href = "/warning/" + encodeURIComponent(w.id); },
-    },
-    el("td", {}, el("span", { class: `badge ${w.level}` }, t(w.level))),
-    el("td", {}, el("a", { href: "/warning/" + encodeURIComponent(w.id) }, ruleTitle(w.rule))),
-    el("td", {}, w.case), el("td", {}, w.person || "—"), el("td", {}, w.unit),
-    el("td", {}, fmtTime(w.due)),
-    el("td", { class: "left", "data-due": w.due || "" }, fmtLeft(w.due, now)),
-    el("td", {}, el("span", { class: `stage ${w.stage}` }, t("stage." + w.stage))),
-    el("td", { class: "msg" }, CW.lang === "zh" ? w.zh : w.en))));
+  document.getElementById("rows").replaceChildren(
+    ...rows.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE).map((w) => row(w, now)));
   document.getElementById("count").textContent =
     `${t("open")} ${rows.length} / ${state.map.size}`;
   document.getElementById("pageno").textContent = `${state.page + 1} / ${pages}`;
+  document.querySelectorAll("th[data-sort]").forEach((th) => {
+    th.classList.toggle("sorted", th.dataset.sort === state.f.sort);
+    th.dataset.dir = th.dataset.sort === state.f.sort ? state.f.dir : "";
+  });
+  renderTabs();
+  const unseen = [...state.unseen.keys()].filter((id) => state.map.has(id)).length;
+  document.title = (unseen ? `(${unseen}) ` : "") + t("title");
+  document.body.dataset.unseen = unseen;
+  writeUrl();
 }
 
 function schedule() {
@@ -71,6 +197,83 @@ function schedule() {
   }
 }
 
+function update() {
+  state.pending = true;
+  render();
+}
+
+// ------------------------------------------------------------------ marks, sound, notices
+
+function storageKey() {
+  return "casewatch.unseen." + CW.me.id;
+}
+
+function saveUnseen() {
+  localStorage.setItem(storageKey(), JSON.stringify([...state.unseen]));
+}
+
+function markSeen(id) {
+  state.unseen.delete(id);
+  saveUnseen();
+}
+
+function beep() {
+  CW.beeps = (CW.beeps || 0) + 1;
+  try {
+    const ctx = new (window.AudioContext || window.webkitAudioContext)();
+    const osc = ctx.createOscillator();
+    osc.frequency.value = 880;
+    osc.connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.25);
+  } catch (e) { /* no audio device */ }
+}
+
+function announce(w, why) {
+  state.unseen.set(w.id, why);
+  saveUnseen();
+  if (localStorage.getItem("casewatch.sound") === "on") beep();
+  if (window.Notification && Notification.permission === "granted") {
+    const n = new Notification(`${t(why)}：${ruleTitle(w.rule)}`, {
+      body: `${w.case} · ${unitName(w.unit)}`, tag: w.id,
+    });
+    n.onclick = () => { window.focus(); location.href = "/warning/" + encodeURIComponent(w.id); };
+  }
+}
+
+function onChange(before, w) {
+  if (w.level === "overdue" || w.level === "violation" || w.level === "system") {
+    if (!before) announce(w, "new_overdue");
+    else if (before.level !== w.level && RANK[w.level] < RANK[before.level]) announce(w, "escalated");
+  }
+}
+
+// ------------------------------------------------------------------ search (open and closed)
+
+async function search(q) {
+  const box = document.getElementById("results");
+  if (!q || q.length < 2) { box.hidden = true; return; }
+  try {
+    const r = await api("/api/search?q=" + encodeURIComponent(q));
+    document.getElementById("results-q").textContent = `“${q}” ${r.results.length}`;
+    document.getElementById("results-rows").replaceChildren(...(r.results.length ? r.results.map(
+      (w) => el("tr", { "data-id": w.id, class: w.closed ? "closed" : "",
+        onclick: () => { location.href = "/warning/" + encodeURIComponent(w.id); } },
+      el("td", {}, el("span", { class: `badge ${w.level}` }, t(w.level))),
+      el("td", {}, ruleTitle(w.rule)), el("td", {}, w.case), el("td", {}, w.person || "—"),
+      el("td", {}, unitCell(w.unit)),
+      el("td", {}, w.closed ? t("closed") : t("stage." + w.stage)))) : [
+      el("tr", {}, el("td", {}, t("no_results")))]));
+    box.hidden = false;
+  } catch (e) {
+    document.getElementById("results-q").textContent = e.message;
+    document.getElementById("results-rows").replaceChildren();
+    box.hidden = false;
+  }
+}
+
+// ------------------------------------------------------------------ wiring
+
 function tick() {
   const now = Date.now();
   document.querySelectorAll("#rows td.left").forEach((td) => {
@@ -79,32 +282,64 @@ function tick() {
 }
 
 async function main() {
+  readUrl();
   await boot();
-  header("list", () => { renderFilters(); render(); });
-  for (const name of ["unit", "level", "rule", "measure"]) {
+  await loadUnits();
+  header("warnings", () => { renderFilters(); update(); });
+  try {
+    state.unseen = new Map(JSON.parse(localStorage.getItem(storageKey()) || "[]"));
+  } catch (e) { state.unseen = new Map(); }
+  for (const name of ["unit", "level", "rule", "measure", "stage", "left"]) {
     document.getElementById("f-" + name).addEventListener("change", (e) => {
-      state.filters[name] = e.target.value;
+      state.f[name] = e.target.value;
       state.page = 0;
-      render();
+      update();
     });
   }
-  document.getElementById("prev").onclick = () => { state.page = Math.max(0, state.page - 1); render(); };
-  document.getElementById("next").onclick = () => { state.page += 1; render(); };
+  document.getElementById("searchform").addEventListener("submit", (e) => {
+    e.preventDefault();
+    state.f.q = document.getElementById("q").value.trim();
+    state.page = 0;
+    update();
+    search(state.f.q);
+  });
+  document.getElementById("q").placeholder = t("search");
+  document.querySelectorAll("th[data-sort]").forEach((th) => th.addEventListener("click", () => {
+    const col = th.dataset.sort;
+    state.f.dir = state.f.sort === col && state.f.dir === "asc" ? "desc" : "asc";
+    state.f.sort = col;
+    update();
+  }));
+  document.getElementById("prev").onclick = () => { state.page = Math.max(0, state.page - 1); update(); };
+  document.getElementById("next").onclick = () => { state.page += 1; update(); };
+  document.getElementById("seen").onclick = () => { state.unseen.clear(); saveUnseen(); update(); };
+  const sound = document.getElementById("sound");
+  sound.checked = localStorage.getItem("casewatch.sound") === "on";
+  sound.onchange = () => localStorage.setItem("casewatch.sound", sound.checked ? "on" : "off");
+  const notify = document.getElementById("notify");
+  if (!window.Notification || Notification.permission !== "default" ||
+      localStorage.getItem("casewatch.notify-asked")) notify.hidden = true;
+  notify.onclick = async () => {  // asked once
+    localStorage.setItem("casewatch.notify-asked", "1");
+    notify.hidden = true;
+    await Notification.requestPermission();
+  };
   let filtersDirty = false;
+  let loaded = false;
   const feed = new LiveFeed(
     (warnings) => {
       state.map = new Map(warnings.map((w) => [w.id, w]));
+      loaded = true;
       renderFilters();
-      render();
+      update();
     },
     (ev) => {
       if (ev.op === "upsert") {
-        if (!state.map.has(ev.w.id)) {
-          state.fresh.add(ev.w.id);
-          setTimeout(() => { state.fresh.delete(ev.w.id); schedule(); }, 5000);
-          filtersDirty = true;
-        }
+        const before = state.map.get(ev.w.id);
+        if (!before) filtersDirty = true;
         state.map.set(ev.w.id, ev.w);
+        if (loaded) onChange(before, ev.w);
+        if (!CW.units[ev.w.unit]) loadUnits().then(schedule).catch(() => {});
       } else if (ev.op === "remove") {
         state.map.delete(ev.id);
       }
@@ -121,6 +356,7 @@ async function main() {
     tick();
     if (filtersDirty) { filtersDirty = false; renderFilters(); }
   }, 1000);
+  if (state.f.q) search(state.f.q);
   await feed.load();
 }
 

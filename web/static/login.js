@@ -17,9 +17,9 @@ document.getElementById("login").addEventListener("submit", async (e) => {
       password: document.getElementById("password").value }),
   });
   if (resp.ok) {
-    const next = new URLSearchParams(location.search).get("next") || "/";
-    location.href = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+    location.href = safeNext(new URLSearchParams(location.search).get("next"));
   } else {
-    err.textContent = t(resp.status === 429 ? "too_many" : "login_failed");
+    const body = await resp.json().catch(() => ({}));
+    err.textContent = resp.status === 401 ? t("login_failed") : errorText(body, resp.status);
   }
 });

@@ -24,7 +24,7 @@ function render() {
   document.getElementById("mrows").replaceChildren(...board.rows.map((r) => {
     const left = r.due ? (new Date(r.due).getTime() - Date.now()) / 86400000 : null;
     return el("tr", { class: left !== null && left < 0 ? "lv-overdue" : left !== null && left < 1 ? "lv-approaching" : "" },
-      el("td", {}, measureLabel(r.measure)), el("td", {}, r.unit), el("td", {}, r.case),
+      el("td", {}, measureLabel(r.measure)), el("td", {}, unitCell(r.unit)), el("td", {}, r.case),
       el("td", {}, r.person), el("td", {}, fmtTime(r.since)), el("td", {}, fmtTime(r.due)),
       el("td", { class: "num" }, daysLeft(r.due)));
   }));
@@ -38,11 +38,12 @@ function render() {
 
 async function main() {
   await boot();
+  await loadUnits();
   header("measures", render);
   const units = document.getElementById("m-unit");
   const unitList = CW.me.role === "unit" ? CW.me.units : [];
   units.replaceChildren(el("option", { value: "" }, t("all")),
-    ...unitList.map((u) => el("option", { value: u }, u)));
+    ...unitList.map((u) => el("option", { value: u }, unitName(u))));
   if (CW.me.role !== "unit") {
     units.replaceWith(el("input", { id: "m-unit", placeholder: "U3301", size: 8 }));
   }

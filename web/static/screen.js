@@ -23,7 +23,8 @@ function draw(d) {
     tooltip: { trigger: "axis" },
     legend: { top: 28, data: ["violation", "overdue", "approaching"].map(t) },
     grid: { left: 50, right: 20, top: 70, bottom: 40 },
-    xAxis: { type: "category", data: units, axisLabel: { rotate: 45 } },
+    xAxis: { type: "category", data: units.map((u) => (d.unit_names && d.unit_names[u]) || u),
+      axisLabel: { rotate: 45 } },
     yAxis: { type: "value" },
     series: ["violation", "overdue", "approaching"].map((lv) => ({
       name: t(lv), type: "bar", stack: "open", barMaxWidth: 48, itemStyle: { color: LEVEL_COLORS[lv] },
@@ -68,7 +69,21 @@ async function refresh() {
   }
 }
 
+// A wall display is enrolled once with /screen#token=<screen token> (casewatch web
+// --screen-token NAME): it then holds a session for the token's lifetime, revocable.
+async function enrol() {
+  const m = location.hash.match(/token=([A-Za-z0-9_\-]+)/);
+  if (!m) return;
+  history.replaceState(null, "", location.pathname);  // the token leaves the address bar
+  const resp = await fetch("/screen/enrol", {
+    method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: m[1] }),
+  });
+  if (!resp.ok) document.body.dataset.enrol = "refused";
+}
+
 async function main() {
+  await enrol();
   await boot();
   applyI18n();
   document.getElementById("lang").onclick = () => {

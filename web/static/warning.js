@@ -33,7 +33,7 @@ function render() {
     data.can.length ? el("div", { class: "actform" },
       el("textarea", { id: "note", rows: 3, placeholder: t("note") }),
       el("div", {}, ...data.can.map((a) => el("button", {
-        class: "act " + a, id: "do-" + a, onclick: () => act(a),
+        class: "act " + a, id: "do-" + a, onclick: (e) => act(a, e.target),
       }, t("act." + a)))),
       el("div", { id: "acterr", class: "err" })) : null);
   root.replaceChildren(
@@ -46,7 +46,7 @@ function render() {
       el("dl", {},
         el("dt", {}, t("case")), el("dd", {}, w.case),
         el("dt", {}, t("person")), el("dd", {}, w.person || "—"),
-        el("dt", {}, t("unit")), el("dd", {}, w.unit),
+        el("dt", {}, t("unit")), el("dd", {}, unitCell(w.unit)),
         el("dt", {}, t("due")), el("dd", {}, fmtTime(w.due)),
         el("dt", {}, t("left")), el("dd", {}, w.status === "open" ? fmtLeft(w.due, Date.now()) : "—"),
         el("dt", {}, t("rule_kind")), el("dd", {}, t(rule.kind || "statutory")),
@@ -80,41 +80,55 @@ async function load() {
   try {
     data = await api("/api/warnings/" + encodeURIComponent(wid));
   } catch (e) {
-    document.getElementById("explain").replaceChildren(el("p", { class: "err" }, e.message));
+    document.getElementById("explain").replaceChildren(
+      el("a", { href: "/", class: "back" }, t("back")), el("p", { class: "err" }, e.message));
     return;
   }
   render();
 }
 
-async function act(action) {
+async function act(action, button) {
   const note = document.getElementById("note").value.trim();
   if ((action === "rectify" || action === "return") && !note) {
     document.getElementById("acterr").textContent = t("note_required");
     return;
   }
+  const buttons = document.querySelectorAll("#loop button.act");
+  buttons.forEach((b) => { b.disabled = true; });
+  button.classList.add("pending");
+  button.textContent = t("pending");
+  let answer;
   try {
-    await api(`/api/warnings/${encodeURIComponent(wid)}/actions`, {
+    answer = await api(`/api/warnings/${encodeURIComponent(wid)}/actions`, {
       method: "POST", body: JSON.stringify({ action, note }),
     });
   } catch (e) {
+    buttons.forEach((b) => { b.disabled = false; });
+    button.classList.remove("pending");
+    button.textContent = t("act." + action);
     document.getElementById("acterr").textContent = e.message;
     return;
+  }
+  if (answer.pending) {
+    document.getElementById("acterr").textContent = t("err.not_confirmed");
+    return;  // the stream reloads the page when the action is read back
   }
   await load();
 }
 
-// Reload the explanation when this warning changes (a new level, an action elsewhere).
+// Reload the explanation when this warning changes (a new level, an action elsewhere):
+// the stream of this one warning only.
 function follow() {
-  const es = new EventSource("/api/stream");
-  es.onmessage = (e) => {
-    const ev = JSON.parse(e.data);
-    if ((ev.op === "upsert" && ev.w.id === wid) || (ev.op === "remove" && ev.id === wid)) load();
-  };
+  const es = new EventSource("/api/stream?warning=" + encodeURIComponent(wid));
+  es.onmessage = () => load();
+  es.addEventListener("status", (e) => showStatus(JSON.parse(e.data)));
+  es.addEventListener("logout", () => { location.href = "/login"; });
 }
 
 async function main() {
   await boot();
-  header("list", render);
+  await loadUnits();
+  header("warnings", () => data && render());
   document.getElementById("conn").remove();
   await load();
   follow();

@@ -1,0 +1,46 @@
+"""web.views: the list page's queues, filters and orders, as the export applies them."""
+
+import pytest
+
+from tests.support.web_app import item
+from web.views import BadView, View, select
+
+NOW = 1_777_600_000.0  # 2026-05-01 09:46:40 China time
+STAGES = {"A": "new", "B": "rectified", "C": "acknowledged", "D": "returned", "S": "new"}
+
+
+def pick(items, **query):
+    view = View.parse(query)
+    return [i.warning_id for i in select(items, view, STAGES.get, lambda r: "detention",
+                                         lambda parent, unit: unit.startswith(parent), NOW)]
+
+
+ITEMS = [item("A", unit="U3301", level="approaching", due="2026-05-01T12:00:00+08:00"),
+         item("B", unit="U3302", level="overdue", due="2026-05-01T08:00:00+08:00"),
+         item("C", unit="U3401", level="violation", due=None, case="C9"),
+         item("D", unit="U3301", level="overdue", due="2026-04-30T08:00:00+08:00",
+              person="P-X"),
+         item("S", unit="U3301", level="system", due=None)]
+
+
+def test_urgency_first_and_queues():
+    assert pick(ITEMS) == ["S", "C", "D", "B", "A"]
+    assert pick(ITEMS, view="verify") == ["B"]
+    assert pick(ITEMS, view="rectify") == ["C", "D"]
+    assert pick(ITEMS, view="confirm") == ["S", "A"]
+
+
+def test_filters_and_sorts():
+    assert pick(ITEMS, unit="U33") == ["S", "D", "B", "A"]
+    assert pick(ITEMS, left="overdue") == ["D", "B"]
+    assert pick(ITEMS, left="24h") == ["A"]
+    assert pick(ITEMS, q="P-X") == ["D"] and pick(ITEMS, q="C9") == ["C"]
+    assert pick(ITEMS, sort="case", dir="desc")[0] == "C"
+    assert pick(ITEMS, level="overdue", sort="due") == ["D", "B"]
+
+
+@pytest.mark.parametrize("query", [{"view": "mine"}, {"sort": "password"}, {"dir": "up"},
+                                   {"left": "1y"}, {"level": "critical"}])
+def test_malformed_views_are_refused(query):
+    with pytest.raises(BadView):
+        View.parse(query)
