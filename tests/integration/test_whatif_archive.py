@@ -16,7 +16,7 @@ from tests.support.rulesets import copy_rules, edit
 
 pytestmark = pytest.mark.integration
 
-TO = "2026-04-01T00:00:00+08:00"
+TO = "2028-07-01T00:00:00+08:00"  # after every event: none is dated ahead of it
 
 
 @pytest.fixture
