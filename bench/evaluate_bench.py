@@ -5,8 +5,9 @@ whole file evaluated in memory and against parsing alone.
 
 In one run it
 1. generates the events with cli.lifecycles into bench/out/ (gitignored), lines shuffled;
-   above 1,000,000 in pieces of 1,000,000 (each piece its own seed and its own years of
-   cases, so ids never meet), so that the generator never holds more than a piece;
+   above 1,000,000 in pieces of 1,000,000, each its own seed, over the same months (the
+   case and event ids of piece k prefixed `S<k>` so that they never meet), so that the
+   generator never holds more than a piece;
 2. baseline: reads the file and validates every line (schemas.event.parse_event);
 3. in-memory baseline (up to 2,000,000 events): `--in-memory`, evaluate as it was before
    the replay from disk (every line read into memory, cases grouped, every warning sorted;
@@ -20,12 +21,14 @@ In one run it
 import argparse
 import gc
 import hashlib
+import json
 import os
 import sys
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from random import Random
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -33,7 +36,7 @@ sys.path.insert(0, str(REPO))
 from bench.measure import Measured, machine, measure  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from cli.generate import generate_lines  # noqa: E402
-from cli.lifecycles import DEFAULT_START  # noqa: E402
+from cli.lifecycles import generate_events  # noqa: E402
 from schemas.event import InvalidEvent, parse_event  # noqa: E402
 
 OUT = REPO / "bench" / "out"
@@ -47,9 +50,23 @@ def generate(path: Path, n_events: int, seed: int) -> float:
     t = time.perf_counter()
     with path.open("w", encoding="utf-8") as f:
         for k, start in enumerate(range(0, n_events, PIECE)):
-            first = DEFAULT_START.replace(year=DEFAULT_START.year + 2 * k)
-            f.writelines(generate_lines(min(PIECE, n_events - start), seed + k, first))
+            f.writelines(piece_lines(min(PIECE, n_events - start), seed + k, k))
     return time.perf_counter() - t
+
+
+def piece_lines(n_events: int, seed: int, k: int) -> list[str]:
+    """`casewatch generate`'s lines (piece 0: exactly them), ids prefixed `S<k>` after it."""
+    if k == 0:
+        return generate_lines(n_events, seed)
+    lines = []
+    for e in generate_events(n_events, seed):
+        e["case_id"], e["event_id"] = f"S{k}{e['case_id']}", f"S{k}{e['event_id']}"
+        details = e.get("details") or {}
+        if "retracts_event_id" in details:
+            details["retracts_event_id"] = f"S{k}{details['retracts_event_id']}"
+        lines.append(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
+    Random(f"shuffle:{seed}").shuffle(lines)
+    return lines
 
 
 def baseline(path: Path) -> tuple[float, int, int]:
