@@ -41,7 +41,7 @@ from schemas.event import InvalidEvent, parse_event  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 CASEWATCH = REPO / ".venv" / "bin" / "casewatch"
-DEFAULT_AT = "2027-06-30T00:00:00+08:00"
+DEFAULT_AT = "2030-01-01T00:00:00+08:00"  # after every generated event
 PIECE = 1_000_000
 IN_MEMORY_MAX = 2_000_000  # 2.4 GiB per 1,000,000 events in memory: beyond, not run
 
@@ -96,7 +96,7 @@ def in_memory(path: str, at: str) -> None:
     engine = Engine()
     cases = defaultdict(list)
     with open(path, "rb") as f:
-        for _, item in read_events(f):
+        for _, item in read_events(f, now):
             if not isinstance(item, Problem):
                 cases[item.case_id].append(item)
     warnings = [w for events in cases.values() for w in engine.evaluate_case(events, now).warnings]

@@ -36,7 +36,7 @@ from tests.support.rulesets import copy_rules, edit  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 CASEWATCH = REPO / ".venv" / "bin" / "casewatch"
-TO = "2027-01-01T00:00:00+08:00"
+TO = "2030-01-01T00:00:00+08:00"  # after every generated event
 TARGET_SECONDS = 60.0
 
 
