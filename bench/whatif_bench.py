@@ -92,7 +92,8 @@ lines shuffled; proposal: `custody_limit`'s lead 15 → 25 days; `--to {TO}`.
 |---|---|
 | date | {started:%Y-%m-%d %H:%M} UTC |
 | machine | {machine()} |
-| events | {args.events:,} lines, {size_mb:,.0f} MB, {doc['cases']:,} cases (generation: {gen}) |
+| events | {args.events:,} lines, {size_mb:,.0f} MB (generation: {gen}) |
+| cases evaluated (those with an arrest) | {doc['cases_evaluated']:,} |
 | baseline: read + `parse_event` every line, one process | {base_s:,.1f} s |
 | whatif, end to end (`--format json`, default jobs) | {m.seconds:,.1f} s |
 | ratio whatif / baseline | {m.seconds / base_s:.2f} |
