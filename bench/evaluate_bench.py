@@ -4,10 +4,12 @@ whole file evaluated in memory and against parsing alone.
     .venv/bin/python bench/evaluate_bench.py [--events 1000000] [--seed 1] [--jobs 0]
 
 In one run it
-1. generates the events with cli.lifecycles into bench/out/ (gitignored), lines shuffled;
-   above 1,000,000 in pieces of 1,000,000, each its own seed, over the same months (the
-   case and event ids of piece k prefixed `S<k>` so that they never meet), so that the
-   generator never holds more than a piece;
+1. generates the events with cli.lifecycles into bench/out/ (gitignored), lines shuffled
+   — or reuses that file; above 1,000,000 in pieces of 1,000,000, each its own seed, over
+   the same months (the case and event ids of piece k prefixed `S<k>` so that they never
+   meet), so that the generator never holds more than a piece. It runs in a process of its
+   own: a command started later by this one would otherwise inherit its peak in the kernel's
+   count of the largest process;
 2. baseline: reads the file and validates every line (schemas.event.parse_event);
 3. in-memory baseline (up to 2,000,000 events): `--in-memory`, evaluate as it was before
    the replay from disk (every line read into memory, cases grouped, every warning sorted;
@@ -23,6 +25,7 @@ import gc
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -46,12 +49,10 @@ PIECE = 1_000_000
 IN_MEMORY_MAX = 2_000_000  # 2.4 GiB per 1,000,000 events in memory: beyond, not run
 
 
-def generate(path: Path, n_events: int, seed: int) -> float:
-    t = time.perf_counter()
+def generate(path: Path, n_events: int, seed: int) -> None:
     with path.open("w", encoding="utf-8") as f:
         for k, start in enumerate(range(0, n_events, PIECE)):
             f.writelines(piece_lines(min(PIECE, n_events - start), seed + k, k))
-    return time.perf_counter() - t
 
 
 def piece_lines(n_events: int, seed: int, k: int) -> list[str]:
@@ -124,18 +125,28 @@ def main() -> int:
     p.add_argument("--jobs", type=int, default=0, help="passed to evaluate (0: its default)")
     p.add_argument("--no-doc", action="store_true", help="print the figures, leave the doc")
     p.add_argument("--in-memory", metavar="FILE", help=argparse.SUPPRESS)
+    p.add_argument("--write", metavar="FILE", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.in_memory:
         in_memory(args.in_memory, args.at)
+        return 0
+    if args.write:
+        generate(Path(args.write), args.events, args.seed)
         return 0
 
     OUT.mkdir(parents=True, exist_ok=True)
     events_file = OUT / f"events-{args.events}-seed{args.seed}.jsonl"
     started = datetime.now(UTC)
     load_before = os.getloadavg()
-    gen_s = generate(events_file, args.events, args.seed)
+    if events_file.exists():
+        gen = "reused"
+    else:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--write", events_file, "--events",
+                        str(args.events), "--seed", str(args.seed)], check=True)
+        gen = f"{time.perf_counter() - t:,.1f} s"
     size_mb = events_file.stat().st_size / 1e6
-    print(f"generated {args.events:,} events ({size_mb:,.0f} MB) in {gen_s:.1f} s", flush=True)
+    print(f"events: {args.events:,} ({size_mb:,.0f} MB), generation {gen}", flush=True)
 
     base_s, valid, invalid = baseline(events_file)
     print(f"baseline: read + parse {valid + invalid:,} lines in {base_s:.1f} s", flush=True)
@@ -185,7 +196,7 @@ run (SHA-256 {replayed[1][:16]}…).
 | date | {started:%Y-%m-%d %H:%M} UTC |
 | machine | {machine()} |
 | events | {args.events:,} lines, {size_mb:,.0f} MB ({invalid} invalid) |
-| generation (not timed against anything) | {gen_s:,.1f} s |
+| generation (not timed against anything) | {gen} |
 | baseline: read + `parse_event` every line, one process | {base_s:,.1f} s |
 | load average before / after (1 min) | {load_before[0]:.2f} / {load_after[0]:.2f} |
 

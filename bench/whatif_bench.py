@@ -4,8 +4,8 @@ events), one rule's lead changed, against parsing the same file.
     .venv/bin/python bench/whatif_bench.py [--events 4000000] [--cases-per-day 1030]
 
 In one run it
-1. generates the events with cli.lifecycles into bench/out/ (gitignored; 1,030 cases a
-   day: about a year for 4,000,000 events), lines shuffled — or reuses that file;
+1. generates the events with `casewatch generate` into bench/out/ (gitignored; 1,030
+   cases a day: about a year for 4,000,000 events), lines shuffled — or reuses that file;
 2. writes a proposed rule set: a copy of rules/ with `custody_limit`'s lead 15 → 25 days
    (a lead that gave units too little warning);
 3. baseline: reads the file and validates every line (schemas.event.parse_event);
@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -29,7 +30,6 @@ sys.path.insert(0, str(REPO))
 from bench.evaluate_bench import baseline  # noqa: E402
 from bench.measure import machine, measure  # noqa: E402
 from bench.report import write_section  # noqa: E402
-from cli.generate import generate_lines  # noqa: E402
 from cli.lifecycles import DEFAULT_START  # noqa: E402
 from schemas.timefmt import CST  # noqa: E402
 from tests.support.rulesets import copy_rules, edit  # noqa: E402
@@ -61,12 +61,11 @@ def main() -> int:
     started = datetime.now(UTC)
     if events_file.exists():
         gen = "reused"
-    else:
+    else:  # in a process of its own, as evaluate_bench.py says why
         t = time.perf_counter()
-        lines = generate_lines(args.events, args.seed, DEFAULT_START, args.cases_per_day)
-        with events_file.open("w", encoding="utf-8") as f:
-            f.writelines(lines)
-        del lines
+        subprocess.run([CASEWATCH, "generate", "--events", str(args.events), "--seed",
+                        str(args.seed), "--cases-per-day", str(args.cases_per_day), "--out",
+                        events_file], check=True, capture_output=True)
         gen = f"{time.perf_counter() - t:,.1f} s"
     size_mb = events_file.stat().st_size / 1e6
     proposed = proposal(OUT / "proposed-rules")
