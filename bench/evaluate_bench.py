@@ -62,9 +62,9 @@ def piece_lines(n_events: int, seed: int, k: int) -> list[str]:
     lines = []
     for e in generate_events(n_events, seed):
         e["case_id"], e["event_id"] = f"S{k}{e['case_id']}", f"S{k}{e['event_id']}"
-        details = e.get("details") or {}
+        details = e.get("details") or {}  # shared with a repeat of the event: copied
         if "retracts_event_id" in details:
-            details["retracts_event_id"] = f"S{k}{details['retracts_event_id']}"
+            e["details"] = {**details, "retracts_event_id": f"S{k}{details['retracts_event_id']}"}
         lines.append(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
     Random(f"shuffle:{seed}").shuffle(lines)
     return lines
