@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench import faust_baseline  # noqa: E402
+from bench.measure import rss_mib  # noqa: E402
 from bench.raw_loop import raw_loop  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from tests.support.histories import past_events  # noqa: E402
@@ -153,30 +154,6 @@ def firing_delay(open_cases: int) -> dict:
                 "p99_s": delays[int(0.99 * len(delays))], "max_s": delays[-1]}
     finally:
         box.close()
-
-
-def rss_mib(pid: int) -> dict[str, float]:
-    """Resident memory (MiB) of a process and, summed, of its descendants."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-
-    def rss(p: int) -> float:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    descendants, todo = [], list(children.get(pid, []))
-    while todo:
-        p = todo.pop()
-        descendants.append(p)
-        todo.extend(children.get(p, []))
-    return {"worker": rss(pid), "children": sum(rss(p) for p in descendants)}
 
 
 def state_and_recovery(subjects: int) -> dict:

@@ -1,30 +1,26 @@
 """`casewatch evaluate`: the rule engine over a file, as evaluate.md specifies.
 
-Cases are independent, so a large input is evaluated by several processes (forked after
-the file is read, sharing it copy-on-write); the output is the same with any `--jobs`.
-On a terminal, reading and evaluating a large file show their progress (cli/progress.py).
+The file is replayed case by case from disk (cli/replay.py), so memory does not grow with
+it; cases are independent, so several processes evaluate them, and the output is the same
+with any `--jobs`. On a terminal, reading and evaluating show their progress.
 """
 
-import gc
-import multiprocessing
-import os
 import sys
-from collections import defaultdict
+import tempfile
 from datetime import datetime
-from operator import itemgetter
+from pathlib import Path
 
-from cli.jsonl import Problem, open_lines, read_events
-from cli.progress import Progress
-from cli.table import render_table
+from cli.replay import default_jobs, regular_file, replay
+from cli.table import table_lines
+from rules.catalogue import CatalogueError
 from rules.clock import FixedClock, WallClock
 from rules.engine import Engine
+from rules.ruleset import RULES_DIR, load_ruleset
 from schemas.event import Envelope
 from schemas.warning import Warning
 
 EXIT_OK, EXIT_BAD_ARGS, EXIT_INVALID_LINES = 0, 2, 3
-PARALLEL_MIN_EVENTS = 20_000  # below this, forking costs more than it saves
-MAX_AUTO_JOBS = 8
-SHARDS_PER_JOB = 4  # several shards per process: even load, and progress as each ends
+PARALLEL_MIN_BYTES = 6_000_000  # about 20,000 events: below this, forking costs more
 
 
 def add_parser(subparsers) -> None:
@@ -32,6 +28,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("events", help="EVENTS.jsonl, or - for standard input")
     p.add_argument("--at", help="evaluation instant, RFC 3339 with offset (default: now)")
     p.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    p.add_argument("--catalogue", type=Path, default=RULES_DIR, metavar="DIR",
+                   help="the rule set to evaluate: a directory laid out like rules/ "
+                        "(default: the installed one)")
     p.add_argument("--jobs", type=int, default=0,
                    help="processes evaluating cases (default: one per CPU for large inputs)")
     p.set_defaults(func=run)
@@ -49,91 +48,14 @@ def sort_key(w: Warning):
             w.warning_id)
 
 
-def load_cases(stream, now: datetime, progress: Progress | None = None
-               ) -> tuple[list[list[Envelope]], list[Problem], int]:
-    """(each case's valid events, the problems with their lines, the number of events).
-    An event dated more than a day after `now` is a problem, as it is to the worker."""
-    cases: dict[str, list[Envelope]] = defaultdict(list)
-    problems: list[Problem] = []
-    n_events = 0
-    lines = read_events(stream, now)
-    for _, item in lines if progress is None else progress.wrap(lines):
-        if isinstance(item, Problem):
-            problems.append(item)
-        else:
-            cases[item.case_id].append(item)
-            n_events += 1
-    return list(cases.values()), problems, n_events
+def warning_records(engine: Engine, now: datetime):
+    """`work` for the replay: a case's warnings as (sort key, JSON line), sorted."""
 
+    def work(case_id: str, events: list[Envelope]) -> list[tuple]:
+        return sorted((sort_key(w), w.model_dump_json())
+                      for w in engine.evaluate_case(events, now).warnings)
 
-def evaluate_stream(stream, now: datetime, engine: Engine | None = None):
-    """(warnings sorted as evaluate.md says, problems with the lines), in this process."""
-    engine = engine or Engine()
-    cases, problems, _ = load_cases(stream, now)
-    warnings = [w for events in cases for w in engine.evaluate_case(events, now).warnings]
-    warnings.sort(key=sort_key)
-    return warnings, problems
-
-
-# Set before the worker processes fork, so that they inherit the cases instead of
-# receiving them through a pipe.
-_WORK: tuple[list[list[Envelope]], datetime, Engine] | None = None
-
-
-def _evaluate_shard(shard: tuple[int, int]) -> list[tuple[tuple, str]]:
-    """(sort key, JSON line) of every warning of the shard's cases."""
-    index, count = shard
-    cases, now, engine = _WORK
-    return [
-        (sort_key(w), w.model_dump_json())
-        for events in cases[index::count]
-        for w in engine.evaluate_case(events, now).warnings
-    ]
-
-
-def default_jobs(n_events: int) -> int:
-    if n_events < PARALLEL_MIN_EVENTS or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_AUTO_JOBS))
-
-
-def evaluate_lines(cases: list[list[Envelope]], now: datetime, engine: Engine,
-                   jobs: int = 1, progress: Progress | None = None) -> list[str]:
-    """Every warning as its JSON line, sorted as evaluate.md says, by `jobs` processes;
-    `progress` counts the cases evaluated."""
-    global _WORK
-    _WORK = (cases, now, engine)
-    count = max(1, jobs) * SHARDS_PER_JOB
-    shards = [(i, count) for i in range(count)]
-    try:
-        if jobs <= 1 or len(cases) < 2:
-            rows = _collect(map(_evaluate_shard, shards), shards, len(cases), progress)
-        else:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                rows = _collect(pool.imap(_evaluate_shard, shards), shards, len(cases),
-                                progress)
-    finally:
-        _WORK = None
-    rows.sort(key=itemgetter(0))
-    return [line for _, line in rows]
-
-
-def _collect(parts, shards: list[tuple[int, int]], n_cases: int,
-             progress: Progress | None) -> list[tuple[tuple, str]]:
-    rows = []
-    for (index, count), part in zip(shards, parts, strict=True):
-        rows.extend(part)
-        if progress is not None:
-            progress.advance(len(range(index, n_cases, count)))
-    return rows
-
-
-def _evaluate(stream, now: datetime, jobs: int) -> tuple[list[str], list[Problem]]:
-    with stream, Progress("读取 reading", "lines") as reading:
-        cases, problems, n_events = load_cases(stream, now, reading)
-    with Progress("评估 evaluating", "cases", total=len(cases)) as evaluating:
-        lines = evaluate_lines(cases, now, Engine(), jobs or default_jobs(n_events), evaluating)
-    return lines, problems
+    return work
 
 
 def run(args) -> int:
@@ -146,25 +68,29 @@ def run(args) -> int:
         print("casewatch evaluate: --jobs must be 0 (automatic) or more", file=sys.stderr)
         return EXIT_BAD_ARGS
     try:
-        stream = open_lines(args.events)
-    except OSError as exc:
-        print(f"casewatch evaluate: cannot read {args.events}: {exc.strerror}", file=sys.stderr)
+        engine = Engine.from_ruleset(load_ruleset(args.catalogue))
+    except (CatalogueError, OSError) as exc:
+        print(f"casewatch evaluate: --catalogue {args.catalogue}: {exc}", file=sys.stderr)
         return EXIT_BAD_ARGS
-    # Nearly everything allocated while reading lives until the warnings are out: the
-    # collector would only rescan it, again and again. It is all freed before it resumes.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        lines, problems = _evaluate(stream, clock.now(), args.jobs)
-    finally:
-        if collecting:
-            gc.enable()
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    out = sys.stdout
-    if args.format == "table":
-        out.write(render_table([Warning.model_validate_json(line) for line in lines]))
-    else:
-        out.writelines(line + "\n" for line in lines)
-    out.flush()
-    return EXIT_INVALID_LINES if problems else EXIT_OK
+    with tempfile.TemporaryDirectory(prefix="casewatch-evaluate-") as tmp:
+        try:
+            path = regular_file(args.events, Path(tmp))
+        except OSError as exc:
+            print(f"casewatch evaluate: cannot read {args.events}: {exc.strerror}",
+                  file=sys.stderr)
+            return EXIT_BAD_ARGS
+        jobs = args.jobs or default_jobs(path.stat().st_size, PARALLEL_MIN_BYTES)
+        now = clock.now()
+        result = replay(path, now, warning_records(engine, now), Path(tmp), jobs)
+        invalid = False
+        for problem in result.problems():
+            print(problem, file=sys.stderr)
+            invalid = True
+        out = sys.stdout
+        if args.format == "table":
+            out.writelines(table_lines(lambda: (Warning.model_validate_json(line)
+                                                for _, line in result.records())))
+        else:
+            out.writelines(line + "\n" for _, line in result.records())
+        out.flush()
+    return EXIT_INVALID_LINES if invalid else EXIT_OK

@@ -49,7 +49,10 @@ def read_events(stream, received_at: datetime) -> Iterator[tuple[int, Envelope |
             continue
         seen = first.setdefault(event.event_id, (number, event))
         if seen[1] is not event and seen[1] != event:
-            reason = f"event_id {event.event_id!r} conflicts with line {seen[0]}; the first stays"
-            yield number, Problem(number, reason)
+            yield number, Problem(number, conflict_reason(event.event_id, seen[0]))
             continue
         yield number, event
+
+
+def conflict_reason(event_id: str, first_line: int) -> str:
+    return f"event_id {event_id!r} conflicts with line {first_line}; the first stays"

@@ -17,6 +17,7 @@ from cli import (
     schema_export,
     sink,
     web,
+    whatif,
     worker,
 )
 from streams.log_format import configure_logging, log_format_from_env
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (evaluate, generate, publish, schema_export, worker, sink, demo_feed, console,
-                   doctor, report, web, notify, problems):
+                   doctor, report, web, notify, problems, whatif):
         module.add_parser(sub)
     return parser
 

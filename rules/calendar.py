@@ -24,7 +24,11 @@ class WorkCalendar:
 
     @classmethod
     def from_file(cls, path: Path = DEFAULT_CONFIG) -> "WorkCalendar":
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return cls.from_toml(path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def from_toml(cls, text: str) -> "WorkCalendar":
+        data = tomllib.loads(text)
         return cls(
             [date.fromisoformat(d) for d in data.get("extra_holidays", [])],
             [date.fromisoformat(d) for d in data.get("extra_workdays", [])],
@@ -35,6 +39,11 @@ class WorkCalendar:
         return {"extra_holidays": sorted(map(str, self._extra_holidays)),
                 "extra_workdays": sorted(map(str, self._extra_workdays)),
                 "chinese_calendar": chinese_calendar.__version__}
+
+    def counts_like(self, other: "WorkCalendar") -> bool:
+        """True when both count every day alike: the same dates added to the package's."""
+        return (self._extra_holidays, self._extra_workdays) == (
+            other._extra_holidays, other._extra_workdays)
 
     def covers(self, day: date) -> bool:
         """True when the official schedule of `day`'s year is known to the package."""

@@ -1,6 +1,7 @@
 """Load and check the rule catalogue (`catalogue/*.toml`)."""
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,8 @@ class CatalogueError(ValueError):
 class Catalogue:
     deadlines: tuple[DeadlineRule, ...]
     violations: tuple[ViolationRule, ...]
+    #: the version of the rule set it was loaded with (rules/ruleset.py); "" when loaded alone
+    version: str = ""
 
     @cached_property
     def by_id(self):
@@ -43,17 +46,22 @@ class Catalogue:
 
 
 def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
+    return parse_catalogue({p.name: p.read_bytes() for p in directory.glob("*.toml")})
+
+
+def parse_catalogue(files: Mapping[str, bytes], version: str = "") -> Catalogue:
+    """The catalogue from its rule files' bytes by file name (`custody_limit.toml`, ...)."""
     deadlines, violations = [], []
-    for path in sorted(directory.glob("*.toml")):
+    for name in sorted(files):
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(files[name].decode("utf-8"))
             rule = _deadline(data) if "trigger" in data else _violation(data)
         except (KeyError, TypeError, ValueError) as exc:
-            raise CatalogueError(f"{path.name}: {exc!r}") from exc
-        if rule.id != path.stem:
-            raise CatalogueError(f"{path.name}: id {rule.id!r} differs from the file name")
+            raise CatalogueError(f"{name}: {exc!r}") from exc
+        if rule.id != Path(name).stem:
+            raise CatalogueError(f"{name}: id {rule.id!r} differs from the file name")
         (deadlines if isinstance(rule, DeadlineRule) else violations).append(rule)
-    catalogue = Catalogue(tuple(deadlines), tuple(violations))
+    catalogue = Catalogue(tuple(deadlines), tuple(violations), version)
     for rule in catalogue.deadlines:
         _check_same_fields(rule)
     _check_references(catalogue)
@@ -73,18 +81,35 @@ def _trigger(data: dict) -> Match:
     return _match(data)
 
 
-def _common(data: dict) -> dict:
+#: The levels a deadline rule's message may be given for (`[message.overdue]`, ...).
+MESSAGE_LEVELS = ("approaching", "overdue")
+
+
+def _common(data: dict, levels: tuple[str, ...] = ()) -> dict:
     if data["kind"] not in ("statutory", "policy"):
         raise ValueError(f"kind must be statutory or policy, not {data['kind']!r}")
+    message = data["message"]
+    unknown = set(message) - {"zh", "en", *levels}
+    if unknown:
+        raise ValueError(f"[message] has {sorted(unknown)}: only zh, en"
+                         + "".join(f", [message.{x}]" for x in levels))
     return dict(
         id=data["id"],
         kind=data["kind"],
         title_zh=data["title_zh"],
         title_en=data["title_en"],
         basis=tuple(LegalBasis(b["ref"], b["text_zh"], b.get("law")) for b in data["basis"]),
-        message_zh=data["message"]["zh"],
-        message_en=data["message"]["en"],
+        message_zh=_text(message["zh"]),
+        message_en=_text(message["en"]),
+        level_messages=tuple((level, _text(message[level]["zh"]), _text(message[level]["en"]))
+                             for level in levels if level in message),
     )
+
+
+def _text(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a message must be a non-empty string, not {value!r}")
+    return value
 
 
 def _extension(data: dict) -> Extension:
@@ -113,7 +138,7 @@ def _suspension(data: dict | None) -> Suspension | None:
 
 def _deadline(data: dict) -> DeadlineRule:
     return DeadlineRule(
-        **_common(data),
+        **_common(data, MESSAGE_LEVELS),
         trigger=_trigger(data["trigger"]),
         period=parse_duration(data["period"]),
         lead=parse_duration(data["lead"]),

@@ -73,8 +73,17 @@ class Rule:
     title_zh: str
     title_en: str
     basis: tuple[LegalBasis, ...]
-    message_zh: str
+    message_zh: str  # at every level that has no message of its own below
     message_en: str
+    #: (level, zh, en): the message at that level (`[message.overdue]` in the rule file)
+    level_messages: tuple[tuple[str, str, str], ...] = field(default=(), kw_only=True)
+
+    def message(self, level: str) -> tuple[str, str]:
+        """The (Chinese, English) message template at `level`."""
+        for at, zh, en in self.level_messages:
+            if at == level:
+                return zh, en
+        return self.message_zh, self.message_en
 
 
 @dataclass(frozen=True, slots=True)

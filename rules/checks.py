@@ -150,6 +150,22 @@ CHECKS: dict[str, CheckType] = {
 }
 
 
+def check_events(check: dict) -> tuple[frozenset[str], frozenset[str]]:
+    """(the event types a check fires on, every event type it reads), from its parameters:
+    what lets `casewatch whatif` give a check only the events it needs (rules/ruleset_diff.py)."""
+    kind = check["type"]
+    if kind == "checklist":
+        fires = frozenset(s["event"] for s in check["stages"])
+        return fires, fires | {DOCUMENT_FILED}
+    if kind == "approvals":
+        fires = frozenset(check["events"])
+        return fires, fires | {check["special_flag_event"]}
+    if kind in ("count", "min_gap"):
+        fires = frozenset([check["event"]])
+        return fires, fires | ({check["after"]} if kind == "min_gap" else set())
+    raise ValueError(f"check type {kind!r}: the events it reads are not known")
+
+
 def validate_check(check: dict) -> None:
     """Refuse a check the engine could not run: an unknown type, or a checklist naming an
     event or a document the contract does not know."""

@@ -19,10 +19,10 @@ from functools import cached_property
 from hashlib import blake2b
 
 from rules.calendar import WorkCalendar
-from rules.catalogue import Catalogue, load_catalogue
+from rules.catalogue import Catalogue
 from rules.checks import CHECKS
 from rules.history import effective_retractions, in_force, order_key, ordered_unique
-from rules.measures import load_measures, measure_states
+from rules.measures import MeasureDef, measure_states
 from rules.obligations import Obligation, ViolationHit
 from rules.periods import PeriodCounter
 from rules.render import (
@@ -32,6 +32,7 @@ from rules.render import (
     withdrawn,
     withdrawn_state,
 )
+from rules.ruleset import RuleSet, load_ruleset
 from rules.subject import RunKey, Step, SubjectFold
 from schemas.enums import Status
 from schemas.event import Envelope
@@ -130,11 +131,16 @@ def merge(results: Sequence[CaseResult]) -> CaseResult:
 
 
 class Engine:
-    def __init__(self, catalogue: Catalogue | None = None, calendar: WorkCalendar | None = None):
-        self.catalogue = catalogue or load_catalogue()
-        self.calendar = calendar or WorkCalendar.from_file()
+    """The rules of `rules/` (its parts replaced by those given), or `from_ruleset`'s.
+    Warnings carry the catalogue's version."""
+
+    def __init__(self, catalogue: Catalogue | None = None, calendar: WorkCalendar | None = None,
+                 measures: tuple[MeasureDef, ...] | None = None):
+        default = None if None not in (catalogue, calendar, measures) else load_ruleset()
+        self.catalogue = catalogue or default.catalogue
+        self.calendar = calendar or default.calendar
         self.counter = PeriodCounter(self.calendar)
-        self.measures = load_measures()
+        self.measures = default.measures if measures is None else measures
         self.checked = tuple(r for r in self.catalogue.violations if r.check)
         readers: dict[str, list] = {}
         for rule in self.checked:
@@ -142,6 +148,10 @@ class Engine:
                 readers.setdefault(kind, []).append(rule)
         self.check_readers = {k: tuple(v) for k, v in readers.items()}
         self.measure_reads = frozenset(t for m in self.measures for t in (*m.starts, *m.ends))
+
+    @classmethod
+    def from_ruleset(cls, rules: RuleSet) -> "Engine":
+        return cls(rules.catalogue, rules.calendar, rules.measures)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -222,7 +232,7 @@ class Engine:
             for hit in ob.violations:
                 self._add_violation(hit, out)
             if ob.raised:
-                w = obligation_warning(ob, ob.due.provisional)
+                w = obligation_warning(ob, ob.due.provisional, self.catalogue.version)
                 out.warnings[w.warning_id] = w
             if ob.next_at is not None and (out.next_at is None or ob.next_at < out.next_at):
                 out.next_at = ob.next_at
@@ -232,7 +242,7 @@ class Engine:
         return out
 
     def violation(self, hit: ViolationHit) -> Warning:
-        return violation_warning(self.catalogue.by_id[hit.rule_id], hit)
+        return violation_warning(self.catalogue.by_id[hit.rule_id], hit, self.catalogue.version)
 
     def _add_violation(self, hit: ViolationHit, out: Reading) -> None:
         w = self.violation(hit)

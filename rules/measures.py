@@ -44,7 +44,11 @@ Spell = tuple[Mark, Mark | None]  # (start, end)
 
 
 def load_measures(path: Path = MEASURES_FILE) -> tuple[MeasureDef, ...]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return parse_measures(path.read_text(encoding="utf-8"))
+
+
+def parse_measures(text: str) -> tuple[MeasureDef, ...]:
+    data = tomllib.loads(text)
     return tuple(
         MeasureDef(
             name,

@@ -36,8 +36,9 @@ def _messages(rule: Rule, level, status, late, case_id, person_id, due_at,
     who_en = f"case {case_id}" + (f", person {person_id}" if person_id else "")
     due = _local(due_at)
     fill = fill or {}
-    body_zh = rule.message_zh.format(due_at=due, **{k: v[0] for k, v in fill.items()})
-    body_en = rule.message_en.format(due_at=due, **{k: v[1] for k, v in fill.items()})
+    message_zh, message_en = rule.message(level)
+    body_zh = message_zh.format(due_at=due, **{k: v[0] for k, v in fill.items()})
+    body_en = message_en.format(due_at=due, **{k: v[1] for k, v in fill.items()})
     zh = f"【{_LEVEL_ZH[level]}】{who_zh}：{body_zh}{zh_tail}"
     en = f"[{level.value}] {who_en}: {body_en}{en_tail}"
     return zh, en
@@ -62,7 +63,7 @@ def obligation_id(ob: Obligation) -> str:
     return warning_id(ob.rule.id, t.case_id, _person(ob), t.event_id)
 
 
-def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
+def obligation_warning(ob: Obligation, provisional: bool, catalogue_version: str) -> Warning:
     t = ob.trigger
     person = _person(ob)
     zh, en = _messages(ob.rule, ob.level, ob.status, ob.late, t.case_id, person, ob.due.at)
@@ -84,6 +85,7 @@ def obligation_warning(ob: Obligation, provisional: bool) -> Warning:
         message_zh=zh,
         message_en=en,
         calendar_provisional=provisional,
+        catalogue_version=catalogue_version,
     )
 
 
@@ -114,7 +116,7 @@ def obligation_state(ob: Obligation) -> LifeRecord:
     }
 
 
-def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
+def violation_warning(rule: Rule, hit: ViolationHit, catalogue_version: str) -> Warning:
     e = hit.event
     zh, en = _messages(rule, Level.violation, Status.open, None, e.case_id, e.person_id,
                        hit.due_at, hit.fill)
@@ -135,6 +137,7 @@ def violation_warning(rule: Rule, hit: ViolationHit) -> Warning:
         basis=_basis(rule),
         message_zh=zh,
         message_en=en,
+        catalogue_version=catalogue_version,
     )
 
 

@@ -42,3 +42,8 @@ class Warning(BaseModel):
     calendar_provisional: bool = Field(
         False, description="due counted with the fallback calendar (year not yet published)"
     )
+    catalogue_version: str = Field(
+        "", description="the rule set that produced this state: 'sha256:<hex>' (content hash "
+        "of the catalogue, calendar, measures and scoring files), after a human version when "
+        "there is one, e.g. '2026.12-1 (sha256:<hex>)'; '' for records written before"
+    )

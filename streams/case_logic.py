@@ -338,7 +338,7 @@ class CaseLogic:
                 self._read_due(st, key, run, now) for key, run in fold.runs.items()]:
             if ob is None:
                 continue  # unchanged since it was last read
-            records.extend(_obligation_records(ob))
+            records.extend(_obligation_records(ob, self.engine.catalogue.version))
             if not ob.raised:
                 unraised.add(f"w:{obligation_id(ob)}")
         records.extend(self.engine.violation(hit) for hit in hits)
@@ -635,11 +635,11 @@ class CaseLogic:
         return logic
 
 
-def _obligation_records(ob) -> list[Record]:
+def _obligation_records(ob, catalogue_version: str) -> list[Record]:
     state = obligation_state(ob)
     if not ob.raised:
         return [state]
-    return [obligation_warning(ob, ob.due.provisional), state]
+    return [obligation_warning(ob, ob.due.provisional, catalogue_version), state]
 
 
 def _records(result: CaseResult) -> list[Record]:

@@ -103,12 +103,15 @@ class Api:
                          "until": iso(r[3]), "due": iso(r[4])} for r in rows]
         rows = await self.reader.execute(queries.timeline(db), {"wid": wid})
         timeline = [{"at": iso(r[0]), "level": r[1], "status": r[2], "due": iso(r[3]),
-                     "resolved": iso(r[4]), "late": None if r[5] is None else bool(r[5])}
+                     "resolved": iso(r[4]), "late": None if r[5] is None else bool(r[5]),
+                     "catalogue_version": r[6]}
                     for r in rows]
         current = self.open_set.stage_of(wid)
         return web.json_response({
             "warning": {**self.open_set.view(item), "evidence": list(item.evidence),
-                        "late": item.late},
+                        "late": item.late,  # the rule set of its latest state written
+                        "catalogue_version": timeline[-1]["catalogue_version"] if timeline
+                        else ""},
             "unit": self.ctx.units().describe(item.unit_id),
             "rule": rules_info().get(item.rule_id),
             "events": events,

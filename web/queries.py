@@ -55,7 +55,7 @@ LATEST_COLUMNS = ("warning_id", "rule_id", "level", "status", "case_id", "person
 def timeline(db: str) -> str:
     """Every state of warning `wid`, oldest first."""
     return f"""
-SELECT changed_at, level, status, due_at, resolved_at, late
+SELECT changed_at, level, status, due_at, resolved_at, late, catalogue_version
 FROM {check_identifier(db)}.warning_history FINAL
 WHERE warning_id = %(wid)s
 ORDER BY kafka_offset, emitted_at, changed_at

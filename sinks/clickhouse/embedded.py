@@ -36,6 +36,9 @@ class Embedded:
 
     def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         types = self.column_types(table)
+        if not set(columns) <= types.keys():  # a column added since: describe it again
+            self._types.pop(table)
+            types = self.column_types(table)
         typed = [(name, types[name]) for name in columns]
         values = ",\n".join(render_row(row, typed) for row in rows)
         self.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}")

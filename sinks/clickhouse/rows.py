@@ -68,6 +68,7 @@ WARNING_COLUMNS = (
     "calendar_provisional",
     "emitted_at",
     "kafka_offset",
+    "catalogue_version",
 )
 
 MEASURE_COLUMNS = (
@@ -277,6 +278,7 @@ def warning_row(warning: Warning, *, emitted_at: datetime, kafka_offset: int = 0
         int(warning.calendar_provisional),
         seconds(emitted_at, "emitted_at"),
         kafka_offset,
+        warning.catalogue_version,
     )
 
 

@@ -2,6 +2,7 @@
 commands (`generate`, `evaluate`) with standard error on a pseudo-terminal or a pipe."""
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from cli.progress import Progress
 
 CASEWATCH = Path(sys.executable).parent / "casewatch"
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Terminal(io.StringIO):
@@ -94,12 +96,20 @@ def test_generate_is_quiet_in_a_pipe(tmp_path):
     assert proc.stderr == f"wrote {N} events to e.jsonl\n"
 
 
-def test_evaluate_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_evaluate_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal, jobs):
     status, terminal = run_on_terminal([CASEWATCH, "evaluate", events, "--at",
-                                        "2028-07-01T00:00:00+08:00", "--jobs", "1"], tmp_path)
+                                        "2028-07-01T00:00:00+08:00", "--jobs", jobs], tmp_path)
     assert status == 0
-    # reading 30,000 lines ends within the delay; evaluating them does not
-    assert "评估 evaluating: " in terminal and "(100%) cases" in terminal
+    assert f"读取 reading: {N:,} lines" in terminal  # the last drawing of each line
+    assert f"评估 evaluating: {N:,} / {N:,} (100%) events" in terminal
+
+
+def test_whatif_shows_progress_on_a_terminal(events, tmp_path, run_on_terminal):
+    status, terminal = run_on_terminal([CASEWATCH, "whatif", events, "--catalogue",
+                                        REPO / "rules", "--jobs", "2"], tmp_path)
+    assert status == 0
+    assert re.search(r"评估 evaluating: ([\d,]+) / \1 \(100%\) events", terminal)
 
 
 def test_evaluate_is_quiet_in_a_pipe(events, tmp_path):

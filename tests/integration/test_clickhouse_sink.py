@@ -15,6 +15,7 @@ from sinks.clickhouse.client import ClickHouse, Settings
 from sinks.clickhouse.migrate import applied_migrations, load_migrations, migrate
 from sinks.clickhouse.rows import COLUMNS, WARNING_HISTORY
 from tests.support.clickhouse_scenario import EXPECTED, later, observe, scenario_rows
+from tests.support.version_upgrade import check_upgrade
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +64,10 @@ def test_migrations_retries_and_queries(server, db):
         add_scenario(batch, **kw)
         assert batch.flush() == {("scenario", 0): 2, ("scenario", 1): 4, ("scenario", 2): 12}
     assert observe(server.execute, db) == EXPECTED
+
+
+def test_the_catalogue_version_column_is_added_to_existing_history(server, db):
+    check_upgrade(server, db)
 
 
 def free_port() -> int:

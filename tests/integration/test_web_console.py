@@ -19,6 +19,7 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from playwright.sync_api import expect
 
+from rules.ruleset import load_ruleset
 from streams.settings import Settings
 from streams.topics import ensure_topics
 from tests.support.browser import chromium, logged_in
@@ -213,8 +214,14 @@ def test_acknowledge_rectify_verify_in_the_page(console, browser):
     sup_page.click("#do-verify")
     expect(sup_page.locator("#stage")).to_have_text("核查通过")
 
+    version = load_ruleset().version  # of the rules the worker runs, as the sink wrote it
+    console.wait_rows("SELECT DISTINCT catalogue_version FROM {db}.warning_history "
+                      f"WHERE warning_id = '{wid}'", [(version,)])
     page.reload()
     expect(page.locator("#stage")).to_have_text("核查通过")
+    shown_version = page.locator("#catalogue-version")
+    expect(shown_version).to_have_text(version[:version.index("sha256:") + 19] + "…)")
+    assert shown_version.get_attribute("title") == version
     history = page.locator("#sec-actions tbody tr")
     expect(history).to_have_count(3)
     expect(history.nth(0)).to_contain_text("u3301")
@@ -234,8 +241,8 @@ def test_acknowledge_rectify_verify_in_the_page(console, browser):
          ("verify", "sup01", "supervisor")])
     topic = console.warnings.latest(wid)
     shown = unit.request.get(f"/api/warnings/{wid}").json()["warning"]
-    assert (shown["level"], shown["status"], shown["due"]) == (
-        topic["level"], topic["status"], topic["due_at"])
+    assert (shown["level"], shown["status"], shown["due"], shown["catalogue_version"]) == (
+        topic["level"], topic["status"], topic["due_at"], topic["catalogue_version"])
     expect(page.locator("header.head .badge")).to_have_text("超期")
     unit.close()
     supervisor.close()

@@ -294,7 +294,16 @@ def test_basis_text_is_in_the_article_its_ref_names(rule_id, basis):
 @pytest.mark.parametrize("rule_id", sorted(DEADLINE_RULE_IDS))
 def test_deadline_messages_carry_the_due(rule_id):
     rule = CATALOGUE.by_id[rule_id]
-    assert "{due_at}" in rule.message_zh and "{due_at}" in rule.message_en
+    for level in ("approaching", "overdue"):
+        zh, en = rule.message(level)
+        assert "{due_at}" in zh and "{due_at}" in en
+
+
+def test_a_level_message_replaces_the_message_at_its_level_only():
+    rule = CATALOGUE.by_id["custody_limit"]
+    assert rule.message("approaching") == (rule.message_zh, rule.message_en)
+    assert rule.message("overdue") != rule.message("approaching")
+    assert "已届满" in rule.message("overdue")[0]
 
 
 # --- broken rule files ---------------------------------------------------------------------
@@ -366,6 +375,21 @@ def test_broken_rule_file_raises_catalogue_error(catalogue_copy, file, old, new)
 
 @pytest.mark.parametrize("file, old, new", BROKEN[:8])
 def test_catalogue_error_names_the_file(catalogue_copy, file, old, new):
+    _break(catalogue_copy, file, old, new)
+    with pytest.raises(CatalogueError, match=re.escape(file)):
+        load_catalogue(catalogue_copy)
+
+
+@pytest.mark.parametrize("file, old, new", [
+    ("custody_limit.toml", "\n[message.overdue]\n", "\n[message.violation]\n"),
+    ("custody_limit.toml", "\n[message.overdue]\n", "\n[message.urgent]\n"),
+    ("custody_limit.toml", "[message.overdue]\nzh = ", "[message.overdue]\nzh_tw = "),
+    ("custody_limit.toml", "[message.overdue]\nzh = ", "[message.overdue]\nzh = 1\nx = "),
+    ("custody_limit.toml", '[message]\nzh = "', '[message]\nzh = " "\nx = "'),
+    ("summons_consecutive.toml", "[message]", '[message.overdue]\nzh = "a"\nen = "b"\n\n[message]'),
+], ids=["violation-level", "unknown-level", "level-without-zh", "level-zh-not-text",
+        "blank-message", "level-message-in-a-violation-rule"])
+def test_a_bad_level_message_is_refused(catalogue_copy, file, old, new):
     _break(catalogue_copy, file, old, new)
     with pytest.raises(CatalogueError, match=re.escape(file)):
         load_catalogue(catalogue_copy)

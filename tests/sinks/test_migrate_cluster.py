@@ -67,14 +67,15 @@ def test_every_migration_file_is_covered():
                              "warnings_hourly_mv", "warning_actions", "access_log",
                              "notifications", "notify_audit",
                              "obligations", "problems", "problem_actions", "visits"}
-    assert [m.id for m in ALTERS] == ["0007_warning_history_offset"]
+    assert [m.id for m in ALTERS] == ["0007_warning_history_offset",
+                                      "0008_warning_history_catalogue_version"]
 
 
-def test_an_added_column_runs_on_cluster():
-    (alter,) = ALTERS
+@pytest.mark.parametrize("alter, column", list(zip(ALTERS, [
+    "kafka_offset UInt64 DEFAULT 0", "catalogue_version String DEFAULT ''"], strict=True)))
+def test_an_added_column_runs_on_cluster(alter, column):
     assert alter.for_database(DB, CLUSTER).splitlines()[-1] == (
-        f"ALTER TABLE {DB}.warning_history ON CLUSTER {CLUSTER} "
-        "ADD COLUMN kafka_offset UInt64 DEFAULT 0")
+        f"ALTER TABLE {DB}.warning_history ON CLUSTER {CLUSTER} ADD COLUMN {column}")
 
 
 @pytest.mark.parametrize("present, runs", [(0, True), (1, False)], ids=["new", "there"])
@@ -89,10 +90,12 @@ def test_an_added_column_is_added_once(present, runs):
             return [(present,)]
         return [(m.id,) for m in CREATES] if sql.startswith("SELECT DISTINCT id") else []
 
-    assert migrate(execute, DB) == ["0007_warning_history_offset"]
+    assert migrate(execute, DB) == [m.id for m in ALTERS]
     assert [s for s in ran if "ALTER TABLE" in s] == (
-        [ALTERS[0].for_database(DB)] if runs else [])
-    assert "AND name = 'kafka_offset'" in next(s for s in ran if "system.columns" in s)
+        [m.for_database(DB) for m in ALTERS] if runs else [])
+    lookups = [s for s in ran if "system.columns" in s]
+    assert "AND name = 'kafka_offset'" in lookups[0]
+    assert "AND name = 'catalogue_version'" in lookups[1]
 
 
 def test_database_and_migration_record_on_cluster():

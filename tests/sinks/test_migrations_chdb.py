@@ -58,3 +58,9 @@ def test_wrong_type_is_rejected_clearly_and_buffer_kept(ch):
         batch.flush()
     assert len(batch) == 1
     assert ch.execute(f"SELECT count() FROM {DB}.warning_history")[0][0] in (0, "0")
+
+
+def test_the_catalogue_version_column_is_added_to_existing_history(ch):
+    from tests.support.version_upgrade import check_upgrade
+
+    check_upgrade(ch, DB)

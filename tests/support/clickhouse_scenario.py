@@ -28,6 +28,7 @@ def at(hour: int, minute: int) -> datetime:
 
 
 EMITTED_AT = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=CST)
+CATALOGUE_VERSION = "2024.03-1 (sha256:" + "0123456789abcdef" * 4 + ")"
 
 _EVENTS = [
     ("e1", "summons_started", "C1", "P1", {"kind": "summons", "note": "O'Brien \\ 王"}),
@@ -102,6 +103,7 @@ def _warning(warning_id, unit, rule, level, status, changed_at) -> Warning:
         basis=[LegalBasis(ref="CPL 119", text_zh="传唤持续的时间不得超过十二小时")],
         message_zh="传唤即将超时",
         message_en="summons about to exceed 12 hours",
+        catalogue_version=CATALOGUE_VERSION,
     )
 
 

@@ -12,7 +12,7 @@ from schemas.warning_action import WarningAction
 from sinks.clickhouse.batch import Batch
 from sinks.clickhouse.migrate import migrate
 from sinks.clickhouse.rows import ACCESS_LOG, WARNING_ACTIONS, access_row, action_row
-from tests.support.clickhouse_scenario import scenario_rows
+from tests.support.clickhouse_scenario import CATALOGUE_VERSION, scenario_rows
 from web import queries
 from web.feed import item_from_row
 
@@ -95,6 +95,7 @@ def test_latest_of_a_resolved_warning(run):
 def test_timeline_lists_each_state_once(run):
     rows = run(queries.timeline(DB), {"wid": "W1"})
     assert [(r[1], r[2]) for r in rows] == [("approaching", "open"), ("overdue", "open")]
+    assert {r[6] for r in rows} == {CATALOGUE_VERSION}
 
 
 def test_evidence_events(run):

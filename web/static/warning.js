@@ -4,6 +4,11 @@
 const wid = decodeURIComponent(location.pathname.split("/").pop());
 let data = null;
 
+// "2026.12-1 (sha256:5c79df9c1d69…)": the whole hash is in the element's title.
+function shortVersion(v) {
+  return v ? v.replace(/(sha256:[0-9a-f]{12})[0-9a-f]+/, "$1…") : "—";
+}
+
 function render() {
   const w = data.warning, rule = data.rule || { basis: [] };
   const zh = CW.lang === "zh";
@@ -23,7 +28,10 @@ function render() {
         el("dt", {}, t("unit")), el("dd", {}, unitCell(w.unit)),
         el("dt", {}, t("due")), el("dd", {}, fmtTime(w.due)),
         el("dt", {}, t("left")), el("dd", {}, w.status === "open" ? fmtLeft(w.due, Date.now()) : "—"),
-        el("dt", {}, t("rule_kind")), el("dd", {}, t(rule.kind || "statutory")))),
+        el("dt", {}, t("rule_kind")), el("dd", {}, t(rule.kind || "statutory")),
+        el("dt", {}, t("catalogue_version")), el("dd", {
+          id: "catalogue-version", title: w.catalogue_version,
+        }, shortVersion(w.catalogue_version)))),
     el("div", { class: "cols" },
       el("div", {},
         section("basis", ...rule.basis.map((b) => el("blockquote", {},
