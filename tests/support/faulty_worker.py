@@ -2,8 +2,8 @@
 the fault tests of issue 16 (tests only; the product has no such switch). The fault comes
 from CASEWATCH_TEST_FAULT:
 
-- `rules_bug:<event_id>,...`: the rules raise on a subject whose events include one of these
-  (a bug that one event's history triggers);
+- `rules_bug:<event_id>,...`: the rules raise when they step a subject's walk with one of
+  these events (a bug that one event triggers);
 - `unreadable:<case_id>,...`: these cases cannot be restored from the store (an upgrade
   that no longer reads what an earlier version stored);
 - `crash_in_due_commit`: the first transaction of a due job that carries warnings dies once
@@ -25,15 +25,14 @@ FAULT = os.environ.get("CASEWATCH_TEST_FAULT", "")
 
 
 def _rules_bug(event_ids: set[str]) -> None:
-    evaluate = Engine.evaluate_subject
+    step = Engine.step  # every evaluation of an event goes through it
 
-    def faulty(self, events, subject, now):
-        events = list(events)
-        if any(e.event_id in event_ids for e in events):
+    def faulty(self, fold, event):
+        if event.event_id in event_ids:
             raise ZeroDivisionError("injected rules bug")
-        return evaluate(self, events, subject, now)
+        return step(self, fold, event)
 
-    Engine.evaluate_subject = faulty
+    Engine.step = faulty
 
 
 def _unreadable(case_ids: set[str]) -> None:
