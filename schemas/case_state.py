@@ -2,17 +2,8 @@
 
 Each record is one item of one case, keyed `<4 hex digits: byte length of case_id><case_id>
 <item>` (streams/case_store.py), so compaction keeps each item's latest value. A case's
-own items are listed in `streams/case_items.py` (its meta item `m` is `CaseMeta`); besides
-them:
-
-| item | value |
-|---|---|
-| `q` | `Quarantine`: the case could not be processed (streams/quarantine.py) |
-| `x:<source offset, 20 digits>` | a quarantined case's pending event, as it was received |
-| `s:<warning_id>` | `open` or `resolved`: a system warning 未登记单位 shown about the case |
-
-A record without a value (a tombstone) removes its item: a case leaving quarantine removes
-its `q` and `x:` items.
+items are listed in `streams/case_items.py` (its meta item `m` is `CaseMeta`, a
+quarantined case's `q` item `Quarantine`).
 """
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict

@@ -11,12 +11,16 @@ loaded from its store reads what it needs, not its whole history.
 | `p:o:<obligation_id>` | `o` + the obligation's life record last published |
 | `p:m:<person_id>:<measure>` | `m` + the measure state last published |
 | `m` | `schemas.case_state.CaseMeta` |
+| `q` | `schemas.case_state.Quarantine`: the case cannot be processed (quarantine.py) |
+| `x:<source offset, 20 digits>` | a quarantined case's pending event, as it was received |
+| `u:<warning_id>` | `open` or `resolved`: a system warning 未登记单位 shown about the case |
+| `n:<notice_id>` | `1`: a key-node notice to a defence lawyer went out (lawyer_notices.py) |
 
 `<subject>` is the person id, or empty for the case's own (case-level) subject, prefixed by
 its length in 4 hex digits where another part follows; `<n>` counts from 0 in 8 digits. A
 subject's index is its chunks and the ids its state holds: an event adds no record of its
-own to the changelog besides itself. Reserved for the quarantine of cases
-(the lead's): `q` and `x:<offset>`.
+own to the changelog besides itself. A record without a value (a tombstone) removes its
+item: a case leaving quarantine removes its `q` and `x:` items.
 """
 
 from collections.abc import Iterator, Mapping
@@ -25,6 +29,8 @@ from typing import Protocol
 from schemas.case_state import CaseMeta
 
 EVENT_ITEM, INDEX_ITEM, SUBJECT_ITEM, PUBLISHED_ITEM, META_ITEM = "e:", "i:", "s:", "p:", "m"
+QUARANTINE_ITEM, PENDING_PREFIX = "q", "x:"
+UNIT_WARNING_PREFIX, NOTICE_PREFIX = "u:", "n:"
 INDEX_CHUNK = 64  # event ids per index item
 
 

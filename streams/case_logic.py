@@ -231,6 +231,15 @@ class CaseLogic:
         self._count_version(out)
         return out
 
+    def events_of(self, subject: str | None) -> list[Envelope]:
+        """Every event of a subject, its own and the case-level ones (read from the store
+        if need be), in no particular order."""
+        return self._events_of(subject)
+
+    def persons(self) -> list[str]:
+        """The persons of the case."""
+        return sorted(s for s in self._dues if s is not CASE_SUBJECT)
+
     def next_due(self) -> float | None:
         """Epoch seconds of the next clock-driven change, or None."""
         if self._stale:

@@ -19,8 +19,7 @@ from pathlib import Path
 import orjson
 from rocksdict import Options, Rdict, WriteBatch
 
-from streams.case_items import META_ITEM
-from streams.quarantine import QUARANTINE_ITEM
+from streams.case_items import META_ITEM, QUARANTINE_ITEM
 
 APPLY_STEP = 2000  # changelog records written between two yields of `apply_steps`
 _META, _QUARANTINE = META_ITEM.encode(), QUARANTINE_ITEM.encode()

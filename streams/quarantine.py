@@ -13,9 +13,7 @@ from datetime import datetime
 
 from rules.system import CASE_PROCESSING_ERROR, system_warning
 from schemas.case_state import Quarantine
-
-QUARANTINE_ITEM = "q"
-PENDING_PREFIX = "x:"
+from streams.case_items import PENDING_PREFIX
 
 
 def pending_item(offset: int) -> str:

@@ -20,11 +20,13 @@ from datetime import datetime
 from aiokafka import TopicPartition
 
 from rules.engine import Engine
+from rules.lawyer_notices import load_lawyer_nodes
 from schemas.units import WatchedUnits
 from streams import metrics
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
 from streams.due_index import DueIndex
+from streams.lawyer_notices import NoticeFinder
 from streams.outputs import Fenced, PartitionProducer
 from streams.restore import Restorer
 from streams.settings import Settings
@@ -70,7 +72,8 @@ class Runtime:
         self.cache = CaseCache(settings.case_cache_size, settings.closed_retention)
         self.due_index = DueIndex()
         self.processor = Processor(settings, engine, self.cache, self.stores,
-                                   units=watched_units(settings))
+                                   units=watched_units(settings),
+                                   notices=NoticeFinder(load_lawyer_nodes()))
         self.source_topic = settings.topic("case-events")
         self.changelog_topic = settings.topic("case-state")
         self.restorer = Restorer(settings)

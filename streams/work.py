@@ -34,12 +34,12 @@ from schemas.time_window import check_not_ahead
 from schemas.units import UnitRegistry
 from streams import metrics
 from streams.case_cache import CaseCache
+from streams.case_items import NOTICE_PREFIX, PENDING_PREFIX, QUARANTINE_ITEM, UNIT_WARNING_PREFIX
 from streams.case_logic import Arrival, CaseLogic, Outcome
 from streams.case_store import PartitionStore, item_key
 from streams.dead_letter import dead_letter
+from streams.lawyer_notices import NoticeFinder
 from streams.quarantine import (
-    PENDING_PREFIX,
-    QUARANTINE_ITEM,
     pending_item,
     pending_offset,
     quarantine,
@@ -53,8 +53,7 @@ log = logging.getLogger(__name__)
 #: size a case's rows are cut to.
 MESSAGE_LIMIT = 1_000_000
 ROWS_LIMIT = 512 * 1024
-#: a case's item recording a system warning shown about it, and its state
-SYSTEM_PREFIX, OPEN, RESOLVED = "s:", b"open", b"resolved"
+OPEN, RESOLVED = b"open", b"resolved"  # a system warning 未登记单位 shown about a case
 
 
 class OutputTooLarge(ValueError):
@@ -101,9 +100,11 @@ class Processor:
     def __init__(self, settings: Settings, engine: Engine, cache: CaseCache,
                  stores: dict[int, PartitionStore],
                  home: Callable[[bytes], int] | None = None,
-                 units: Callable[[], UnitRegistry] | None = None):
+                 units: Callable[[], UnitRegistry] | None = None,
+                 notices: NoticeFinder | None = None):
         self.settings = settings
         self.units = units  # the unit registry in force; None: units are not checked
+        self.notices = notices  # key-node notices to defence lawyers; None: not published
         self.engine = engine
         self.cache = cache
         self.stores = stores
@@ -113,6 +114,7 @@ class Processor:
         self.rows_topic = settings.topic("case-rows")
         self.dead_letter_topic = settings.topic("case-events.dlq")
         self.changelog_topic = settings.topic("case-state")
+        self.notices_topic = settings.topic("lawyer-notices")
 
     # ------------------------------------------------------------------ the three kinds
 
@@ -259,7 +261,18 @@ class Processor:
             self._reject(staged, _Raw.of(a, self.source_topic, p, case_id), [reason],
                          "conflict")
         self._emit(staged, p, case_id, logic, outcome, received)
+        if self.notices is not None:
+            self._notify_lawyers(staged, p, case_id, logic, outcome.archived)
         return staged
+
+    def _notify_lawyers(self, out: Result, p: int, case_id: str, logic: CaseLogic,
+                        archived: list[Arrival]) -> None:
+        for notice in self.notices.notices(logic, archived):
+            item = NOTICE_PREFIX + notice.notice_id
+            if self.stores[p].get(case_id, item) is None:
+                out.sends.append(Send(self.notices_topic, case_id.encode(),
+                                      notice.model_dump_json().encode()))
+                self._changelog(out, p, item_key(case_id, item), b"1")
 
     def _logic(self, p: int, case_id: str) -> CaseLogic:
         logic = self.cache.get(p, case_id)
@@ -271,13 +284,13 @@ class Processor:
     def _check_units(self, p: int, case_id: str, units: set[str], now: datetime,
                      out: Result) -> None:
         """A system warning 未登记单位 for each unit of the case not in the registry,
-        resolved once it is registered (item `s:<warning id>` keeps what was shown)."""
+        resolved once it is registered (item `u:<warning id>` keeps what was shown)."""
         registry = self.units()
         for unit in sorted(units):
             registered = registry.registered(unit)
             warning = system_warning(UNREGISTERED_UNIT, case_id, unit, now, unit,
                                      resolved=registered, subject=unit)
-            item = SYSTEM_PREFIX + warning.warning_id
+            item = UNIT_WARNING_PREFIX + warning.warning_id
             shown = self.stores[p].get(case_id, item)
             if (not registered and shown is None) or (registered and shown == OPEN):
                 self._send_warning(out, case_id, warning)

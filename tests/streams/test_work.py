@@ -298,3 +298,24 @@ def test_a_case_of_an_unregistered_unit_raises_a_system_warning_once_until_regis
     later = process(processor, "records", [record(dict(NOTICE, event_id="E7"), offset=3)])
     assert [(w["warning_id"], w["status"]) for w in warnings(later) if w["level"] == "system"
             ] == [(system["warning_id"], "resolved")]
+
+
+def test_a_key_node_of_a_person_with_a_lawyer_sends_one_notice(processor):
+    from rules.lawyer_notices import load_lawyer_nodes
+    from streams.lawyer_notices import NoticeFinder
+
+    processor.notices = NoticeFinder(load_lawyer_nodes())
+    engaged = dict(DETAINED, event_id="L1", event_type="lawyer_engaged",
+                   occurred_at="2026-05-11T09:00:00+08:00", details={"lawyer_id": "LW9"})
+    result = process(processor, "records", [record(engaged, offset=1),
+                                            record(DETAINED, offset=2)])
+    (notice,) = [json.loads(s.value) for s in result.sends if s.topic == "t.lawyer-notices"]
+    assert (notice["lawyer_id"], notice["node"], notice["person_id"]) == ("LW9", "detained",
+                                                                          "P1")
+    assert f"n:{notice['notice_id']}" in items(result)
+    again = process(processor, "records", [record(NOTICE, offset=3)])  # another node
+    assert [json.loads(s.value)["node"] for s in again.sends
+            if s.topic == "t.lawyer-notices"] == ["family_notified"]  # the first not again
+    other = dict(DETAINED, case_id="C2", event_id="E9")
+    assert not [s for s in process(processor, "records", [record(other, key=b"C2", offset=4)]
+                                   ).sends if s.topic == "t.lawyer-notices"]  # no lawyer
