@@ -39,7 +39,7 @@ from rules.engine import Engine
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
 from streams.settings import Settings
-from streams.work import Processor
+from streams.work import Processor, Result
 
 HISTORY = (10, 150, 600)  # events of the person before the measured ones
 CASE_LEVEL_HISTORY = (10, 100)  # case-level events before the measured ones
@@ -118,8 +118,10 @@ class Feed:
         r = SimpleNamespace(topic="bench.case-events", partition=0, offset=self.offset,
                             key=e["case_id"].encode(), value=json.dumps(e).encode())
         self.offset += 1
-        result = self.processor.records([r], NOW)
-        self.store.apply(result.changelog.get(0, []), None)
+        result = Result(0)
+        for _ in self.processor.records(0, [r], NOW, result):
+            pass
+        self.store.apply(result.changelog, None)
 
     def timed(self, events: list[dict], cold: bool) -> float:
         """CPU seconds per event, one event per job; `cold`: each case restored from the
@@ -128,7 +130,7 @@ class Feed:
         spent = 0.0
         for e in events:
             if cold:
-                self.processor.cache.drop(e["case_id"])
+                self.processor.cache.drop(0, e["case_id"])
             started = time.process_time()
             self.one(e)
             spent += time.process_time() - started
@@ -140,7 +142,7 @@ class Feed:
         profile = cProfile.Profile()
         for e in events:
             if cold:
-                self.processor.cache.drop(e["case_id"])
+                self.processor.cache.drop(0, e["case_id"])
             profile.enable()
             self.one(e)
             profile.disable()
