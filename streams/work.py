@@ -242,14 +242,20 @@ class Processor:
                     engine.catalogue.version, r.offset)
 
     def _case_retimed(self, p: int, case_id: str, now: datetime, out: Result) -> None:
+        self._by_clock(p, case_id, now, out, "rules", lambda logic: logic.evaluate_all(now))
+
+    def _by_clock(self, p: int, case_id: str, now: datetime, out: Result, reason: str,
+                  evaluate: Callable[[CaseLogic], Outcome]) -> None:
+        """A case evaluated with no new event (a due, new rules): its outputs, or, if that
+        fails, the case quarantined."""
         try:
             logic = self._logic(p, case_id)
             staged = Result(p)
-            self._emit(staged, p, case_id, logic, logic.evaluate_all(now), "")
+            self._emit(staged, p, case_id, logic, evaluate(logic), "")
         except Exception as exc:
-            log.exception("case %s cannot be re-timed: quarantined", case_id)
+            log.exception("case %s failed (%s): quarantined", case_id, reason)
             self.cache.drop(p, case_id)
-            self._quarantine(p, case_id, [], "rules", exc, now, out)
+            self._quarantine(p, case_id, [], reason, exc, now, out)
             return
         out.extend(staged)
 
@@ -295,19 +301,7 @@ class Processor:
         if self.cache.get(p, case_id) is None and self._quarantined(p, case_id) is not None:
             out.dues.append((case_id, None))
             return
-        try:
-            logic = self._logic(p, case_id)
-            due = logic.next_due()
-            if due is not None:
-                metrics.FIRE_DELAY.observe(max(0.0, time.time() - due))
-            staged = Result(p)
-            self._emit(staged, p, case_id, logic, logic.on_due(now), "")
-        except Exception as exc:
-            log.exception("due of case %s failed: quarantined", case_id)
-            self.cache.drop(p, case_id)
-            self._quarantine(p, case_id, [], "due", exc, now, out)
-            return
-        out.extend(staged)
+        self._by_clock(p, case_id, now, out, "due", lambda logic: _fired(logic, now))
 
     def _replay(self, p: int, case_id: str, now: datetime, out: Result) -> None:
         items = self.stores[p].load(case_id)
@@ -468,6 +462,13 @@ def _record_time(r) -> datetime:
     if timestamp is None or timestamp < 0:
         return datetime.now(UTC)
     return datetime.fromtimestamp(timestamp / 1000, UTC)
+
+
+def _fired(logic: CaseLogic, now: datetime) -> Outcome:
+    due = logic.next_due()
+    if due is not None:
+        metrics.FIRE_DELAY.observe(max(0.0, time.time() - due))
+    return logic.on_due(now)
 
 
 def _received() -> str:
