@@ -51,9 +51,7 @@ def change_records(diff: RuleSetDiff, now: datetime, since: datetime | None):
     """`work` for the replay: a case's changed warnings as records, sorted."""
 
     def work(case_id: str, events: list[Envelope]) -> list[tuple]:
-        events = diff.read(events)
-        before = {w.warning_id: w for w in diff.current.evaluate_case(events, now).warnings}
-        after = {w.warning_id: w for w in diff.proposed.evaluate_case(events, now).warnings}
+        before, after = diff.evaluate(events, now)
         out = []
         for wid in before.keys() | after.keys():
             b, a = before.get(wid), after.get(wid)

@@ -11,7 +11,10 @@ they raise), which gives exactly their warnings. Those rules read only some even
 (their triggers, closing, extending, restarting and exempting events, the types their
 checks name, `case_closed`, and retractions); the other events are left out, and a case
 without an event those rules start from (a trigger, or an event type a check names)
-cannot change at all. A changed calendar changes every rule.
+cannot change at all. The same holds of each subject of a case (a person, or the case
+itself: `rules.engine.subjects_of`), whose warnings rest on its own events and the case-level
+ones only: a subject without such an event is not evaluated. A changed calendar changes
+every rule.
 """
 
 from dataclasses import dataclass
@@ -20,8 +23,8 @@ from datetime import datetime
 from rules.catalogue import Catalogue
 from rules.catalogue_model import DeadlineRule, Rule
 from rules.checks import check_events
-from rules.engine import Engine
-from rules.history import RETRACTION
+from rules.engine import Engine, merge, subject_events, subjects_of
+from rules.history import RETRACTION, ordered_unique
 from rules.obligations import CASE_CLOSED, EXTENSION_AFTER_EXPIRY
 from rules.ruleset import RuleSet
 from schemas.event import Envelope
@@ -84,6 +87,17 @@ class RuleSetDiff:
     def read(self, events: list[Envelope]) -> list[Envelope]:
         """The events the rules in scope read: their warnings are the same from these."""
         return [e for e in events if e.event_type in self.reads]
+
+    def evaluate(self, events: list[Envelope], now: datetime) -> tuple[dict[str, Warning], ...]:
+        """A case's warnings under the current and the proposed rules in scope, by id: the
+        same as each engine's `evaluate_case` over the whole case, from only the subjects
+        those rules may start on (the others raise nothing under either)."""
+        everything = ordered_unique(self.read(events))
+        own = {s: subject_events(everything, s) for s in subjects_of(everything)}
+        subjects = [s for s, its in own.items() if self.concerns({e.event_type for e in its})]
+        return tuple({w.warning_id: w for w in merge(
+            [engine.evaluate_subject(own[s], s, now) for s in subjects]).warnings}
+            for engine in (self.current, self.proposed))
 
 
 def diff_rulesets(current: RuleSet, proposed: RuleSet) -> RuleSetDiff:

@@ -130,8 +130,7 @@ def test_the_part_evaluated_gives_what_the_whole_gives(tmp_path, cases, change):
                         if changes(full[0].get(wid), full[1].get(wid))}
             got = {}
             if diff.concerns({e.event_type for e in events}):
-                part = [{w.warning_id: w for w in e.evaluate_case(diff.read(events), now).warnings}
-                        for e in (diff.current, diff.proposed)]
+                part = diff.evaluate(events, now)
                 got = {wid: (part[0].get(wid), part[1].get(wid))
                        for wid in part[0].keys() | part[1].keys()
                        if changes(part[0].get(wid), part[1].get(wid))}
