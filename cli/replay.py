@@ -32,10 +32,12 @@ import shutil
 import stat
 import struct
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress
 from pathlib import Path
 from zlib import crc32
 
@@ -128,9 +130,11 @@ class _Scanned:
     problem_runs: list[Path]
 
 
-#: an id in the index: hash(event_id), hash(case_id), position, offset and length of the
-#: line. Hashes are the process's own str hashes, the same in every worker (forked).
-_ID = struct.Struct("<qqQQI")
+#: an id in the index: hash(event_id), then the position, offset and length of the line;
+#: four native 8-byte integers, so a file of them is also an array of those (`_hashes`).
+#: Hashes are the process's own str hashes, the same in every worker (forked).
+_ID = struct.Struct("=qQQQ")
+_ID_FIELDS = 4
 
 
 def _scan(task: tuple[int, int, int]) -> _Scanned:
@@ -162,8 +166,8 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
             if type(found) is str:
                 problems.append((base + i, found, None, None))
                 continue
-            event_hash, case_hash = hash(found[0]), hash(found[1])
-            ids[event_hash % id_parts] += pack(event_hash, case_hash, base + i, at, len(raw))
+            event_hash = hash(found[0])
+            ids[event_hash % id_parts] += pack(event_hash, base + i, at, len(raw))
             indexed += 1
             if reads is not None and found[2] not in reads:
                 continue  # its id is indexed: a repeat of it is still settled
@@ -211,6 +215,11 @@ class _Settled:
     problem_runs: list[Path]
 
 
+def _hashes(index: bytes) -> memoryview:
+    """The event_id hashes of an id file (`_ID`), read in C."""
+    return memoryview(index).cast("q")[::_ID_FIELDS]
+
+
 def _settle(task: tuple[int, list[Path]]) -> _Settled:
     """The event ids of one id partition given on more than one line, settled as
     `read_events` does: the first valid line stays, a later valid line with other content
@@ -222,17 +231,16 @@ def _settle(task: tuple[int, list[Path]]) -> _Settled:
     excluded: list[list[bytes]] = [[] for _ in range(job.partitions)]
     problems: list[ProblemRecord] = []
     with _collector_paused():
-        seen: set[int] = set()
-        repeated = set()
+        counts: Counter[int] = Counter()
         for path in files:
-            for event_hash, *_ in _ID.iter_unpack(path.read_bytes()):
-                if event_hash in seen:
-                    repeated.add(event_hash)
-                seen.add(event_hash)
-        del seen
+            counts.update(_hashes(path.read_bytes()))
+        repeated = {h for h, n in counts.items() if n > 1}
+        del counts
         lines: list[tuple[int, int, int]] = []  # position, offset, length
         for path in files if repeated else ():
-            lines += [r[2:] for r in _ID.iter_unpack(path.read_bytes()) if r[0] in repeated]
+            data = path.read_bytes()
+            lines += [r[1:] for r in compress(_ID.iter_unpack(data),
+                                              map(repeated.__contains__, _hashes(data)))]
         first: dict[str, tuple[int, Envelope]] = {}
         with job.path.open("rb") as f:
             for position, offset, length in sorted(lines):
