@@ -50,9 +50,10 @@ class Measured:
     returncode: int
 
 
-def measure(argv: list[str], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) -> Measured:
+def measure(argv: list[str], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env: dict[str, str] | None = None) -> Measured:
     started = time.perf_counter()
-    proc = subprocess.Popen([str(a) for a in argv], stdout=stdout, stderr=stderr)
+    proc = subprocess.Popen([str(a) for a in argv], stdout=stdout, stderr=stderr, env=env)
     peak = [0.0]
     done = threading.Event()
 

@@ -2,16 +2,21 @@
 events), one rule's lead changed, against parsing the same file.
 
     .venv/bin/python bench/whatif_bench.py [--events 4000000] [--cases-per-day 1030]
+        [--events-file FILE] [--compare-with DIR]
 
 In one run it
-1. generates the events with `casewatch generate` into bench/out/ (gitignored; 1,030
-   cases a day: about a year for 4,000,000 events), lines shuffled — or reuses that file;
+1. generates the events with `casewatch generate` into bench/out/ or `--events-file`
+   (1,030 cases a day: about a year for 4,000,000 events), lines shuffled — or reuses that
+   file;
 2. writes a proposed rule set: a copy of rules/ with `custody_limit`'s lead 15 → 25 days
    (a lead that gave units too little warning);
 3. baseline: reads the file and validates every line (schemas.event.parse_event);
-4. `casewatch whatif --catalogue PROPOSED FILE --to ... --format json` as a subprocess:
+4. with `--compare-with DIR` (a checkout of another revision, e.g. `git worktree add
+   --detach DIR main`): that revision's whatif over the same file, as below, its output
+   compared byte for byte with this one's;
+5. `casewatch whatif --catalogue PROPOSED FILE --to ... --format json` as a subprocess:
    wall and CPU time, peak memory (bench/measure.py);
-5. writes the figures into the section "## whatif over N events" of docs/benchmarks.md.
+6. writes the figures into the section "## whatif over N events" of docs/benchmarks.md.
 """
 
 import argparse
@@ -53,11 +58,16 @@ def main() -> int:
     p.add_argument("--events", type=int, default=4_000_000)
     p.add_argument("--cases-per-day", type=float, default=1030.0)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--events-file", type=Path,
+                   help="where the generated events are (default: under bench/out/)")
+    p.add_argument("--compare-with", type=Path, metavar="DIR",
+                   help="a checkout of another revision, measured in the same run")
     p.add_argument("--no-doc", action="store_true", help="print the figures, leave the doc")
     args = p.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
-    events_file = OUT / f"province-{args.events}-{args.cases_per_day:g}-seed{args.seed}.jsonl"
+    events_file = args.events_file or (
+        OUT / f"province-{args.events}-{args.cases_per_day:g}-seed{args.seed}.jsonl")
     started = datetime.now(UTC)
     if events_file.exists():
         gen = "reused"
@@ -72,11 +82,28 @@ def main() -> int:
     load_before = os.getloadavg()
     base_s, valid, invalid = baseline(events_file)
     print(f"baseline: read + parse {valid + invalid:,} lines in {base_s:.1f} s", flush=True)
+    argv = ["whatif", "--catalogue", proposed, events_file, "--to", TO, "--format", "json"]
+    compared = ""
+    if args.compare_with is not None:
+        other = OUT / "whatif-compared.json"
+        with other.open("wb") as out:  # -P: its own packages first, not this checkout's
+            c = measure([sys.executable, "-P", "-m", "cli.main", *argv], stdout=out,
+                        env={**os.environ, "PYTHONPATH": str(args.compare_with.resolve())})
+        print(f"{args.compare_with}: {c.seconds:.1f} s", flush=True)
     result = OUT / "whatif.json"
     with result.open("wb") as out:
-        m = measure([CASEWATCH, "whatif", "--catalogue", proposed, events_file, "--to", TO,
-                     "--format", "json"], stdout=out)
+        m = measure([CASEWATCH, *argv], stdout=out)
     load_after = os.getloadavg()
+    if args.compare_with is not None:
+        same = "identical" if other.read_bytes() == result.read_bytes() else "**different**"
+        compared = f"""\
+| {_revision(args.compare_with)}, end to end, the same run | {c.seconds:,.1f} s |
+| its CPU time; peak RSS, largest process / all (MiB) | {c.cpu_seconds:,.1f} s; \
+{c.peak_process_mib:,.0f} / {c.peak_tree_mib:,.0f} |
+| ratio whatif / {_revision(args.compare_with)} (wall; CPU) | {m.seconds / c.seconds:.2f}; \
+{m.cpu_seconds / c.cpu_seconds:.2f} |
+| outputs | {same} |
+"""
     doc = json.loads(result.read_text(encoding="utf-8"))
     totals = ", ".join(f"{k} {v:,}" for k, v in doc["totals"].items())
     verdict = "met" if m.seconds <= TARGET_SECONDS else "**missed**"
@@ -101,7 +128,7 @@ lines shuffled; proposal: `custody_limit`'s lead 15 → 25 days; `--to {TO}`.
 | rules evaluated | {", ".join(doc["rules_evaluated"])} |
 | changes | {totals} |
 | load average before / after (1 min) | {load_before[0]:.2f} / {load_after[0]:.2f} |
-| target: ≤ {TARGET_SECONDS:.0f} s | {verdict} |
+{compared}| target: ≤ {TARGET_SECONDS:.0f} s | {verdict} |
 
 Where the time goes (CPU, one process, 400,000 events of the same history): scanning the
 lines (orjson for the ids, sorted runs by case) about 40 %; per case, merging the runs
@@ -115,6 +142,13 @@ and costs about as much as two `evaluate` runs.
         write_section(f"whatif over {args.events:,} events", body)
         print("updated docs/benchmarks.md")
     return 0
+
+
+def _revision(checkout: Path) -> str:
+    """The commit a checkout is at, as `git` names it."""
+    done = subprocess.run(["git", "-C", checkout, "log", "-1", "--format=%h"],
+                          capture_output=True, text=True)
+    return f"revision {done.stdout.strip()}" if done.returncode == 0 else str(checkout)
 
 
 if __name__ == "__main__":

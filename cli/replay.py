@@ -86,18 +86,9 @@ def partition(text: str, count: int) -> int:
     return crc32(encode(text)) % count
 
 
-def _ids(raw: bytes) -> tuple[str, str, str] | str:
-    """(event_id, case_id, event_type) of a line, or the reason it is not a valid event."""
-    if len(raw) <= MAX_MESSAGE_BYTES:
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            data = None
-        if type(data) is dict:
-            event_id, case_id = data.get("event_id"), data.get("case_id")
-            if type(event_id) is str and type(case_id) is str:
-                event_type = data.get("event_type")
-                return event_id, case_id, event_type if type(event_type) is str else ""
+def _validated_ids(raw: bytes) -> tuple[str, str, str] | str:
+    """(event_id, case_id, event_type) of a line orjson cannot read as an object with string
+    ids, or the reason it is not a valid event."""
     try:
         event = parse_event(raw)
     except InvalidEvent as exc:
@@ -154,26 +145,38 @@ def _scan(task: tuple[int, int, int]) -> _Scanned:
     ids = [bytearray() for _ in range(id_parts)]
     problems: list[ProblemRecord] = []
     offset, base, indexed = start, chunk << POSITION_BITS, 0
+    loads, unreadable = orjson.loads, orjson.JSONDecodeError
     with _collector_paused():
         for i, piece in enumerate(pieces):
             at, offset = offset, offset + len(piece) + 1
             if i % TICK == TICK - 1:
                 _TICK(TICK)
-            if not piece.strip():
+            raw = piece.rstrip(b"\r")
+            if not raw.strip():
                 continue
-            raw = piece.rstrip(b"\r\n")
-            found = _ids(raw)
-            if type(found) is str:
-                problems.append((base + i, found, None, None))
-                continue
-            event_hash = hash(found[0])
+            # the ids as orjson reads them (validated later); else as the contract does
+            try:
+                data = loads(raw) if len(raw) <= MAX_MESSAGE_BYTES else None
+            except unreadable:
+                data = None
+            if type(data) is dict and type(event_id := data.get("event_id")) is str \
+                    and type(case_id := data.get("case_id")) is str:
+                if type(event_type := data.get("event_type")) is not str:
+                    event_type = ""
+            else:
+                found = _validated_ids(raw)
+                if type(found) is str:
+                    problems.append((base + i, found, None, None))
+                    continue
+                event_id, case_id, event_type = found
+            event_hash = hash(event_id)
             ids[event_hash % id_parts] += pack(event_hash, base + i, at, len(raw))
             indexed += 1
-            if reads is not None and found[2] not in reads:
+            if reads is not None and event_type not in reads:
                 continue  # its id is indexed: a repeat of it is still settled
-            event_id, case_id, event_type = map(encode, found)
-            cases[crc32(case_id) % parts].append(
-                line_record(case_id, base + i, event_type, event_id, raw))
+            case_key = encode(case_id)
+            cases[crc32(case_key) % parts].append(
+                line_record(case_key, base + i, encode(event_type), encode(event_id), raw))
         lines = len(pieces)
         _TICK(lines % TICK)
         del pieces
