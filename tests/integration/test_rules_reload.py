@@ -23,13 +23,6 @@ from tests.support.worker_process import VENV_BIN
 pytestmark = pytest.mark.timeout(900)
 
 
-@pytest.fixture
-def sandbox(stack, tmp_path):
-    box = Sandbox(stack, tmp_path)
-    yield box
-    box.close()
-
-
 def recent_events(n: int) -> list[dict]:
     """Lifecycles of the last months: bail and custody still running, their leads ahead."""
     now = datetime.now(UTC)
