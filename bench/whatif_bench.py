@@ -2,7 +2,7 @@
 events), one rule's lead changed, against parsing the same file.
 
     .venv/bin/python bench/whatif_bench.py [--events 4000000] [--cases-per-day 1030]
-        [--events-file FILE] [--compare-with DIR]
+        [--events-file FILE] [--compare-with DIR] [--rounds N]
 
 In one run it
 1. generates the events with `casewatch generate` into bench/out/ or `--events-file`
@@ -11,12 +11,12 @@ In one run it
 2. writes a proposed rule set: a copy of rules/ with `custody_limit`'s lead 15 → 25 days
    (a lead that gave units too little warning);
 3. baseline: reads the file and validates every line (schemas.event.parse_event);
-4. with `--compare-with DIR` (a checkout of another revision, e.g. `git worktree add
-   --detach DIR main`): that revision's whatif over the same file, as below, its output
-   compared byte for byte with this one's;
-5. `casewatch whatif --catalogue PROPOSED FILE --to ... --format json` as a subprocess:
-   wall and CPU time, peak memory (bench/measure.py);
-6. writes the figures into the section "## whatif over N events" of docs/benchmarks.md.
+4. `casewatch whatif --catalogue PROPOSED FILE --to ... --format json` as a subprocess:
+   wall and CPU time, peak memory (bench/measure.py); with `--compare-with DIR` (a
+   checkout of another revision, e.g. `git worktree add --detach DIR main`), that
+   revision's whatif before it, its output compared byte for byte with this one's; with
+   `--rounds N` both N times, alternately (the figures are the median run's);
+5. writes the figures into the section "## whatif over N events" of docs/benchmarks.md.
 """
 
 import argparse
@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.evaluate_bench import baseline  # noqa: E402
-from bench.measure import machine, measure  # noqa: E402
+from bench.measure import Measured, machine, measure  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from cli.lifecycles import DEFAULT_START  # noqa: E402
 from schemas.timefmt import CST  # noqa: E402
@@ -62,6 +62,8 @@ def main() -> int:
                    help="where the generated events are (default: under bench/out/)")
     p.add_argument("--compare-with", type=Path, metavar="DIR",
                    help="a checkout of another revision, measured in the same run")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="runs of each (alternately); the figures are the median run's")
     p.add_argument("--no-doc", action="store_true", help="print the figures, leave the doc")
     args = p.parse_args()
 
@@ -83,24 +85,30 @@ def main() -> int:
     base_s, valid, invalid = baseline(events_file)
     print(f"baseline: read + parse {valid + invalid:,} lines in {base_s:.1f} s", flush=True)
     argv = ["whatif", "--catalogue", proposed, events_file, "--to", TO, "--format", "json"]
-    compared = ""
-    if args.compare_with is not None:
-        other = OUT / "whatif-compared.json"
-        with other.open("wb") as out:  # -P: its own packages first, not this checkout's
-            c = measure([sys.executable, "-P", "-m", "cli.main", *argv], stdout=out,
-                        env={**os.environ, "PYTHONPATH": str(args.compare_with.resolve())})
-        print(f"{args.compare_with}: {c.seconds:.1f} s", flush=True)
-    result = OUT / "whatif.json"
-    with result.open("wb") as out:
-        m = measure([CASEWATCH, *argv], stdout=out)
+    result, other = OUT / "whatif.json", OUT / "whatif-compared.json"
+    runs: list[Measured] = []
+    others: list[Measured] = []
+    for _ in range(args.rounds):  # alternately, so that both see the same load
+        if args.compare_with is not None:
+            with other.open("wb") as out:  # -P: its own packages first, not this checkout's
+                others.append(measure(
+                    [sys.executable, "-P", "-m", "cli.main", *argv], stdout=out,
+                    env={**os.environ, "PYTHONPATH": str(args.compare_with.resolve())}))
+            print(f"{args.compare_with}: {others[-1].seconds:.1f} s", flush=True)
+        with result.open("wb") as out:
+            runs.append(measure([CASEWATCH, *argv], stdout=out))
+        print(f"whatif: {runs[-1].seconds:.1f} s", flush=True)
     load_after = os.getloadavg()
-    if args.compare_with is not None:
+    m = _median(runs)
+    compared = ""
+    if others:
+        c, name = _median(others), _revision(args.compare_with)
         same = "identical" if other.read_bytes() == result.read_bytes() else "**different**"
         compared = f"""\
-| {_revision(args.compare_with)}, end to end, the same run | {c.seconds:,.1f} s |
+| {name}, end to end, the same run{_each(others)} | {c.seconds:,.1f} s |
 | its CPU time; peak RSS, largest process / all (MiB) | {c.cpu_seconds:,.1f} s; \
 {c.peak_process_mib:,.0f} / {c.peak_tree_mib:,.0f} |
-| ratio whatif / {_revision(args.compare_with)} (wall; CPU) | {m.seconds / c.seconds:.2f}; \
+| ratio whatif / {name} (wall; CPU) | {m.seconds / c.seconds:.2f}; \
 {m.cpu_seconds / c.cpu_seconds:.2f} |
 | outputs | {same} |
 """
@@ -121,7 +129,8 @@ lines shuffled; proposal: `custody_limit`'s lead 15 → 25 days; `--to {TO}`.
 | events | {args.events:,} lines, {size_mb:,.0f} MB (generation: {gen}) |
 | cases evaluated (those with an arrest) | {doc['cases_evaluated']:,} |
 | baseline: read + `parse_event` every line, one process | {base_s:,.1f} s |
-| whatif, end to end (`--format json`, default jobs) | {m.seconds:,.1f} s |
+| whatif, end to end (`--format json`, default jobs){_each(runs)} | {m.seconds:,.1f} s |
+| events/s | {args.events / m.seconds:,.0f} |
 | ratio whatif / baseline | {m.seconds / base_s:.2f} |
 | whatif CPU time (all processes) | {m.cpu_seconds:,.1f} s |
 | peak RSS, largest process / all (MiB) | {m.peak_process_mib:,.0f} / {m.peak_tree_mib:,.0f} |
@@ -144,6 +153,18 @@ and costs about as much as two `evaluate` runs.
         write_section(f"whatif over {args.events:,} events", body)
         print("updated docs/benchmarks.md")
     return 0
+
+
+def _median(runs: list[Measured]) -> Measured:
+    """The run of median wall time."""
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+
+
+def _each(runs: list[Measured]) -> str:
+    """Every run's wall time, when there are several."""
+    if len(runs) < 2:
+        return ""
+    return " (median of " + " / ".join(f"{r.seconds:.1f}" for r in runs) + " s)"
 
 
 def _revision(checkout: Path) -> str:
