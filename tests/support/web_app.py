@@ -5,18 +5,23 @@ each action back into the open set (as the live follower would), with optional d
 import asyncio
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from rules.problem_entry import accept_problem
+from schemas.problem import Problem
 from schemas.units import UnitRegistry
 from streams.settings import Settings
+from tests.support.problem_records import raw
 from web.audit import AccessLog
 from web.auth import Auth
 from web.context import Context
 from web.health import Health
 from web.open_set import Item, OpenSet
+from web.problem_set import ProblemSet
 from web.ratelimit import LoginLimiter
 from web.server import assemble
 from web.sessions import Csrf, SessionStore
@@ -55,6 +60,17 @@ def item(wid: str, unit: str = "U3301", level: str = "overdue", status: str = "o
                 evidence=("e1",))
 
 
+def problem(pid: str, unit: str = "U3301", case: str | None = "C-P", person: str | None = None,
+            source: str = "case_review", problem_type: str = "record_unsigned",
+            found_at: str = "2026-05-01T08:00:00+08:00") -> Problem:
+    """A problem as the intake accepted it (rules/problem_entry.py)."""
+    return accept_problem(
+        raw(problem_id=pid, unit_id=unit, case_id=case if case else ...,
+            person_id=person if person else ..., source=source, problem_type=problem_type,
+            found_at=found_at, description=f"问题 {pid}"),
+        pid.encode(), datetime.fromisoformat(found_at) + timedelta(days=1))
+
+
 class CannedReader:
     """Answers every query with no rows (explanations then show the open set's state);
     `rows` answers queries containing a given text."""
@@ -78,25 +94,43 @@ class CannedReader:
 
 @dataclass
 class LoopbackProducer:
-    """Sends to nowhere and applies each action to the open set, after `delay(value)`."""
+    """Sends to nowhere and applies each warning action to the open set and each problem
+    action to the problem set (as the live followers would), after `delay(value)`; problem
+    entries are kept only."""
 
     open_set: OpenSet
-    delays: dict[str, float] = field(default_factory=dict)  # warning id -> seconds
+    problems: ProblemSet | None = None
+    delays: dict[str, float] = field(default_factory=dict)  # warning or problem id -> seconds
     hang: bool = False  # never answer (Kafka down)
     sent: list[bytes] = field(default_factory=list)
     targets: list[OpenSet] | None = None  # every open set reading the topic (default: own)
+    problem_targets: list[ProblemSet] | None = None  # every problem set reading its topic
 
-    def share(self, log: list, open_sets: list[OpenSet]) -> None:
-        """Write to one topic `log` that every open set in `open_sets` reads in order."""
+    def share(self, log: list, open_sets: list[OpenSet],
+              problem_sets: list[ProblemSet] | None = None) -> None:
+        """Write to one topic `log` that every open set in `open_sets` (and problem set in
+        `problem_sets`) reads in order."""
         self.sent = log
         self.targets = open_sets
+        self.problem_targets = problem_sets
 
     async def send_and_wait(self, topic: str, value: bytes, key: bytes | None = None):
+        from schemas.problem_action import ProblemAction
         from schemas.warning_action import WarningAction
 
-        action = WarningAction.model_validate_json(value)
         if self.hang:
             await asyncio.Event().wait()
+        if topic.endswith("problem-actions"):
+            action = ProblemAction.model_validate_json(value)
+            await asyncio.sleep(self.delays.get(action.problem_id, 0.0))
+            self.sent.append(value)
+            for target in self.problem_targets or [self.problems]:
+                target.apply_action(action)
+            return
+        if not topic.endswith("warning-actions"):
+            self.sent.append(value)  # a problem entry: the intake's topic
+            return
+        action = WarningAction.model_validate_json(value)
         await asyncio.sleep(self.delays.get(action.warning_id, 0.0))
         self.sent.append(value)
         for target in self.targets or [self.open_set]:
@@ -138,7 +172,7 @@ def console(directory: Path, units: UnitRegistry | None = None, **settings) -> C
     access.producer = RecordingProducer()
     ctx = Context(Settings(), web_settings, open_set, CannedReader(), lambda: registry, access,
                   "warning-actions")
-    ctx.producer = LoopbackProducer(open_set)
+    ctx.producer = LoopbackProducer(open_set, ctx.problems)
     sessions = SessionStore(web_settings.sessions_file, web_settings.session_idle_minutes * 60)
     limiter = LoginLimiter(web_settings.login_failures, web_settings.login_window_seconds)
     auth = Auth(load_users(web_settings.users_file), sessions,

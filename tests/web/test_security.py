@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 import web.auth
-from tests.support.web_app import PASSWORDS, console, item
+from tests.support.web_app import PASSWORDS, console, item, problem
 from web.ratelimit import LoginLimiter
 
 
@@ -469,6 +469,42 @@ def test_hole9_two_servers_do_not_both_accept_the_same_step(tmp_path):
     assert run(go()) == [201, 409]
     assert one.open_set.stage_of("WA") == two.open_set.stage_of("WA") == "acknowledged"
     assert len(one.open_set.actions["WA"]) == 1
+
+
+def test_hole9_two_servers_do_not_both_accept_the_same_step_of_a_problem(tmp_path):
+    """The same race on a problem (issue 12): each action carries its step, the first on
+    the problem-actions topic wins, and a server answers 201 only for its own."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one, two = console(tmp_path / "a"), console(tmp_path / "b")
+    for c in (one, two):
+        c.ctx.problems.apply_problem(problem("PA", unit="U3301"))
+        c.producer.delays["PA"] = 0.2
+    log: list = []
+    for c in (one, two):  # one topic: every action reaches both, in one order
+        c.producer.share(log, [one.open_set, two.open_set],
+                         [one.ctx.problems, two.ctx.problems])
+
+    async def go():
+        a, b = await client_of(one), await client_of(two)
+        try:
+            await login(a, "u3301")
+            await login(b, "sup01")
+            ta, tb = await csrf(a), await csrf(b)
+            ra, rb = await asyncio.gather(
+                a.post("/api/problems/PA/actions", json={"action": "acknowledge"},
+                       headers={"X-CSRF-Token": ta}),
+                b.post("/api/problems/PA/actions", json={"action": "acknowledge"},
+                       headers={"X-CSRF-Token": tb}))
+            return sorted([ra.status, rb.status])
+        finally:
+            await a.close()
+            await b.close()
+
+    assert run(go()) == [201, 409]
+    assert one.ctx.problems.stage_of("PA") == two.ctx.problems.stage_of("PA") == "acknowledged"
+    assert len(one.ctx.problems.action_views("PA")) == len(
+        two.ctx.problems.action_views("PA")) == 1
 
 
 # ------------------------------------------------------------------ 11: smaller holes
