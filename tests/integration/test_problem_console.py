@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium, logged_in
+from tests.support.browser import chromium, logged_in, race
 from tests.support.ports import free_port
 from tests.support.problem_records import raw
 from tests.support.sheets import write_xlsx
@@ -231,3 +231,34 @@ def test_scope_roles_and_the_export(rig, browser):
         assert anonymous.request.get(path).status == 401, path
     for context in (sup, other, inspector, screen, anonymous):
         context.close()
+
+
+def test_two_servers_never_both_accept_one_step_of_a_problem(rig, browser, tmp_path):
+    """Two console processes on one topic: a unit's and a supervisor's acknowledgement of
+    one problem at once; one is accepted (201), the other lost its step (409), and both
+    servers show the one action."""
+    rig.send("problems", raw(problem_id="RACE-P1", found_at=datetime.now(CST).isoformat()),
+             b"RACE-P1")
+    second = WebProcess({**rig.env, "CASEWATCH_WEB_PORT": str(free_port())},
+                        tmp_path / "second.log")
+    second.start()
+    try:
+        one = login(browser, rig, "u3301")
+        two = logged_in(browser, second.base_url, "sup01", PASSWORDS["sup01"])
+        for context in (one, two):
+            rig.wait_for(lambda c=context: c.request.get("/api/problems/RACE-P1").status == 200,
+                         what="the problem in both consoles")
+        statuses = race([(rig.url, one), (second.base_url, two)],
+                        "/api/problems/RACE-P1/actions", {"action": "acknowledge"})
+        assert statuses == [201, 409]
+        def settled(context):
+            shown = context.request.get("/api/problems/RACE-P1").json()
+            return shown["problem"]["stage"] == "acknowledged" and len(shown["actions"]) == 1
+
+        for context in (one, two):
+            rig.wait_for(lambda c=context: settled(c), timeout=10,
+                         what="the one action, acknowledged")
+        one.close()
+        two.close()
+    finally:
+        second.stop()
