@@ -54,7 +54,7 @@ def users_file(directory: Path) -> Path:
 def item(wid: str, unit: str = "U3301", level: str = "overdue", status: str = "open",
          case: str | None = None, person: str | None = "P1", rule: str = "det_family_notice",
          due: str = "2026-05-01T10:00:00+08:00") -> Item:
-    return Item(warning_id=wid, rule_id=rule, level=level, status=status,
+    return Item(id=wid, rule_id=rule, level=level, status=status,
                 case_id=case or f"C-{wid}", person_id=person, unit_id=unit, due_at=due,
                 changed_at="2026-05-01T09:00:00+08:00", message_zh="中", message_en="en",
                 evidence=("e1",))

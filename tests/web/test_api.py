@@ -29,7 +29,7 @@ async def body(resp):
 def test_a_parent_unit_covers_its_stations(tmp_path):
     c = console(tmp_path)
     for wid, unit in (("W1", "U3301"), ("W2", "U3311"), ("W3", "U3401"), ("W4", "U-E2E")):
-        c.open_set.apply_warning(item(wid, unit=unit))
+        c.open_set.apply_item(item(wid, unit=unit))
     [(status, snap), (_, units), (other, _)] = run(c, "d3300", [
         lambda cl: body_of(cl, "/api/warnings"),
         lambda cl: body_of(cl, "/api/units"),
@@ -46,7 +46,7 @@ async def body_of(cl, path):
 
 def test_unregistered_units_are_described_as_such(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W4", unit="U-E2E"))
+    c.open_set.apply_item(item("W4", unit="U-E2E"))
     [(_, units)] = run(c, "sup01", [lambda cl: body_of(cl, "/api/units")])
     assert units["units"]["U-E2E"] == {"id": "U-E2E", "name": None, "kind": None,
                                        "parent": None, "registered": False}
@@ -54,8 +54,8 @@ def test_unregistered_units_are_described_as_such(tmp_path):
 
 def test_reads_searches_and_exports_are_recorded(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W1", unit="U3302", case="=cmd|'/c calc'!A1", person="P7"))
-    c.open_set.apply_warning(item("W2", unit="U3401"))
+    c.open_set.apply_item(item("W1", unit="U3302", case="=cmd|'/c calc'!A1", person="P7"))
+    c.open_set.apply_item(item("W2", unit="U3401"))
 
     async def export(cl):
         resp = await cl.get("/api/export?format=csv&view=confirm")
@@ -82,7 +82,7 @@ def test_reads_searches_and_exports_are_recorded(tmp_path):
 
 def test_a_read_that_cannot_be_recorded_is_refused(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W1"))
+    c.open_set.apply_item(item("W1"))
 
     class Down:
         async def send_and_wait(self, *args, **kwargs):

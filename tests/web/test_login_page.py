@@ -20,8 +20,8 @@ def served(tmp_path):
     from tests.support.ports import free_port
 
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W1", unit="U3301"))
-    c.open_set.apply_warning(item("W2", unit="U-E2E"))
+    c.open_set.apply_item(item("W1", unit="U3301"))
+    c.open_set.apply_item(item("W2", unit="U-E2E"))
     port = free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(c.app, shutdown_timeout=0.5)

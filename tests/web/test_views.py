@@ -6,13 +6,15 @@ from tests.support.web_app import item
 from web.views import BadView, View, select
 
 NOW = 1_777_600_000.0  # 2026-05-01 09:46:40 China time
-STAGES = {"A": "new", "B": "rectified", "C": "acknowledged", "D": "returned", "S": "new"}
+STAGES = {("warning", "A"): "new", ("warning", "B"): "rectified",
+          ("warning", "C"): "acknowledged", ("warning", "D"): "returned",
+          ("warning", "S"): "new"}
 
 
 def pick(items, **query):
     view = View.parse(query)
-    return [i.warning_id for i in select(items, view, STAGES.get, lambda r: "detention",
-                                         lambda parent, unit: unit.startswith(parent), NOW)]
+    return [i.id for i in select(items, view, STAGES.get, lambda r: "detention",
+                                 lambda parent, unit: unit.startswith(parent), NOW)]
 
 
 ITEMS = [item("A", unit="U3301", level="approaching", due="2026-05-01T12:00:00+08:00"),
