@@ -4,6 +4,8 @@ each action back into the open set (as the live follower would), with optional d
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +23,6 @@ from web.auth import Auth
 from web.context import Context
 from web.health import Health
 from web.open_set import Item, OpenSet
-from web.problem_set import ProblemSet
 from web.ratelimit import LoginLimiter
 from web.server import assemble
 from web.sessions import Csrf, SessionStore
@@ -94,25 +95,19 @@ class CannedReader:
 
 @dataclass
 class LoopbackProducer:
-    """Sends to nowhere and applies each warning action to the open set and each problem
-    action to the problem set (as the live followers would), after `delay(value)`; problem
-    entries are kept only."""
+    """Sends to nowhere and applies each action, a warning's or a problem's, to the open set
+    (as the live followers would), after `delay(value)`; problem entries are kept only."""
 
     open_set: OpenSet
-    problems: ProblemSet | None = None
     delays: dict[str, float] = field(default_factory=dict)  # warning or problem id -> seconds
     hang: bool = False  # never answer (Kafka down)
     sent: list[bytes] = field(default_factory=list)
-    targets: list[OpenSet] | None = None  # every open set reading the topic (default: own)
-    problem_targets: list[ProblemSet] | None = None  # every problem set reading its topic
+    targets: list[OpenSet] | None = None  # every open set reading the topics (default: own)
 
-    def share(self, log: list, open_sets: list[OpenSet],
-              problem_sets: list[ProblemSet] | None = None) -> None:
-        """Write to one topic `log` that every open set in `open_sets` (and problem set in
-        `problem_sets`) reads in order."""
+    def share(self, log: list, open_sets: list[OpenSet]) -> None:
+        """Write to one topic `log` that every open set in `open_sets` reads in order."""
         self.sent = log
         self.targets = open_sets
-        self.problem_targets = problem_sets
 
     async def send_and_wait(self, topic: str, value: bytes, key: bytes | None = None):
         from schemas.problem_action import ProblemAction
@@ -122,16 +117,14 @@ class LoopbackProducer:
             await asyncio.Event().wait()
         if topic.endswith("problem-actions"):
             action = ProblemAction.model_validate_json(value)
-            await asyncio.sleep(self.delays.get(action.problem_id, 0.0))
-            self.sent.append(value)
-            for target in self.problem_targets or [self.problems]:
-                target.apply_action(action)
-            return
-        if not topic.endswith("warning-actions"):
+            subject = action.problem_id
+        elif topic.endswith("warning-actions"):
+            action = WarningAction.model_validate_json(value)
+            subject = action.warning_id
+        else:
             self.sent.append(value)  # a problem entry: the intake's topic
             return
-        action = WarningAction.model_validate_json(value)
-        await asyncio.sleep(self.delays.get(action.warning_id, 0.0))
+        await asyncio.sleep(self.delays.get(subject, 0.0))
         self.sent.append(value)
         for target in self.targets or [self.open_set]:
             target.apply_action(action)
@@ -172,7 +165,7 @@ def console(directory: Path, units: UnitRegistry | None = None, **settings) -> C
     access.producer = RecordingProducer()
     ctx = Context(Settings(), web_settings, open_set, CannedReader(), lambda: registry, access,
                   "warning-actions")
-    ctx.producer = LoopbackProducer(open_set, ctx.problems)
+    ctx.producer = LoopbackProducer(open_set)
     sessions = SessionStore(web_settings.sessions_file, web_settings.session_idle_minutes * 60)
     limiter = LoginLimiter(web_settings.login_failures, web_settings.login_window_seconds)
     auth = Auth(load_users(web_settings.users_file), sessions,
@@ -185,3 +178,25 @@ def console(directory: Path, units: UnitRegistry | None = None, **settings) -> C
                       lambda sid: sessions.by_id(sid) is not None, health.status)
     app = assemble(ctx, auth, health, streams)
     return Console(app, open_set, ctx.producer, access.producer, auth, ctx, health)
+
+
+@contextmanager
+def serve(c: Console) -> Iterator[str]:
+    """The console on a free loopback port, in a thread of its own; yields its base URL."""
+    import threading
+
+    from tests.support.ports import free_port
+
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(c.app, shutdown_timeout=0.5)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

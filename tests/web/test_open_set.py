@@ -121,3 +121,26 @@ def test_a_watched_warning_only():
     s.apply_item(item("W2"))
     assert sub.queue.qsize() == 1
     assert [json.loads(d)["w"]["id"] for _, d in s.since(start, None, ("warning", "W2"))] == ["W2"]
+
+
+def test_a_problem_and_a_warning_of_one_id_are_two_items_each_with_its_loop():
+    from schemas.problem_action import ProblemAction
+
+    s = OpenSet()
+    s.apply_item(item("W1"))
+    s.apply_item(Item(id="W1", rule_id="record_unsigned", level="problem", status="open",
+                      case_id="", person_id=None, unit_id="U1", due_at=None,
+                      changed_at="2026-05-01T10:00:00+08:00", message_zh="问题",
+                      message_en="problem", evidence=(), rule_kind="problem", kind="problem",
+                      source="patrol"))
+    assert sorted(s.items) == [("problem", "W1"), W1]
+    mark = s.seq
+    for n, (kind, role) in enumerate((("acknowledge", "unit"), ("rectify", "unit"),
+                                      ("verify", "supervisor"))):
+        assert s.apply_action(ProblemAction(
+            problem_id="W1", source="patrol", unit_id="U1", problem_type="record_unsigned",
+            action=kind, note="x", actor_id="a", actor_role=role,
+            acted_at="2026-05-01T10:00:00+08:00", step=n))
+    assert events(s, mark)[-1] == {"op": "remove", "kind": "problem", "id": "W1"}
+    assert list(s.items) == [W1] and s.stage_of(W1) == "new"  # the warning's own loop
+    assert s.stage_of(("problem", "W1")) == "verified" and s.step_of(("problem", "W1")) == 3

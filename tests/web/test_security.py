@@ -483,8 +483,7 @@ def test_hole9_two_servers_do_not_both_accept_the_same_step_of_a_problem(tmp_pat
         c.producer.delays["PA"] = 0.2
     log: list = []
     for c in (one, two):  # one topic: every action reaches both, in one order
-        c.producer.share(log, [one.open_set, two.open_set],
-                         [one.ctx.problems, two.ctx.problems])
+        c.producer.share(log, [one.open_set, two.open_set])
 
     async def go():
         a, b = await client_of(one), await client_of(two)
