@@ -229,6 +229,13 @@ def test_scope_roles_and_the_export(rig, browser):
     for path in ("/api/problems", f"/api/problems/{pid}", "/api/problems/export",
                  "/api/problem-types", "/api/cases/PC-C1"):
         assert anonymous.request.get(path).status == 401, path
+    # reads of a problem are in the audit trail as a warning's are (ClickHouse access_log)
+    assert sup.request.get(f"/api/problems/{pid}").status == 200
+    rig.wait_rows("SELECT DISTINCT action, actor_id, unit_id FROM {db}.access_log FINAL "
+                  f"WHERE target = '{pid}' AND actor_id = 'sup01'",
+                  [("read_problem", "sup01", "U3301")])
+    audit = sup.request.get(f"/api/audit?target={pid}&actor=sup01").json()["rows"]
+    assert audit and {r["action"] for r in audit} == {"read_problem"}
     for context in (sup, other, inspector, screen, anonymous):
         context.close()
 
@@ -258,6 +265,9 @@ def test_two_servers_never_both_accept_one_step_of_a_problem(rig, browser, tmp_p
         for context in (one, two):
             rig.wait_for(lambda c=context: settled(c), timeout=10,
                          what="the one action, acknowledged")
+        # ClickHouse keeps both (as warning_actions does): the console ignores the loser
+        rig.wait_rows("SELECT count(), uniqExact(actor_id) FROM {db}.problem_actions FINAL "
+                      "WHERE problem_id = 'RACE-P1' AND action = 'acknowledge'", [(2, 2)])
         one.close()
         two.close()
     finally:
