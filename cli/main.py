@@ -14,6 +14,7 @@ from cli import (
     problems,
     publish,
     report,
+    rules,
     schema_export,
     sink,
     web,
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casewatch", description="执法监督时限预警 casewatch")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (evaluate, generate, publish, schema_export, worker, sink, demo_feed, console,
-                   doctor, report, web, notify, problems, whatif):
+                   doctor, report, web, notify, problems, whatif, rules):
         module.add_parser(sub)
     return parser
 

@@ -122,11 +122,16 @@ def parse_ruleset(files: Mapping[str, bytes], human_version: str | None = None) 
     return RuleSet(catalogue, calendar, measures, scoring, digest, human_version)
 
 
-def load_ruleset(directory: Path = RULES_DIR) -> RuleSet:
-    """The rule set in `directory`, checked whole; CatalogueError names the faulty file."""
+def read_ruleset_files(directory: Path = RULES_DIR) -> tuple[dict[str, bytes], str | None]:
+    """The hashed files of `directory` and its human version, as `parse_ruleset` takes them."""
     directory = Path(directory)
     files = read_files(directory)
     version_path = directory / VERSION_FILE
     human = parse_human_version(version_path.read_bytes()) if version_path.exists() else None
-    return parse_ruleset(files, human)
+    return files, human
+
+
+def load_ruleset(directory: Path = RULES_DIR) -> RuleSet:
+    """The rule set in `directory`, checked whole; CatalogueError names the faulty file."""
+    return parse_ruleset(*read_ruleset_files(directory))
 

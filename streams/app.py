@@ -18,6 +18,7 @@ from mode import Service
 
 from rules.clock import Clock, WallClock
 from rules.engine import Engine
+from rules.ruleset import load_ruleset
 from streams.agents import health, rules, timers
 from streams.clock_guard import ClockGuard
 from streams.kafka_auth import faust_kwargs
@@ -101,7 +102,10 @@ def create_app(settings: Settings, engine: Engine | None = None,
         autodiscover=False,
         **faust_kwargs(settings),  # should Faust's own clients ever connect
     )
-    runtime = Runtime(settings, engine or Engine(), clock or WallClock())
+    if engine is None:
+        engine = (Engine() if settings.rules_dir is None
+                  else Engine.from_ruleset(load_ruleset(settings.rules_dir)))
+    runtime = Runtime(settings, engine, clock or WallClock())
     clock_guard = ClockGuard(settings)
     jobs = app.channel()
 

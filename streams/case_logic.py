@@ -101,10 +101,13 @@ def _ts(at: datetime | None) -> str:
 
 
 def signature(record: Record) -> str:
-    """What a published record's state depends on; its texts are derived from these."""
+    """What a published record's state depends on; its texts are derived from these. A
+    warning's includes the rule set that produced it: after a change of rules every warning
+    the new rules still raise goes out again, stamped with their version."""
     if isinstance(record, Warning):
         fields = (record.level, record.status, record.late, _ts(record.due_at),
-                  _ts(record.resolved_at), _ts(record.changed_at), record.calendar_provisional)
+                  _ts(record.resolved_at), _ts(record.changed_at), record.calendar_provisional,
+                  record.catalogue_version)
     elif isinstance(record, dict):
         r = record
         return (f"{r['status']}|{r['late']}|{r['level']}|{r['due_at']}|{r['resolved_at']}|"

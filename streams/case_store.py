@@ -135,6 +135,19 @@ class PartitionStore:
         """One item of a case, or None."""
         return self._db.get(item_key(case_id, item))
 
+    def case_ids(self, after: str, limit: int) -> list[str]:
+        """Up to `limit` case ids in key order after `after` ("" : from the first)."""
+        start = b"0001" if not after else case_prefix(after) + b"\xff"
+        out = []
+        while len(out) < limit:
+            key = next(iter(self._db.keys(from_key=start)), None)
+            if key is None or key[:1] in (QUARANTINED, CHECKPOINT, DUE):
+                break
+            case_id, _ = split_key(key)
+            out.append(case_id)
+            start = case_prefix(case_id) + b"\xff"
+        return out
+
     def quarantined(self) -> list[str]:
         """The ids of the quarantined cases."""
         out = []

@@ -63,3 +63,13 @@ CLOCK_SKEW = Gauge(
 CLOCK_HELD = Gauge(
     "casewatch_clock_held", "1 while jobs are held because the clock is off by more than allowed"
 )
+RULESET_SWITCHES = Counter(
+    "casewatch_ruleset_switches_total", "Partitions switched to another rule set at a marker"
+)
+SWEPT = Counter(
+    "casewatch_swept_cases_total", "Cases re-timed under a partition's new rule set"
+)
+RULESET_REFUSED = Counter(
+    "casewatch_ruleset_refused_total",
+    "Changed rule sets of CASEWATCH_RULES_DIR refused because they do not load",
+)

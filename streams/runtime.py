@@ -29,6 +29,7 @@ from streams.due_index import DueIndex
 from streams.lawyer_notices import NoticeFinder
 from streams.outputs import Fenced, PartitionProducer
 from streams.restore import Restorer
+from streams.rulesets import PARTITION_CASE, RULESET_ITEM, SWEEP_ITEM, RulesetBook, control_kind
 from streams.settings import Settings
 from streams.task import ACTIVE, LOST, RESTORING, SUSPENDED, Task
 from streams.work import Job, Processor, Result
@@ -71,9 +72,11 @@ class Runtime:
         self.stores: dict[int, PartitionStore] = {}  # of the tasks, for the processor
         self.cache = CaseCache(settings.case_cache_size, settings.closed_retention)
         self.due_index = DueIndex()
+        self.book = RulesetBook(settings, engine)
         self.processor = Processor(settings, engine, self.cache, self.stores,
                                    units=watched_units(settings),
-                                   notices=NoticeFinder(load_lawyer_nodes()))
+                                   notices=NoticeFinder(load_lawyer_nodes()), book=self.book)
+        self.sweeping: set[int] = set()  # partitions re-timing their cases (new rules)
         self.source_topic = settings.topic("case-events")
         self.changelog_topic = settings.topic("case-state")
         self.restorer = Restorer(settings)
@@ -134,6 +137,8 @@ class Runtime:
         await self._stop_producer(task)
         task.store.close()
         del self.tasks[task.partition], self.stores[task.partition]
+        self.processor.engines.pop(task.partition, None)
+        self.sweeping.discard(task.partition)
         self.cache.drop_partitions([task.partition])
         self.due_index.keep_only(self.tasks)
 
@@ -195,11 +200,27 @@ class Runtime:
         task.store.set_checkpoint(task.restore_end)
         if not (task.kept and task.applied == 0):
             self.cache.drop_partitions([p])
+            await self._take_up_rules(task)
             await self._rebuild_index(task)
         task.state, task.kept = ACTIVE, False
         metrics.QUARANTINED.labels(str(p)).set(len(task.store.quarantined()))
         log.info("partition %d active: %d changelog records applied", p, task.applied)
         return p
+
+    async def _take_up_rules(self, task: Task) -> None:
+        """The partition's rule set, as its changelog says (streams/rulesets.py), and its
+        sweep if one was under way."""
+        p = task.partition
+        held = task.store.get(PARTITION_CASE, RULESET_ITEM)
+        self.processor.engines.pop(p, None)
+        if held is not None and held.decode() not in self.processor.engine.catalogue.version:
+            if held.decode() not in self.book.records:
+                await self.book.refresh()
+            self.processor.engines[p] = self.book.engine(held.decode())  # KeyError: stop
+        if task.store.get(PARTITION_CASE, SWEEP_ITEM) is not None:
+            self.sweeping.add(p)
+        else:
+            self.sweeping.discard(p)
 
     async def _rebuild_index(self, task: Task) -> None:
         self.due_index.keep_only(q for q in self.tasks if q != task.partition)
@@ -217,6 +238,8 @@ class Runtime:
         """Run one job to the end: every partition's share committed, or its task lost.
         A share that cannot be committed raises (OutputsFailed): the worker must stop."""
         now: datetime = self.clock.now()
+        if self.processor.book is not None and any(control_kind(r) for r in job.records):
+            await self.book.refresh()  # a marker names a rule set published just before
         commits: list[asyncio.Task] = []
         by_partition: dict[int, list] = {}
         for r in job.records:
@@ -238,11 +261,12 @@ class Runtime:
                 out = Result(p)
                 await drain(self.processor.dues(p, case_ids, now, out))
                 commits.append(asyncio.ensure_future(self._commit(self.tasks[p], out)))
-        for p in job.replay:
-            if self.active(p):
-                out = Result(p)
-                await drain(self.processor.replay(p, now, out))
-                commits.append(asyncio.ensure_future(self._commit(self.tasks[p], out)))
+        for kind, partitions in (("replay", job.replay), ("sweep", job.sweep)):
+            for p in partitions:
+                if self.active(p):
+                    out = Result(p)
+                    await drain(getattr(self.processor, kind)(p, now, out))
+                    commits.append(asyncio.ensure_future(self._commit(self.tasks[p], out)))
         failures = [r for r in await asyncio.gather(*commits, return_exceptions=True)
                     if isinstance(r, BaseException)]
         if failures:
@@ -269,6 +293,10 @@ class Runtime:
             self.due_index.set(task.partition, case_id, due)
         if out.offset is not None:
             task.committed = out.offset
+        if out.sweep == "running":
+            self.sweeping.add(task.partition)
+        elif out.sweep == "done":
+            self.sweeping.discard(task.partition)
 
     def due_now(self, limit: int) -> list[tuple[int, str]]:
         """Up to `limit` (partition, case_id) of active partitions whose due has come,

@@ -48,6 +48,8 @@ class Settings(BaseModel):
     notify: Literal["process", "off"] = "off"  # process: the worker runs `casewatch notify`
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     units_file: Path = Path("deploy/units.toml")  # the unit registry (schemas/units.py)
+    rules_dir: Path | None = None  # a rule set directory the worker starts with and watches:
+    # a change that loads is applied to every worker (streams/rulesets.py); None: rules/
     # Kafka security (streams/kafka_auth.py turns these into client arguments)
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = (
         "PLAINTEXT")

@@ -12,7 +12,8 @@ Every other topic accepts 1 MiB, which is what the worker's producers put in one
 `check_limits` refuses to start against a topic that accepts less. `case-state` is the
 compacted changelog of the cases' state (streams/case_store.py); `clock` (one partition,
 LogAppendTime, an hour's retention) carries the workers' clock probes
-(streams/clock_guard.py); `notify-state` is the notifier's compacted state
+(streams/clock_guard.py); `rules` (one partition, compacted by content hash) every rule set
+applied (streams/rulesets.py); `notify-state` is the notifier's compacted state
 (notify/notifier.py). `problem-records` (the problems the intake accepted, key =
 problem_id) is compacted: the latest record of each key is kept for good.
 `month-closures` (the white paper's frozen months, key = month) is never deleted: the
@@ -27,7 +28,7 @@ from kafka.errors import TopicAlreadyExistsError
 from streams.kafka_clients import MAX_BATCH_BYTES, connection
 from streams.settings import Settings
 
-TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
+TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks", "rules",
           "warning-actions", "access-log", "clock",
           # the notifier (notify/): its inputs and outputs beside the warnings and actions
           "lawyer-notices", "notify-commands", "notify-state", "notifications",
@@ -39,13 +40,14 @@ CONFIGS = {
                     "message.timestamp.type": "LogAppendTime"},
     "case-state": {"cleanup.policy": "compact"},
     "clock": {"message.timestamp.type": "LogAppendTime", "retention.ms": "3600000"},
+    "rules": {"cleanup.policy": "compact"},
     "notify-state": {"cleanup.policy": "compact"},
     "problems": {"max.message.bytes": str(4 * 1024 * 1024),
                  "message.timestamp.type": "LogAppendTime"},
     "problem-records": {"cleanup.policy": "compact"},
     "month-closures": {"retention.ms": "-1", "retention.bytes": "-1"},
 }
-SINGLE_PARTITION = {"clock"}
+SINGLE_PARTITION = {"clock", "rules"}
 
 
 class TopicLimitError(RuntimeError):

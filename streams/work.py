@@ -45,6 +45,16 @@ from streams.quarantine import (
     quarantine,
     released,
 )
+from streams.rulesets import (
+    PARTITION_CASE,
+    RULESET_ITEM,
+    SWEEP_ITEM,
+    RulesetBook,
+    control_kind,
+    marker_reasons,
+    parse_cursor,
+    parse_marker,
+)
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +63,7 @@ log = logging.getLogger(__name__)
 #: size a case's rows are cut to.
 MESSAGE_LIMIT = 1_000_000
 ROWS_LIMIT = 512 * 1024
+SWEEP_STEP = 200  # cases re-timed per job of a sweep
 OPEN, RESOLVED = b"open", b"resolved"  # a system warning 未登记单位 shown about a case
 
 
@@ -77,6 +88,7 @@ class Job:
     positions: dict[int, int] = field(default_factory=dict)  # source position after them
     dues: list[tuple[int, str]] = field(default_factory=list)
     replay: list[int] = field(default_factory=list)
+    sweep: list[int] = field(default_factory=list)  # partitions re-timed under new rules
     done: object = None  # an asyncio.Future, set by the submitter
 
 
@@ -89,6 +101,7 @@ class Result:
     changelog: list[tuple[bytes, bytes | None]] = field(default_factory=list)
     dues: list[tuple[str, float | None]] = field(default_factory=list)
     offset: int | None = None  # the next source offset to read, once this is committed
+    sweep: str | None = None  # "running" when a sweep started or goes on, "done" when over
 
     def extend(self, other: "Result") -> None:
         self.sends += other.sends
@@ -101,11 +114,14 @@ class Processor:
                  stores: dict[int, PartitionStore],
                  home: Callable[[bytes], int] | None = None,
                  units: Callable[[], UnitRegistry] | None = None,
-                 notices: NoticeFinder | None = None):
+                 notices: NoticeFinder | None = None,
+                 book: RulesetBook | None = None):
         self.settings = settings
+        self.book = book  # the published rule sets; None: the rules never change
         self.units = units  # the unit registry in force; None: units are not checked
         self.notices = notices  # key-node notices to defence lawyers; None: not published
-        self.engine = engine
+        self.engine = engine  # a partition's own, unless it switched (`engines`)
+        self.engines: dict[int, Engine] = {}
         self.cache = cache
         self.stores = stores
         self.home = home  # the partition a key belongs to; None: wherever it was read
@@ -118,11 +134,19 @@ class Processor:
 
     # ------------------------------------------------------------------ the three kinds
 
+    def engine_of(self, partition: int) -> Engine:
+        return self.engines.get(partition, self.engine)
+
     def records(self, partition: int, records: Iterable, now: datetime,
                 out: Result) -> Iterator[None]:
         by_case: dict[str, list[Arrival]] = {}
         for r in records:
             out.offset = r.offset + 1
+            if control_kind(r) is not None:  # the records before it, then the switch
+                yield from self._cases(partition, by_case, now, out)
+                by_case = {}
+                self._switch(partition, r, out)
+                continue
             try:
                 event = parse_event(r.value if r.value is not None else b"")
             except InvalidEvent as exc:
@@ -144,6 +168,10 @@ class Processor:
                 continue
             by_case.setdefault(event.case_id, []).append(Arrival(event, r.value, r.offset))
         yield
+        yield from self._cases(partition, by_case, now, out)
+
+    def _cases(self, partition: int, by_case: dict[str, list[Arrival]], now: datetime,
+               out: Result) -> Iterator[None]:
         received = _received()
         for case_id, arrivals in by_case.items():
             self._case_events(partition, case_id, arrivals, now, received, out)
@@ -160,6 +188,76 @@ class Processor:
         for case_id in self.stores[partition].quarantined():
             self._replay(partition, case_id, now, out)
             yield
+
+    def sweep(self, partition: int, now: datetime, out: Result,
+              step: int = SWEEP_STEP) -> Iterator[None]:
+        """Re-time the next `step` cases of a partition under its rule set (streams/
+        rulesets.py); the sweep's position goes to the changelog with them."""
+        store = self.stores[partition]
+        after = parse_cursor(store.get(PARTITION_CASE, SWEEP_ITEM))
+        if after is None:
+            return
+        case_ids = store.case_ids(after, step)
+        for case_id in case_ids:
+            if store.get(case_id, QUARANTINE_ITEM) is None:
+                self._case_retimed(partition, case_id, now, out)
+            yield
+        cursor = item_key(PARTITION_CASE, SWEEP_ITEM)
+        if len(case_ids) < step:
+            self._changelog(out, partition, cursor, None)
+            out.sweep = "done"
+            log.info("partition %d re-timed under its rule set", partition)
+        else:
+            self._changelog(out, partition, cursor, orjson.dumps({"after": case_ids[-1]}))
+            out.sweep = "running"
+        metrics.SWEPT.inc(len(case_ids))
+
+    def _switch(self, p: int, r, out: Result) -> None:
+        """A marker on the source: from here on the partition's rule set is the one named."""
+        try:
+            marker = parse_marker(r.value)
+        except ValueError as exc:
+            self._reject(out, r, [f"not a rule set marker: {exc}"])
+            return
+        reasons = marker_reasons(self.book, marker) if self.book else ["rules do not change"]
+        if reasons:
+            self._reject(out, r, reasons)
+            return
+        if marker.content_hash in self.engine_of(p).catalogue.version:
+            return  # already in force here
+        try:
+            engine = self.book.engine(marker.content_hash)
+        except Exception as exc:  # noqa: BLE001  checked when published; never fall over
+            self._reject(out, r, [f"rule set {marker.content_hash} does not load: {exc}"])
+            return
+        self.engines[p] = engine
+        self.cache.drop_partitions([p])  # their walks were under the old rules
+        self._changelog(out, p, item_key(PARTITION_CASE, RULESET_ITEM),
+                        marker.content_hash.encode())
+        self._changelog(out, p, item_key(PARTITION_CASE, SWEEP_ITEM),
+                        orjson.dumps({"after": ""}))
+        out.sweep = "running"
+        metrics.RULESET_SWITCHES.inc()
+        log.warning("partition %d switched to rule set %s at offset %d", p,
+                    engine.catalogue.version, r.offset)
+
+    def _case_retimed(self, p: int, case_id: str, now: datetime, out: Result) -> None:
+        self._by_clock(p, case_id, now, out, "rules", lambda logic: logic.evaluate_all(now))
+
+    def _by_clock(self, p: int, case_id: str, now: datetime, out: Result, reason: str,
+                  evaluate: Callable[[CaseLogic], Outcome]) -> None:
+        """A case evaluated with no new event (a due, new rules): its outputs, or, if that
+        fails, the case quarantined."""
+        try:
+            logic = self._logic(p, case_id)
+            staged = Result(p)
+            self._emit(staged, p, case_id, logic, evaluate(logic), "")
+        except Exception as exc:
+            log.exception("case %s failed (%s): quarantined", case_id, reason)
+            self.cache.drop(p, case_id)
+            self._quarantine(p, case_id, [], reason, exc, now, out)
+            return
+        out.extend(staged)
 
     # ------------------------------------------------------------------ one case
 
@@ -203,19 +301,7 @@ class Processor:
         if self.cache.get(p, case_id) is None and self._quarantined(p, case_id) is not None:
             out.dues.append((case_id, None))
             return
-        try:
-            logic = self._logic(p, case_id)
-            due = logic.next_due()
-            if due is not None:
-                metrics.FIRE_DELAY.observe(max(0.0, time.time() - due))
-            staged = Result(p)
-            self._emit(staged, p, case_id, logic, logic.on_due(now), "")
-        except Exception as exc:
-            log.exception("due of case %s failed: quarantined", case_id)
-            self.cache.drop(p, case_id)
-            self._quarantine(p, case_id, [], "due", exc, now, out)
-            return
-        out.extend(staged)
+        self._by_clock(p, case_id, now, out, "due", lambda logic: _fired(logic, now))
 
     def _replay(self, p: int, case_id: str, now: datetime, out: Result) -> None:
         items = self.stores[p].load(case_id)
@@ -231,7 +317,7 @@ class Processor:
                 self._reject(staged, _Raw(self.source_topic, p, offset, case_id, raw),
                              exc.reasons)
         try:
-            logic = CaseLogic.restore(case_id, self.engine, items)
+            logic = CaseLogic.restore(case_id, self.engine_of(p), items)
             self._emit(staged, p, case_id, logic, logic.evaluate_all(now), "")
             if arrivals:
                 self._emit(staged, p, case_id, logic, logic.on_events(arrivals, now),
@@ -277,7 +363,7 @@ class Processor:
     def _logic(self, p: int, case_id: str) -> CaseLogic:
         logic = self.cache.get(p, case_id)
         if logic is None:
-            logic = CaseLogic.restore(case_id, self.engine, self.stores[p].reader(case_id))
+            logic = CaseLogic.restore(case_id, self.engine_of(p), self.stores[p].reader(case_id))
         self.cache.put(p, case_id, logic, time.monotonic())
         return logic
 
@@ -376,6 +462,13 @@ def _record_time(r) -> datetime:
     if timestamp is None or timestamp < 0:
         return datetime.now(UTC)
     return datetime.fromtimestamp(timestamp / 1000, UTC)
+
+
+def _fired(logic: CaseLogic, now: datetime) -> Outcome:
+    due = logic.next_due()
+    if due is not None:
+        metrics.FIRE_DELAY.observe(max(0.0, time.time() - due))
+    return logic.on_due(now)
 
 
 def _received() -> str:

@@ -14,7 +14,8 @@ from streams.runtime import Runtime
 from streams.source import Source
 from streams.task import LOST
 
-STALE = {"source": 30.0, "fire_due": 10.0, "evict_idle": 60.0, "check_clock": 30.0}
+STALE = {"source": 30.0, "fire_due": 10.0, "evict_idle": 60.0, "check_clock": 30.0,
+         "sweep": 30.0, "watch_rules": 60.0}
 LOST_TOO_LONG = 60.0
 
 

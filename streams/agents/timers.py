@@ -1,5 +1,7 @@
 """Deadlines fire with no new event: the due index is read every `tick_interval`; idle
-cases leave memory; the clock is checked against the broker's. Every timer is supervised:
+cases leave memory; the clock is checked against the broker's; partitions whose rule set
+changed re-time their cases; a watched rule set directory is applied when it changes.
+Every timer is supervised:
 an error in one stops the worker (loudly), it never dies alone."""
 
 import time
@@ -8,6 +10,7 @@ import faust
 
 from streams import metrics
 from streams.clock_guard import ClockGuard
+from streams.rules_watch import RULES_WATCH_INTERVAL, RulesWatch
 from streams.runtime import Runtime
 from streams.work import Job
 
@@ -45,6 +48,30 @@ def register(app: faust.App, runtime: Runtime, clock: ClockGuard, submit, fatal)
             metrics.CACHED_CASES.set(len(runtime.cache))
         except Exception as exc:
             fatal(exc)
+
+    @app.timer(interval=0.2, name="sweep")
+    async def sweep() -> None:
+        """Re-time the cases of partitions whose rule set changed, a step at a time."""
+        try:
+            beats["sweep"] = time.monotonic()
+            if clock.ok and runtime.sweeping:
+                async with runtime.lock:
+                    partitions = sorted(p for p in runtime.sweeping if runtime.active(p))
+                    if partitions:
+                        await submit(Job(sweep=partitions))
+        except Exception as exc:
+            fatal(exc)
+
+    if runtime.settings.rules_dir is not None:
+        watch = RulesWatch(runtime.settings, runtime.book)
+
+        @app.timer(interval=RULES_WATCH_INTERVAL, name="watch_rules")
+        async def watch_rules() -> None:
+            try:
+                beats["watch_rules"] = time.monotonic()
+                await watch.check()
+            except Exception as exc:
+                fatal(exc)
 
     @app.timer(interval=1.0, name="check_clock")
     async def check_clock() -> None:

@@ -4,7 +4,8 @@ The ``stack`` fixture runs ``deploy/stack start`` once per session (a no-op when
 stack already runs) and hands out endpoints plus start/stop/kill helpers for fault
 tests. ``kafka_cluster`` starts the three-broker Kafka (``deploy/stack start
 kafka-cluster``) on demand and hands out its bootstrap and per-node kill/start
-(tests/support/kafka_cluster.py). Every test under tests/integration is marked
+(tests/support/kafka_cluster.py). ``sandbox`` gives a test its own topics, database and
+ports on the stack; ``scale`` the fault tests' sizes. Every test under tests/integration is marked
 ``integration``, so ``pytest -m 'not integration'`` runs without the stack.
 """
 
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.kafka_cluster import KafkaCluster
+from tests.support.sandbox import Sandbox
+from tests.support.scale import Scale
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "deploy" / "stack"
@@ -83,6 +86,21 @@ def stack() -> Iterator[Stack]:
     # Leave the stack as we found it for the next session (and for humans).
     if s.disturbed:
         s.start()
+
+
+@pytest.fixture
+def sandbox(stack, tmp_path) -> Iterator[Sandbox]:
+    """A test's own topics, app id, ClickHouse database and ports on the stack, removed
+    after it (tests/support/sandbox.py)."""
+    box = Sandbox(stack, tmp_path)
+    yield box
+    box.close()
+
+
+@pytest.fixture
+def scale() -> Scale:
+    """The fault tests' sizes (CASEWATCH_FAULT_* in the environment)."""
+    return Scale.from_env()
 
 
 @pytest.fixture(scope="session")

@@ -31,22 +31,9 @@ from tests.support.oracle import last_on_topic
 from tests.support.publishing import Publisher, encode
 from tests.support.quiescence import wait_processed, wait_quiescent
 from tests.support.sandbox import Sandbox
-from tests.support.scale import Scale
 from tests.support.worker_process import VENV_BIN
 
 pytestmark = pytest.mark.timeout(900)
-
-
-@pytest.fixture
-def scale() -> Scale:
-    return Scale.from_env()
-
-
-@pytest.fixture
-def sandbox(stack, tmp_path):
-    box = Sandbox(stack, tmp_path)
-    yield box
-    box.close()
 
 
 def publish(box: Sandbox, events: list[dict], seconds: float = 0.0) -> Publisher:

@@ -25,21 +25,8 @@ from tests.support.malformed import MiB, malformed_messages
 from tests.support.publishing import Publisher, encode
 from tests.support.quiescence import wait_processed
 from tests.support.sandbox import Sandbox
-from tests.support.scale import Scale
 
 pytestmark = pytest.mark.timeout(900)
-
-
-@pytest.fixture
-def scale() -> Scale:
-    return Scale.from_env()
-
-
-@pytest.fixture
-def sandbox(stack, tmp_path):
-    box = Sandbox(stack, tmp_path)
-    yield box
-    box.close()
 
 
 def publisher(sandbox: Sandbox, events: list[dict], seconds: float) -> Publisher:

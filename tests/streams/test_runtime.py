@@ -197,3 +197,37 @@ def test_a_long_job_hands_the_event_loop_back(runtime):
         gc.enable()
     assert total > 0.2  # long enough that a job without hand-backs would show
     assert worst < 0.1
+
+
+def test_a_restarted_worker_takes_up_a_partition_s_rule_set_and_its_sweep(runtime, tmp_path):
+    from rules.ruleset import read_ruleset_files
+    from streams.rulesets import CONTROL_HEADER, RulesetMarker, ruleset_record
+    from tests.support.rulesets import copy_rules, edit
+
+    rules = copy_rules(tmp_path / "proposal")
+    edit(rules / "catalogue" / "det_family_notice.toml", 'period = "24h"', 'period = "12h"')
+    record = ruleset_record(*read_ruleset_files(rules), "op")
+    runtime.book._take(record.model_dump_json().encode())
+    runtime.book.refresh = _nothing  # no Kafka here: the book holds the record already
+    take_up(runtime, 0)
+    value = RulesetMarker(content_hash=record.content_hash).model_dump_json().encode()
+    mark = SimpleNamespace(topic="t.case-events", partition=0, offset=3, key=None,
+                           value=value, headers=[(CONTROL_HEADER, b"ruleset")])
+    asyncio.run(runtime.execute(Job(records=[mark])))
+    assert runtime.sweeping == {0}
+    runtime.tasks[0].store.close()
+
+    again = Runtime(runtime.settings, shared_engine(), FixedClock(NOW))  # a new process
+    again.restorer = Restorer(again)
+    again.book._take(record.model_dump_json().encode())
+    try:
+        take_up(again, 0)
+        assert record.content_hash in again.processor.engine_of(0).catalogue.version
+        assert again.sweeping == {0}
+    finally:
+        again.tasks[0].store.close()
+        runtime.tasks.clear()
+
+
+async def _nothing():
+    return None

@@ -40,6 +40,7 @@ DEFAULTS = {
     "kafka_ssl_certfile": None,
     "kafka_ssl_keyfile": None,
     "units_file": Path("deploy/units.toml"),
+    "rules_dir": None,
 }
 CLICKHOUSE_DEFAULTS = {
     "host": "127.0.0.1",

@@ -6,7 +6,7 @@ from kafka.errors import TopicAlreadyExistsError
 import streams.topics as topics
 from streams.settings import Settings
 
-ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks",
+ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks", "rules",
        "warning-actions", "access-log", "clock", "lawyer-notices", "notify-commands",
        "notify-state", "notifications", "problems", "problems.dlq", "problem-records",
        "problem-actions", "month-closures"]
@@ -56,7 +56,7 @@ def configs(name: str, insync: int) -> dict:
 
 
 def partitions_of(name: str, partitions: int) -> int:
-    return 1 if name.endswith(".clock") or name == "clock" else partitions
+    return 1 if name.split(".")[-1] in topics.SINGLE_PARTITION else partitions
 
 
 def test_each_topic_s_configs(admin):

@@ -19,19 +19,21 @@ from tests.support.quiescence import wait_quiescent, wait_sink
 
 
 def pipeline_failures(sandbox, events: list[dict], workdir: Path,
-                      dead_letters: int = 0, timeout: float = 300.0) -> list[str]:
+                      dead_letters: int = 0, timeout: float = 300.0,
+                      catalogue: Path | None = None, settle: float | None = None) -> list[str]:
     """Every way the pipeline's outputs differ from what `events` should give.
 
-    `dead_letters` is the number of dead-letter records expected (the malformed inputs)."""
+    `dead_letters` is the number of dead-letter records expected (the malformed inputs);
+    `catalogue`, the rule set the warnings must follow (default: the installed one)."""
     bootstrap = sandbox.stack.bootstrap
-    at = wait_quiescent(sandbox, timeout=timeout)
+    at = wait_quiescent(sandbox, timeout=timeout, settle=settle)
     failures = []
     ends = end_offsets(bootstrap, sandbox.topic("case-events"))
     committed = committed_offsets(bootstrap, sandbox.worker_group, sandbox.topic("case-events"))
     if {p: committed.get(p, 0) for p in ends} != ends:
         failures.append(f"worker group committed {committed}, end offsets {ends}")
 
-    expected = evaluate(events, at, workdir)
+    expected = evaluate(events, at, workdir, catalogue)
     warnings = read_topic(bootstrap, sandbox.topic("warnings"))
     last = last_on_topic(warnings)
     on_topic, described = states(last), about(last)

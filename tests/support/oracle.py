@@ -20,14 +20,18 @@ from tests.support.worker_process import VENV_BIN
 State = tuple[str, str]  # (level, status)
 
 
-def evaluate(events: list[dict], at: datetime, workdir: Path) -> dict[str, State]:
-    """warning_id -> (level, status) of every warning `casewatch evaluate --at` prints."""
+def evaluate(events: list[dict], at: datetime, workdir: Path,
+             catalogue: Path | None = None) -> dict[str, State]:
+    """warning_id -> (level, status) of every warning `casewatch evaluate --at` prints
+    (under the rule set in `catalogue`, default the installed one)."""
     path = workdir / "oracle-events.jsonl"
     with path.open("w", encoding="utf-8") as f:
         for event in events:
             f.write(json.dumps(event, ensure_ascii=False) + "\n")
     proc = subprocess.run([str(VENV_BIN / "casewatch"), "evaluate", str(path),
-                           "--at", at.isoformat()], capture_output=True, text=True, timeout=600)
+                           "--at", at.isoformat(),
+                           *(["--catalogue", str(catalogue)] if catalogue else [])],
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"evaluate exited {proc.returncode}: {proc.stderr[-2000:]}"
     out = {}
     for line in proc.stdout.splitlines():
