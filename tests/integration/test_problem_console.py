@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium, logged_in, race
+from tests.support.browser import acknowledge_and_rectify, chromium, logged_in, race
 from tests.support.ports import free_port
 from tests.support.problem_records import raw
 from tests.support.sheets import write_xlsx
@@ -76,13 +76,7 @@ def round_the_loop(browser, rig, pid: str, *, return_first: bool = False) -> Non
     row = page.locator(f'tr[data-id="{pid}"]')
     expect(row).to_be_visible(timeout=30_000)
     row.locator("a").click()
-    expect(page.locator("#stage")).to_have_text("待确认")
-    page.click("#do-acknowledge")
-    expect(page.locator("#stage")).to_have_text("已确认")
-    page.fill("#note", "已补正笔录签名并组织培训")
-    page.click("#do-rectify")
-    expect(page.locator("#stage")).to_have_text("已整改待核查")
-    expect(page.locator("#do-verify")).to_have_count(0)  # units do not verify
+    acknowledge_and_rectify(page, "已补正笔录签名并组织培训")
     supervisor = login(browser, rig, "sup01")
     sup = supervisor.new_page()
     sup.goto(f"/problem/{pid}")

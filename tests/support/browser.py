@@ -4,7 +4,7 @@ and a logged-in context (China time, a desktop-sized viewport)."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -64,3 +64,16 @@ def race(calls: list[tuple[str, BrowserContext]], path: str, body: dict) -> list
     for t in threads:
         t.join(60)
     return sorted(statuses)
+
+
+def acknowledge_and_rectify(page: Page, note: str) -> None:
+    """On an explanation page (a warning's or a problem's) at stage new, a unit's user
+    acknowledges and records the rectification; the page shows each stage, and no verify
+    button (units do not verify)."""
+    expect(page.locator("#stage")).to_have_text("待确认")
+    page.click("#do-acknowledge")
+    expect(page.locator("#stage")).to_have_text("已确认")
+    page.fill("#note", note)
+    page.click("#do-rectify")
+    expect(page.locator("#stage")).to_have_text("已整改待核查")
+    expect(page.locator("#do-verify")).to_have_count(0)

@@ -30,7 +30,7 @@ def served(tmp_path):
 def test_a_problem_goes_round_the_loop_in_the_units_queue(served, tmp_path):
     from playwright.sync_api import expect
 
-    from tests.support.browser import chromium, logged_in
+    from tests.support.browser import acknowledge_and_rectify, chromium, logged_in
 
     url, c = served
     with chromium() as browser:
@@ -65,13 +65,7 @@ def test_a_problem_goes_round_the_loop_in_the_units_queue(served, tmp_path):
         page.goto("/problems")
         page.locator('tr[data-id="P1"] a').click()
         page.wait_for_url("**/problem/P1")
-        expect(page.locator("#stage")).to_have_text("待确认")
-        page.click("#do-acknowledge")
-        expect(page.locator("#stage")).to_have_text("已确认")
-        page.fill("#note", "已补正笔录签名")
-        page.click("#do-rectify")
-        expect(page.locator("#stage")).to_have_text("已整改待核查")
-        expect(page.locator("#do-verify")).to_have_count(0)  # units do not verify
+        acknowledge_and_rectify(page, "已补正笔录签名")
         expect(queue.locator('tr[data-kind="problem"][data-id="P1"] .stage')).to_have_text(
             "已整改待核查")  # the queue followed live
 

@@ -439,16 +439,24 @@ def test_hole9_with_kafka_down_an_action_fails_fast(tmp_path):
     assert run(go()) == 503
 
 
-def test_hole9_two_servers_do_not_both_accept_the_same_step(tmp_path):
+@pytest.mark.parametrize("kind", ["warning", "problem"])
+def test_hole9_two_servers_do_not_both_accept_the_same_step(tmp_path, kind):
+    """Two servers on one actions topic take the same step of a warning, or of a problem
+    (issue 12), at once: each action carries its step, the first on the topic wins, and a
+    server answers 201 only for its own; both keep the one action."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     one, two = console(tmp_path / "a"), console(tmp_path / "b")
     for c in (one, two):
-        c.open_set.apply_item(item("WA"))
-        c.producer.delays["WA"] = 0.2
+        if kind == "warning":
+            c.open_set.apply_item(item("X1"))
+        else:
+            c.ctx.problems.apply_problem(problem("X1", unit="U3301"))
+        c.producer.delays["X1"] = 0.2
     log: list = []
     for c in (one, two):  # one topic: every action reaches both, in one order
         c.producer.share(log, [one.open_set, two.open_set])
+    path = f"/api/{kind}s/X1/actions"
 
     async def go():
         a, b = await client_of(one), await client_of(two)
@@ -457,54 +465,17 @@ def test_hole9_two_servers_do_not_both_accept_the_same_step(tmp_path):
             await login(b, "sup01")
             ta, tb = await csrf(a), await csrf(b)
             ra, rb = await asyncio.gather(
-                a.post("/api/warnings/WA/actions", json={"action": "acknowledge"},
-                       headers={"X-CSRF-Token": ta}),
-                b.post("/api/warnings/WA/actions", json={"action": "acknowledge"},
-                       headers={"X-CSRF-Token": tb}))
+                a.post(path, json={"action": "acknowledge"}, headers={"X-CSRF-Token": ta}),
+                b.post(path, json={"action": "acknowledge"}, headers={"X-CSRF-Token": tb}))
             return sorted([ra.status, rb.status])
         finally:
             await a.close()
             await b.close()
 
     assert run(go()) == [201, 409]
-    key = ("warning", "WA")
+    key = (kind, "X1")
     assert one.open_set.stage_of(key) == two.open_set.stage_of(key) == "acknowledged"
-    assert len(one.open_set.actions_of(key)) == 1
-
-
-def test_hole9_two_servers_do_not_both_accept_the_same_step_of_a_problem(tmp_path):
-    """The same race on a problem (issue 12): each action carries its step, the first on
-    the problem-actions topic wins, and a server answers 201 only for its own."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    one, two = console(tmp_path / "a"), console(tmp_path / "b")
-    for c in (one, two):
-        c.ctx.problems.apply_problem(problem("PA", unit="U3301"))
-        c.producer.delays["PA"] = 0.2
-    log: list = []
-    for c in (one, two):  # one topic: every action reaches both, in one order
-        c.producer.share(log, [one.open_set, two.open_set])
-
-    async def go():
-        a, b = await client_of(one), await client_of(two)
-        try:
-            await login(a, "u3301")
-            await login(b, "sup01")
-            ta, tb = await csrf(a), await csrf(b)
-            ra, rb = await asyncio.gather(
-                a.post("/api/problems/PA/actions", json={"action": "acknowledge"},
-                       headers={"X-CSRF-Token": ta}),
-                b.post("/api/problems/PA/actions", json={"action": "acknowledge"},
-                       headers={"X-CSRF-Token": tb}))
-            return sorted([ra.status, rb.status])
-        finally:
-            await a.close()
-            await b.close()
-
-    assert run(go()) == [201, 409]
-    assert one.ctx.problems.stage_of("PA") == two.ctx.problems.stage_of("PA") == "acknowledged"
-    assert len(one.ctx.problems.action_views("PA")) == len(
-        two.ctx.problems.action_views("PA")) == 1
+    assert len(one.open_set.actions_of(key)) == len(two.open_set.actions_of(key)) == 1
 
 
 # ------------------------------------------------------------------ 11: smaller holes
