@@ -3,7 +3,8 @@
 Published to `<prefix>problem-actions`, key = problem_id; the sink writes every action to
 ClickHouse `problem_actions`. Shaped like schemas/warning_action.py (problem_id and
 problem_type where a warning action has warning_id and rule_id), with the same actions,
-roles and notes.
+roles, notes and steps: of two actions taking the same step of one problem, the first on
+the topic counts (the key keeps a problem's actions in one partition, in order).
 """
 
 import uuid
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.problem import ProblemSource
 from schemas.timefmt import CstDatetime
-from schemas.warning_action import Action, ActorRole, check_note
+from schemas.warning_action import Action, ActorRole, Step, check_note
 
 
 class ProblemAction(BaseModel):
@@ -32,6 +33,7 @@ class ProblemAction(BaseModel):
     actor_id: str = Field(min_length=1, description="the actor's id, never a name")
     actor_role: ActorRole
     acted_at: CstDatetime
+    step: Step = None
 
     @model_validator(mode="after")
     def _note_when_required(self) -> "ProblemAction":

@@ -6,7 +6,7 @@ ClickHouse `warning_actions`. Actors are ids, never names.
 
 import uuid
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -24,6 +24,10 @@ class ActorRole(StrEnum):
     unit = "unit"
     supervisor = "supervisor"
 
+
+Step = Annotated[int | None, Field(ge=0, description=(
+    "accepted actions on the warning or problem before this one; of two actions with the "
+    "same step the first on the topic counts (None: written before steps existed)"))]
 
 NOTE_REQUIRED = frozenset({Action.rectify, Action.send_back})
 
@@ -49,9 +53,7 @@ class WarningAction(BaseModel):
     actor_id: str = Field(min_length=1, description="the actor's id, never a name")
     actor_role: ActorRole
     acted_at: CstDatetime
-    step: int | None = Field(None, ge=0, description=(
-        "accepted actions on the warning before this one; of two actions with the same "
-        "step the first on the topic counts (None: written before steps existed)"))
+    step: Step = None
 
     @model_validator(mode="after")
     def _note_when_required(self) -> "WarningAction":

@@ -1,30 +1,30 @@
-"""JSON API of the console: the open set, explanations, the closed loop, the measure board,
-the big screen's figures and the units. Every handler runs behind the session middleware
-(web.auth); a record outside the user's scope answers exactly like an unknown one (404)."""
+"""JSON API of the console: the work queue (the open set: warnings and problems), the
+warnings' explanations and loop, the measure board, the big screen's figures and the
+units. Every handler runs behind the session middleware (web.auth); a record outside the
+user's scope answers exactly like an unknown one (404). Problems' own routes:
+web/problem_api.py."""
 
-import asyncio
 import json
 import logging
 import time
 from datetime import UTC, datetime
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from schemas.warning_action import Action, ActorRole, WarningAction
 from web import queries
+from web.acting import Acting
 from web.context import Context
 from web.errors import error
 from web.feed import iso, item_from_row
-from web.loop import NotAllowed, available, check
-from web.open_set import Item
+from web.loop import available
+from web.open_set import PROBLEM, WARNING, Item
 from web.rules_info import event_labels, measure_labels, rules_info
 from web.scope import Scope
 
 log = logging.getLogger(__name__)
 SCREEN_CACHE_SECONDS = 5.0
 PAGE_MAX = 500
-CONFIRM_SECONDS = 5.0  # how long an action waits to read itself back from the topic
 
 
 def dumps(value) -> str:
@@ -37,7 +37,7 @@ class Api:
         self.open_set = ctx.open_set
         self.reader = ctx.reader
         self._screen: dict[str, tuple[float, dict]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}  # one action at a time per warning
+        self.acting = Acting(ctx)
 
     def register(self) -> None:
         self.ctx.add_routes([
@@ -60,7 +60,7 @@ class Api:
 
     async def units(self, request: web.Request) -> web.Response:
         """Every registered unit the user's scope covers, and the unit ids of the open
-        warnings in scope (registered or not), each described."""
+        items in scope (registered or not), each described."""
         scope: Scope = request["scope"]
         registry = self.ctx.units()
         ids = {i.unit_id for i in self.open_set.in_scope(scope)}
@@ -69,12 +69,13 @@ class Api:
                                  dumps=dumps)
 
     async def warnings(self, request: web.Request) -> web.Response:
+        """The work queue: every open item in scope, warnings and problems (`kind`)."""
         seq, rows = self.open_set.snapshot(request["scope"])
         return web.json_response({"seq": seq, "warnings": rows}, dumps=dumps)
 
     async def item(self, scope: Scope, wid: str) -> Item:
         """The warning's latest state, open or closed; 404 if unknown or out of scope."""
-        item = self.open_set.items.get(wid)
+        item = self.open_set.items.get((WARNING, wid))
         if item is None:
             rows = await self.reader.execute(queries.latest_of(self.reader.db), {"wid": wid})
             item = item_from_row(rows[0]) if rows else None
@@ -106,7 +107,7 @@ class Api:
                      "resolved": iso(r[4]), "late": None if r[5] is None else bool(r[5]),
                      "catalogue_version": r[6]}
                     for r in rows]
-        current = self.open_set.stage_of(wid)
+        current = self.open_set.stage_of(item.key)
         return web.json_response({
             "warning": {**self.open_set.view(item), "evidence": list(item.evidence),
                         "late": item.late,  # the rule set of its latest state written
@@ -118,9 +119,9 @@ class Api:
             "measures": measures,
             "timeline": timeline,
             "actions": [json.loads(a.model_dump_json())
-                        for a in self.open_set.actions.get(wid, ())],
+                        for a in self.open_set.actions_of(item.key)],
             "can": available(request["user"].role, current)
-            if wid in self.open_set.items else [],
+            if item.key in self.open_set.items else [],
         }, dumps=dumps)
 
     async def act(self, request: web.Request) -> web.Response:
@@ -135,50 +136,15 @@ class Api:
         item = await self.item(request["scope"], wid)
         if user.role not in (ActorRole.unit, ActorRole.supervisor):
             raise error(web.HTTPForbidden, "forbidden")
-        lock = self._locks.setdefault(wid, asyncio.Lock())
-        try:
-            async with lock:
-                return await self._act(user, wid, item, action, note)
-        finally:
-            if not lock.locked() and self._locks.get(wid) is lock:
-                del self._locks[wid]
 
-    async def _act(self, user, wid: str, item: Item, action: Action,
-                   note: str) -> web.Response:
-        if wid not in self.open_set.items:
-            raise error(web.HTTPConflict, "loop_closed")
-        try:
-            check(action, user.role, self.open_set.stage_of(wid))
-            record = WarningAction(
+        def record(step: int) -> WarningAction:
+            return WarningAction(
                 warning_id=wid, case_id=item.case_id, unit_id=item.unit_id,
                 rule_id=item.rule_id, action=action, note=note, actor_id=user.id,
-                actor_role=user.role, acted_at=datetime.now(UTC),
-                step=self.open_set.step_of(wid))
-        except NotAllowed:
-            raise error(web.HTTPConflict, "not_allowed") from None
-        except ValidationError:
-            raise error(web.HTTPBadRequest, "note_required") from None
-        outcome = self.open_set.outcome(record.action_id)
-        timeout = self.ctx.web_settings.action_send_timeout_seconds
-        try:
-            await asyncio.wait_for(self.ctx.producer.send_and_wait(
-                self.ctx.actions_topic, key=item.case_id.encode(),
-                value=record.model_dump_json().encode()), timeout)
-        except Exception as exc:  # noqa: BLE001  Kafka down or slow: nothing was recorded
-            self.open_set.forget_outcome(record.action_id)
-            log.warning("action %s on %s not sent: %r", action, wid, exc)
-            raise error(web.HTTPServiceUnavailable, "kafka_unavailable") from None
-        try:
-            accepted = await asyncio.wait_for(outcome, CONFIRM_SECONDS)
-        except TimeoutError:
-            self.open_set.forget_outcome(record.action_id)
-            return web.json_response({"action": json.loads(record.model_dump_json()),
-                                      "pending": True, "code": "not_confirmed"}, status=202)
-        if not accepted:
-            raise error(web.HTTPConflict, "taken")
-        log.info("action %s on %s by %s (%s)", action, wid, user.id, user.role)
-        return web.json_response({"action": json.loads(record.model_dump_json()),
-                                  "stage": self.open_set.stage_of(wid)}, status=201)
+                actor_role=user.role, acted_at=datetime.now(UTC), step=step)
+
+        return await self.acting.act(user, item.key, action, self.ctx.actions_topic,
+                                     item.case_id, record)
 
     async def measures(self, request: web.Request) -> web.Response:
         scope: Scope = request["scope"]
@@ -219,7 +185,8 @@ class Api:
 
     async def screen(self, request: web.Request) -> web.Response:
         """Aggregate figures only (no case, person or warning id), for the user's scope;
-        system warnings are counted apart, never in a unit's figures."""
+        system warnings and open problems are counted apart, never in the warnings'
+        figures of a unit."""
         scope: Scope = request["scope"]
         cached = self._screen.get(scope.key())
         if cached is None or time.monotonic() - cached[0] > SCREEN_CACHE_SECONDS:
@@ -229,8 +196,11 @@ class Api:
 
     async def _screen_data(self, scope: Scope) -> dict:
         by_unit_level: dict[str, dict[str, int]] = {}
-        overdue = total = system = 0
+        overdue = total = system = problems = 0
         for item in self.open_set.in_scope(scope):
+            if item.kind == PROBLEM:
+                problems += 1
+                continue
             if item.rule_kind == "system":
                 system += 1
                 continue
@@ -251,6 +221,7 @@ class Api:
             "open_total": total,
             "overdue_now": overdue,
             "system_open": system,
+            "problems_open": problems,
             "new_per_hour": [{"hour": iso(r[0]), "unit": r[1], "count": int(r[2])}
                              for r in hourly],
             "under_measure": {r[0]: int(r[1]) for r in counts},

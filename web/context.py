@@ -36,9 +36,13 @@ class Context:
     access: AccessLog
     actions_topic: str
     producer: object = None  # AIOKafkaProducer, started with the application
-    problems: ProblemSet = field(default_factory=ProblemSet)  # web/problem_feed.py fills it
+    problems: ProblemSet = None  # web/problem_feed.py fills it; its items are the open set's
     routes: list[web.RouteDef] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.problems is None:
+            self.problems = ProblemSet(self.open_set)
 
     def add_routes(self, routes: list[web.RouteDef]) -> None:
         self.routes.extend(routes)

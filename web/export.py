@@ -1,5 +1,7 @@
-"""Export of the current view (web/views.py) as CSV or Excel, with the same scope as the
-page, recorded in the access log. GET /api/export?format=csv|xlsx&<view parameters>.
+"""Export of the current view of the work queue (web/views.py: warnings and problems) as
+CSV or Excel, with the same scope as the page, recorded in the access log.
+GET /api/export?format=csv|xlsx&<view parameters>. A problem's row has its type where a
+warning's has its rule, and its source (a warning's is the platform's).
 
 Cells are data, never formulas: the CSV prefixes a text cell that a spreadsheet would
 evaluate (= + - @, tab, CR) with an apostrophe; the .xlsx is written with XlsxWriter with
@@ -13,6 +15,7 @@ from datetime import datetime
 import xlsxwriter
 from aiohttp import web
 
+from schemas.problem import SOURCE_ZH
 from web.context import Context
 from web.errors import error
 from web.rules_info import rules_info
@@ -20,11 +23,12 @@ from web.views import BadView, View, select
 
 HEADER = ("类型 kind", "级别 level", "规则 rule", "案件编号 case", "人员编号 person",
           "单位编号 unit", "单位名称 unit name", "期限 due", "剩余小时 hours left",
-          "处置阶段 stage", "内容 message", "预警编号 id")
-LEVELS = {"system": "系统", "violation": "违规", "overdue": "超期", "approaching": "临期"}
+          "处置阶段 stage", "内容 message", "来源 source", "编号 id")
+LEVELS = {"system": "系统", "violation": "违规", "overdue": "超期", "approaching": "临期",
+          "problem": "问题"}
 STAGES = {"new": "待确认", "acknowledged": "已确认", "rectified": "已整改待核查",
           "verified": "核查通过", "returned": "已退回"}
-KINDS = {"warning": "预警"}
+KINDS = {"warning": "预警", "problem": "问题"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,12 +43,12 @@ def rows_of(ctx: Context, request: web.Request, view: View) -> list[tuple]:
     out = []
     for i in items:
         due = datetime.fromisoformat(i.due_at).timestamp() if i.due_at else None
-        out.append((KINDS.get(i.kind, i.kind), LEVELS.get(i.level, i.level),
-                    (rules.get(i.rule_id) or {}).get("title_zh", i.rule_id), i.case_id,
-                    i.person_id or "", i.unit_id, registry.name(i.unit_id), i.due_at or "",
-                    "" if due is None else round((due - now) / 3600, 1),
-                    STAGES.get(ctx.open_set.stage_of(i.warning_id), ""), i.message_zh,
-                    i.warning_id))
+        title = i.title_zh or (rules.get(i.rule_id) or {}).get("title_zh", i.rule_id)
+        out.append((KINDS.get(i.kind, i.kind), LEVELS.get(i.level, i.level), title,
+                    i.case_id, i.person_id or "", i.unit_id, registry.name(i.unit_id),
+                    i.due_at or "", "" if due is None else round((due - now) / 3600, 1),
+                    STAGES.get(ctx.open_set.stage_of(i.key), ""), i.message_zh,
+                    SOURCE_ZH.get(i.source, i.source), i.id))
     return out
 
 

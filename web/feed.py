@@ -26,7 +26,7 @@ from schemas.warning import Warning
 from schemas.warning_action import WarningAction
 from streams import kafka_clients
 from streams.settings import Settings
-from web.open_set import Item, OpenSet
+from web.open_set import WARNING, Item, OpenSet
 from web.queries import LATEST_COLUMNS, open_snapshot
 from web.reader import Reader
 
@@ -47,7 +47,7 @@ def iso(value) -> str | None:
 def item_from_row(row: tuple) -> Item:
     d = dict(zip(LATEST_COLUMNS, row, strict=True))
     return Item(
-        warning_id=d["warning_id"], rule_id=d["rule_id"], level=d["level"],
+        id=d["warning_id"], rule_id=d["rule_id"], level=d["level"],
         status=d["status"], case_id=d["case_id"], person_id=d["person_id"] or None,
         unit_id=d["unit_id"], due_at=iso(d["due_at"]), changed_at=iso(d["changed_at"]),
         message_zh=d["message_zh"], message_en=d["message_en"],
@@ -159,7 +159,7 @@ class Feed(TopicFollower):
     async def load(self) -> None:
         """Steps 1-5 above; returns once the open set is current."""
         started = time.monotonic()
-        self.open_set.clear()
+        self.open_set.clear(WARNING)
         self.consumer = AIOKafkaConsumer(
             **kafka_clients.connection(self.settings), group_id=None,
             enable_auto_commit=False, fetch_max_wait_ms=50, auto_offset_reset="earliest",
@@ -170,7 +170,7 @@ class Feed(TopicFollower):
                                             self.warnings_topic, parts[self.warnings_topic])
         rows = await self.reader.execute(open_snapshot(self.reader.db))
         for row in rows:
-            self.open_set.apply_warning(item_from_row(row))
+            self.open_set.apply_item(item_from_row(row))
         tps = [TopicPartition(t, p) for t, ps in parts.items() for p in ps]
         self.consumer.assign(tps)
         for tp in tps:
@@ -189,7 +189,7 @@ class Feed(TopicFollower):
     def apply(self, topic: str, value: bytes | None) -> None:
         try:
             if topic == self.warnings_topic:
-                self.open_set.apply_warning(Item.from_warning(Warning.model_validate_json(value)))
+                self.open_set.apply_item(Item.from_warning(Warning.model_validate_json(value)))
             else:
                 self.open_set.apply_action(WarningAction.model_validate_json(value))
         except (ValidationError, ValueError, TypeError) as exc:

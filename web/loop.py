@@ -1,8 +1,9 @@
-"""The closed loop of a warning: acknowledge → rectify → verify (or return → rectify again).
+"""The closed loop of a warning or a problem: acknowledge → rectify → verify (or return →
+rectify again).
 
-A warning's stage follows from its actions in order. Who may do what at which stage is
-this table; a violation's loop closes when it is verified, an obligation's when it is
-resolved (the worker publishes that).
+An item's stage follows from its actions in order. Who may do what at which stage is this
+table; a violation's or a problem's loop closes when it is verified, an obligation's when
+it is resolved (the worker publishes that).
 """
 
 from collections.abc import Iterable
@@ -43,7 +44,7 @@ def check(action: Action, role: str, current: str) -> None:
     if role not in roles:
         raise NotAllowed(f"role {role!r} may not {action}")
     if current not in stages:
-        raise NotAllowed(f"cannot {action} a warning at stage {current!r}")
+        raise NotAllowed(f"cannot {action} at stage {current!r}")
 
 
 def available(role: str, current: str) -> list[str]:
@@ -52,6 +53,11 @@ def available(role: str, current: str) -> list[str]:
             if role in roles and current in stages]
 
 
+#: levels whose loop a supervisor's verification closes (an obligation's stays open until
+#: the worker resolves it)
+CLOSED_BY_VERIFY = frozenset({"violation", "problem"})
+
+
 def loop_closed(level: str, status: str, current: str) -> bool:
-    """Closed: the obligation is no longer open, or the violation was verified."""
-    return status != "open" or (level == "violation" and current == "verified")
+    """Closed: the obligation is no longer open, or the violation or problem was verified."""
+    return status != "open" or (level in CLOSED_BY_VERIFY and current == "verified")

@@ -2,13 +2,16 @@
 the warning API: list, explain, act; plus the form's entry, the catalogue it picks from,
 the case lookup and the export. A module of the console (web/server.py, MODULES): every
 handler runs behind the session middleware (web.auth) and answers for the user's scope;
-a problem outside it answers exactly like an unknown one (404).
+a problem outside it answers exactly like an unknown one (404). Open problems are items of
+the work queue (web/open_set.py) beside warnings; `/problems` is that queue filtered to
+problems.
 
 Who may do what: inspectors and supervisors enter problems for any unit, a unit's staff
 its own units' self-check findings; the loop is a warning's (web/loop.py): units
 acknowledge and rectify, supervisors verify or return; inspectors and the big screen only
-read. Every entry and action goes to Kafka first (problems, problem-actions); reads of a
-problem and exports are recorded in the access log.
+read. Every entry goes to Kafka first (problems); every action by the step protocol of
+web/acting.py (problem-actions): answered once read back. Reads of a problem and exports
+are recorded in the access log.
 """
 
 import asyncio
@@ -20,7 +23,6 @@ import uuid
 from datetime import UTC, datetime
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from rules.problem_entry import InvalidProblem, accept_problem
 from rules.problem_types import problem_types
@@ -29,13 +31,14 @@ from schemas.problem_action import ProblemAction
 from schemas.timefmt import format_cst
 from schemas.warning_action import Action, ActorRole
 from sinks.clickhouse.migrate import check_identifier
+from web.acting import Acting
 from web.api import dumps
 from web.context import Context
 from web.errors import body, error
 from web.export import safe_text
 from web.feed import iso
-from web.loop import NotAllowed, available, check
-from web.problem_set import VERIFIED
+from web.loop import available
+from web.open_set import PROBLEM
 from web.scope import Scope
 
 log = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ class ProblemApi:
         self.problems = ctx.problems
         self.entry_topic = ctx.settings.topic("problems")
         self.actions_topic = ctx.settings.topic("problem-actions")
-        self._acting = asyncio.Lock()  # one action at a time: the stage check stays valid
+        self.acting = Acting(ctx)
 
     def register(self) -> None:
         self.ctx.add_routes([
@@ -79,7 +82,8 @@ class ProblemApi:
             web.post("/api/problems/{pid}/actions", self.act),
             web.get("/api/cases/{case}", self.case),
         ])
-        self.ctx.page("/problems", "problems.html", nav=("problems", "问题", "Problems"))
+        # the work queue (list.html) filtered to problems: one list, not two
+        self.ctx.page("/problems", "list.html", nav=("problems", "问题", "Problems"))
         self.ctx.page("/problems/new", "problem_new.html", roles=set(ENTERING_ROLES))
         self.ctx.page("/problem/{pid}", "problem.html")
 
@@ -127,7 +131,8 @@ class ProblemApi:
                 "category": found.category, "points": found.points,
                 "basis": [{"ref": b.ref, "text_zh": b.text_zh} for b in found.basis]},
             "actions": self.problems.action_views(problem.problem_id),
-            "can": available(acting, current) if acting and current != VERIFIED else [],
+            "can": available(acting, current)
+            if acting and self.problems.is_open(problem.problem_id) else [],
         }, dumps=dumps)
 
     async def enter(self, request: web.Request) -> web.Response:
@@ -198,25 +203,16 @@ class ProblemApi:
         problem = self._problem(request["scope"], pid)
         if user.role not in (ActorRole.unit, ActorRole.supervisor):
             raise error(web.HTTPForbidden, "forbidden")
-        async with self._acting:
-            if self.problems.stage_of(pid) == VERIFIED:
-                raise error(web.HTTPConflict, "problem_closed")
-            try:
-                check(action, user.role, self.problems.stage_of(pid))
-                record = ProblemAction(
-                    problem_id=pid, source=problem.source, case_id=problem.case_id,
-                    unit_id=problem.unit_id, problem_type=problem.problem_type, action=action,
-                    note=note, actor_id=user.id, actor_role=user.role,
-                    acted_at=datetime.now(UTC))
-            except NotAllowed:
-                raise error(web.HTTPConflict, "not_allowed") from None
-            except ValidationError:
-                raise error(web.HTTPBadRequest, "note_required") from None
-            await self._send(self.actions_topic, pid, record.model_dump_json().encode())
-            self.problems.apply_action(record)
-        log.info("action %s on problem %s by %s (%s)", action, pid, user.id, user.role)
-        return web.json_response({"action": json.loads(record.model_dump_json()),
-                                  "stage": self.problems.stage_of(pid)}, status=201)
+
+        def record(step: int) -> ProblemAction:
+            return ProblemAction(
+                problem_id=pid, source=problem.source, case_id=problem.case_id,
+                unit_id=problem.unit_id, problem_type=problem.problem_type, action=action,
+                note=note, actor_id=user.id, actor_role=user.role, acted_at=datetime.now(UTC),
+                step=step)
+
+        return await self.acting.act(user, (PROBLEM, pid), action, self.actions_topic, pid,
+                                     record)
 
     async def case(self, request: web.Request) -> web.Response:
         """What the console knows of a case (its units, persons, events), for the form."""
@@ -245,7 +241,7 @@ class ProblemApi:
         writer.writerow(EXPORT_COLUMNS)
         views = self.problems.items(request["scope"], closed=True)
         for view in views:
-            done = self.problems.actions.get(view["id"], [])
+            done = self.problems.actions_of(view["id"])
             last = done[-1] if done else None
             writer.writerow([safe_text(str(v)) for v in (
                 view["id"], view["source"], view["unit"], view["case"] or "",

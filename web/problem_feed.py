@@ -39,8 +39,8 @@ class ProblemFeed(TopicFollower):
         ends = await self.consumer.end_offsets(tps)
         while not await self._reached(ends):
             await self._poll(timeout_ms=200)
-        log.info("problems loaded: %d, %d with actions", len(self.problems.problems),
-                 len(self.problems.actions))
+        log.info("problems loaded: %d, %d of them open", len(self.problems.problems),
+                 sum(self.problems.is_open(pid) for pid in self.problems.problems))
 
     def apply(self, topic: str, value: bytes | None) -> None:
         try:

@@ -205,7 +205,7 @@ def build_app(settings: Settings, web_settings: WebSettings,
                       reader, web_settings.access_log_retention_days,
                       settings.clickhouse.cluster or None))]
         health.loaded = True
-        log.info("serving: %d open warnings", len(open_set.items))
+        log.info("serving: %d open items (warnings and problems)", len(open_set.items))
 
     async def lifecycle(app: web.Application):
         tasks: list[asyncio.Task] = []

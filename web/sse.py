@@ -4,7 +4,7 @@
 (sent by EventSource on reconnect) or `?since=N` (the `seq` of the snapshot it loaded);
 it receives every event after it in its scope, or `event: resync` when the id is not in
 this process's ring (too old, or from before a restart) and must reload the snapshot.
-`?warning=ID` follows one warning (an explanation page), not the whole feed.
+`?warning=ID` or `?problem=ID` follows one item (an explanation page), not the whole feed.
 
 Bounded: a few streams per session and a cap for the server (429/503 beyond), a small
 queue per stream, and a timeout on every write, so a stalled client is cut (it resumes by
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from web.errors import error
-from web.open_set import OpenSet, frame
+from web.open_set import PROBLEM, WARNING, Key, OpenSet, frame
 
 HEARTBEAT_SECONDS = 15.0
 SESSION_CHECK_SECONDS = 2.0
@@ -62,17 +62,18 @@ class Streams:
             raise error(web.HTTPTooManyRequests, "too_many_streams")
         if sum(self.by_session.values()) >= self.total:
             raise error(web.HTTPServiceUnavailable, "server_busy")
-        warning_id = request.query.get("warning") or None
+        subject = next(((kind, request.query[kind]) for kind in (WARNING, PROBLEM)
+                        if request.query.get(kind)), None)
         self.by_session[session.id] += 1
         try:
-            return await self._serve(request, session.id, warning_id)
+            return await self._serve(request, session.id, subject)
         finally:
             self.by_session[session.id] -= 1
             if self.by_session[session.id] <= 0:
                 del self.by_session[session.id]
 
     async def _serve(self, request: web.Request, session_id: str,
-                     warning_id: str | None) -> web.StreamResponse:
+                     subject: Key | None) -> web.StreamResponse:
         scope = request["scope"]
         response = web.StreamResponse(headers={
             "Content-Type": "text/event-stream", "Cache-Control": "no-store",
@@ -80,11 +81,11 @@ class Streams:
         await response.prepare(request)
         last = resume_point(request)
         # subscribe and read the backlog in one step of the loop: no event falls between
-        sub = self.open_set.subscribe(scope, self.queue_size, warning_id, session_id)
+        sub = self.open_set.subscribe(scope, self.queue_size, subject, session_id)
         stalled = False
         try:
             await self._write(response, f"retry: {RETRY_MS}\n\n".encode())
-            backlog = [] if last is None else self.open_set.since(last, scope, warning_id)
+            backlog = [] if last is None else self.open_set.since(last, scope, subject)
             if backlog is None:
                 await self._write(response, f"event: resync\ndata: {self.open_set.seq}\n\n"
                                   .encode())

@@ -1,18 +1,22 @@
-"""Views of the open set: the queues, filters and sort orders of the list page, as URL
-parameters. The page applies them in the browser (web/static/list.js) and the server
-applies the same ones to what it exports, so an export is the view on screen.
+"""Views of the work queue (the open set: warnings and problems): the queues, filters and
+sort orders of the list page, as URL parameters. The page applies them in the browser
+(web/static/list.js) and the server applies the same ones to what it exports, so an
+export is the view on screen.
 
 Parameters (all optional): `view` all | confirm (待确认) | rectify (待整改) | verify
-(待核查); `unit` (covers its subtree), `level`, `rule`, `measure`, `stage`, `left`
-(overdue | 24h | 72h | later: time left before the due time), `q` (case or person id
-prefix), `sort` (a column of SORTS, default urgency) and `dir` (asc | desc).
+(待核查); `kind` (warning | problem), `source` (platform for the rules' warnings, or an
+inspection's: schemas/problem.py), `unit` (covers its subtree), `level`, `rule` (a rule or
+a problem type), `measure`, `stage`, `left` (overdue | 24h | 72h | later: time left before
+the due time; a problem's due is the day it should be rectified by), `q` (case or person
+id prefix), `sort` (a column of SORTS, default urgency) and `dir` (asc | desc).
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from web.open_set import Item
+from schemas.problem import ProblemSource
+from web.open_set import PROBLEM, WARNING, Item, Key
 
 VIEWS = {
     "all": None,
@@ -20,11 +24,15 @@ VIEWS = {
     "rectify": frozenset({"acknowledged", "returned"}),
     "verify": frozenset({"rectified"}),
 }
-LEVEL_RANK = {"system": 0, "violation": 1, "overdue": 2, "approaching": 3}
+KINDS = (WARNING, PROBLEM)
+SOURCES = tuple(str(s) for s in ProblemSource)
+#: urgency: system first, violations, overdue and approaching warnings, then problems
+LEVEL_RANK = {"system": 0, "violation": 1, "overdue": 2, "approaching": 3, PROBLEM: 4}
 LEFT = {"overdue": (None, 0.0), "24h": (0.0, 86400.0), "72h": (0.0, 3 * 86400.0),
         "later": (3 * 86400.0, None)}
 SORTS = ("urgency", "level", "rule", "case", "person", "unit", "due", "stage", "changed")
-FIELDS = ("view", "unit", "level", "rule", "measure", "stage", "left", "q", "sort", "dir")
+FIELDS = ("view", "kind", "source", "unit", "level", "rule", "measure", "stage", "left", "q",
+          "sort", "dir")
 
 
 class BadView(ValueError):
@@ -34,6 +42,8 @@ class BadView(ValueError):
 @dataclass(frozen=True)
 class View:
     view: str = "all"
+    kind: str = ""
+    source: str = ""
     unit: str = ""
     level: str = ""
     rule: str = ""
@@ -54,6 +64,8 @@ class View:
             raise BadView("left")
         if view.level and view.level not in LEVEL_RANK:
             raise BadView("level")
+        if (view.kind and view.kind not in KINDS) or (view.source and view.source not in SOURCES):
+            raise BadView("kind or source")
         return view
 
     def query(self) -> str:
@@ -66,28 +78,31 @@ def _epoch(text: str | None) -> float | None:
 
 
 def urgency_key(item: Item, now: float) -> tuple:
-    """System first, then violations (newest first), overdue and approaching by due time."""
+    """System first, then violations (newest first), overdue and approaching warnings by
+    due time, then problems by the day they should be rectified by."""
     due = _epoch(item.due_at) or _epoch(item.changed_at) or now
     if item.level == "violation":
-        return (LEVEL_RANK[item.level], -due, item.warning_id)
-    return (LEVEL_RANK.get(item.level, 9), due, item.warning_id)
+        return (LEVEL_RANK[item.level], -due, item.key)
+    return (LEVEL_RANK.get(item.level, 9), due, item.key)
 
 
-def select(items: list[Item], view: View, stage_of: Callable[[str], str],
+def select(items: list[Item], view: View, stage_of: Callable[[Key], str],
            measure_of: Callable[[str], str | None], covers_unit: Callable[[str, str], bool],
            now: float) -> list[Item]:
     """The items of `view`, in its order."""
     stages = VIEWS[view.view]
     out = []
     for i in items:
-        stage = stage_of(i.warning_id)
+        stage = stage_of(i.key)
         if stages is not None and stage not in stages:
+            continue
+        if (view.kind and i.kind != view.kind) or (view.source and i.source != view.source):
             continue
         if view.unit and not covers_unit(view.unit, i.unit_id):
             continue
         if (view.level and i.level != view.level) or (view.rule and i.rule_id != view.rule):
             continue
-        if view.measure and measure_of(i.rule_id) != view.measure:
+        if view.measure and (i.kind != WARNING or measure_of(i.rule_id) != view.measure):
             continue
         if view.stage and stage != view.stage:
             continue
@@ -109,7 +124,7 @@ def select(items: list[Item], view: View, stage_of: Callable[[str], str],
         "level": lambda i: LEVEL_RANK.get(i.level, 9), "rule": lambda i: i.rule_id,
         "case": lambda i: i.case_id, "person": lambda i: i.person_id or "",
         "unit": lambda i: i.unit_id, "due": lambda i: _epoch(i.due_at) or float("inf"),
-        "stage": lambda i: stage_of(i.warning_id), "changed": lambda i: i.changed_at,
+        "stage": lambda i: stage_of(i.key), "changed": lambda i: i.changed_at,
     }[view.sort]
-    out.sort(key=lambda i: (column(i), i.warning_id), reverse=view.dir == "desc")
+    out.sort(key=lambda i: (column(i), i.key), reverse=view.dir == "desc")
     return out

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import chromium, logged_in
+from tests.support.browser import acknowledge_and_rectify, chromium, logged_in, race
 from tests.support.ports import free_port
 from tests.support.problem_records import raw
 from tests.support.sheets import write_xlsx
@@ -76,13 +76,7 @@ def round_the_loop(browser, rig, pid: str, *, return_first: bool = False) -> Non
     row = page.locator(f'tr[data-id="{pid}"]')
     expect(row).to_be_visible(timeout=30_000)
     row.locator("a").click()
-    expect(page.locator("#stage")).to_have_text("待确认")
-    page.click("#do-acknowledge")
-    expect(page.locator("#stage")).to_have_text("已确认")
-    page.fill("#note", "已补正笔录签名并组织培训")
-    page.click("#do-rectify")
-    expect(page.locator("#stage")).to_have_text("已整改待核查")
-    expect(page.locator("#do-verify")).to_have_count(0)  # units do not verify
+    acknowledge_and_rectify(page, "已补正笔录签名并组织培训")
     supervisor = login(browser, rig, "sup01")
     sup = supervisor.new_page()
     sup.goto(f"/problem/{pid}")
@@ -229,5 +223,46 @@ def test_scope_roles_and_the_export(rig, browser):
     for path in ("/api/problems", f"/api/problems/{pid}", "/api/problems/export",
                  "/api/problem-types", "/api/cases/PC-C1"):
         assert anonymous.request.get(path).status == 401, path
+    # reads of a problem are in the audit trail as a warning's are (ClickHouse access_log)
+    assert sup.request.get(f"/api/problems/{pid}").status == 200
+    rig.wait_rows("SELECT DISTINCT action, actor_id, unit_id FROM {db}.access_log FINAL "
+                  f"WHERE target = '{pid}' AND actor_id = 'sup01'",
+                  [("read_problem", "sup01", "U3301")])
+    audit = sup.request.get(f"/api/audit?target={pid}&actor=sup01").json()["rows"]
+    assert audit and {r["action"] for r in audit} == {"read_problem"}
     for context in (sup, other, inspector, screen, anonymous):
         context.close()
+
+
+def test_two_servers_never_both_accept_one_step_of_a_problem(rig, browser, tmp_path):
+    """Two console processes on one topic: a unit's and a supervisor's acknowledgement of
+    one problem at once; one is accepted (201), the other lost its step (409), and both
+    servers show the one action."""
+    rig.send("problems", raw(problem_id="RACE-P1", found_at=datetime.now(CST).isoformat()),
+             b"RACE-P1")
+    second = WebProcess({**rig.env, "CASEWATCH_WEB_PORT": str(free_port())},
+                        tmp_path / "second.log")
+    second.start()
+    try:
+        one = login(browser, rig, "u3301")
+        two = logged_in(browser, second.base_url, "sup01", PASSWORDS["sup01"])
+        for context in (one, two):
+            rig.wait_for(lambda c=context: c.request.get("/api/problems/RACE-P1").status == 200,
+                         what="the problem in both consoles")
+        statuses = race([(rig.url, one), (second.base_url, two)],
+                        "/api/problems/RACE-P1/actions", {"action": "acknowledge"})
+        assert statuses == [201, 409]
+        def settled(context):
+            shown = context.request.get("/api/problems/RACE-P1").json()
+            return shown["problem"]["stage"] == "acknowledged" and len(shown["actions"]) == 1
+
+        for context in (one, two):
+            rig.wait_for(lambda c=context: settled(c), timeout=10,
+                         what="the one action, acknowledged")
+        # ClickHouse keeps both (as warning_actions does): the console ignores the loser
+        rig.wait_rows("SELECT count(), uniqExact(actor_id) FROM {db}.problem_actions FINAL "
+                      "WHERE problem_id = 'RACE-P1' AND action = 'acknowledge'", [(2, 2)])
+        one.close()
+        two.close()
+    finally:
+        second.stop()

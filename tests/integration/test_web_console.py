@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from rules.ruleset import load_ruleset
 from streams.settings import Settings
 from streams.topics import ensure_topics
-from tests.support.browser import chromium, logged_in
+from tests.support.browser import chromium, logged_in, race
 from tests.support.collector import Collector
 from tests.support.ports import free_port
 from tests.support.web_process import VENV_BIN, WebProcess
@@ -616,9 +616,6 @@ def test_a_screen_token_keeps_a_wall_display_in_and_revoking_it_ends_it(console,
 
 
 def test_two_servers_never_both_accept_one_step(console, browser, tmp_path):
-    import threading
-    import urllib.request
-
     _, warning = detained_warning(console, "RACE1", unit="U3301")
     wid = warning["warning_id"]
     second = WebProcess({**console.env, "CASEWATCH_WEB_PORT": str(free_port()),
@@ -627,34 +624,10 @@ def test_two_servers_never_both_accept_one_step(console, browser, tmp_path):
     second.start()
     try:
         one = login(browser, console, "u3301")
-        two = browser.new_context(base_url=second.base_url)
-        assert two.request.post("/login", data={"user": "sup01",
-                                                "password": PASSWORDS["sup01"]}).status == 200
-        calls = []
-        for context, base in ((one, console.url), (two, second.base_url)):
-            cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
-            calls.append((base, cookie, csrf(context)))
-        barrier, statuses = threading.Barrier(2), []
-
-        def act(base, cookie, token):
-            request = urllib.request.Request(
-                f"{base}/api/warnings/{wid}/actions", method="POST",
-                data=json.dumps({"action": "acknowledge"}).encode(),
-                headers={"Cookie": cookie, "X-CSRF-Token": token,
-                         "Content-Type": "application/json"})
-            barrier.wait()
-            try:
-                with urllib.request.urlopen(request, timeout=30) as resp:
-                    statuses.append(resp.status)
-            except urllib.error.HTTPError as exc:
-                statuses.append(exc.code)
-
-        threads = [threading.Thread(target=act, args=call) for call in calls]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert sorted(statuses) == [201, 409]
+        two = logged_in(browser, second.base_url, "sup01", PASSWORDS["sup01"])
+        statuses = race([(console.url, one), (second.base_url, two)],
+                        f"/api/warnings/{wid}/actions", {"action": "acknowledge"})
+        assert statuses == [201, 409]
         for context in (one, two):
             deadline = time.monotonic() + 10
             while True:

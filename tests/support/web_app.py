@@ -4,14 +4,20 @@ each action back into the open set (as the live follower would), with optional d
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from rules.problem_entry import accept_problem
+from schemas.problem import Problem
 from schemas.units import UnitRegistry
 from streams.settings import Settings
+from tests.support.problem_records import raw
 from web.audit import AccessLog
 from web.auth import Auth
 from web.context import Context
@@ -49,10 +55,21 @@ def users_file(directory: Path) -> Path:
 def item(wid: str, unit: str = "U3301", level: str = "overdue", status: str = "open",
          case: str | None = None, person: str | None = "P1", rule: str = "det_family_notice",
          due: str = "2026-05-01T10:00:00+08:00") -> Item:
-    return Item(warning_id=wid, rule_id=rule, level=level, status=status,
+    return Item(id=wid, rule_id=rule, level=level, status=status,
                 case_id=case or f"C-{wid}", person_id=person, unit_id=unit, due_at=due,
                 changed_at="2026-05-01T09:00:00+08:00", message_zh="中", message_en="en",
                 evidence=("e1",))
+
+
+def problem(pid: str, unit: str = "U3301", case: str | None = "C-P", person: str | None = None,
+            source: str = "case_review", problem_type: str = "record_unsigned",
+            found_at: str = "2026-05-01T08:00:00+08:00") -> Problem:
+    """A problem as the intake accepted it (rules/problem_entry.py)."""
+    return accept_problem(
+        raw(problem_id=pid, unit_id=unit, case_id=case if case else ...,
+            person_id=person if person else ..., source=source, problem_type=problem_type,
+            found_at=found_at, description=f"问题 {pid}"),
+        pid.encode(), datetime.fromisoformat(found_at) + timedelta(days=1))
 
 
 class CannedReader:
@@ -78,13 +95,14 @@ class CannedReader:
 
 @dataclass
 class LoopbackProducer:
-    """Sends to nowhere and applies each action to the open set, after `delay(value)`."""
+    """Sends to nowhere and applies each action, a warning's or a problem's, to the open set
+    (as the live followers would), after `delay(value)`; problem entries are kept only."""
 
     open_set: OpenSet
-    delays: dict[str, float] = field(default_factory=dict)  # warning id -> seconds
+    delays: dict[str, float] = field(default_factory=dict)  # warning or problem id -> seconds
     hang: bool = False  # never answer (Kafka down)
     sent: list[bytes] = field(default_factory=list)
-    targets: list[OpenSet] | None = None  # every open set reading the topic (default: own)
+    targets: list[OpenSet] | None = None  # every open set reading the topics (default: own)
 
     def share(self, log: list, open_sets: list[OpenSet]) -> None:
         """Write to one topic `log` that every open set in `open_sets` reads in order."""
@@ -92,12 +110,21 @@ class LoopbackProducer:
         self.targets = open_sets
 
     async def send_and_wait(self, topic: str, value: bytes, key: bytes | None = None):
+        from schemas.problem_action import ProblemAction
         from schemas.warning_action import WarningAction
 
-        action = WarningAction.model_validate_json(value)
         if self.hang:
             await asyncio.Event().wait()
-        await asyncio.sleep(self.delays.get(action.warning_id, 0.0))
+        if topic.endswith("problem-actions"):
+            action = ProblemAction.model_validate_json(value)
+            subject = action.problem_id
+        elif topic.endswith("warning-actions"):
+            action = WarningAction.model_validate_json(value)
+            subject = action.warning_id
+        else:
+            self.sent.append(value)  # a problem entry: the intake's topic
+            return
+        await asyncio.sleep(self.delays.get(subject, 0.0))
         self.sent.append(value)
         for target in self.targets or [self.open_set]:
             target.apply_action(action)
@@ -151,3 +178,25 @@ def console(directory: Path, units: UnitRegistry | None = None, **settings) -> C
                       lambda sid: sessions.by_id(sid) is not None, health.status)
     app = assemble(ctx, auth, health, streams)
     return Console(app, open_set, ctx.producer, access.producer, auth, ctx, health)
+
+
+@contextmanager
+def serve(c: Console) -> Iterator[str]:
+    """The console on a free loopback port, in a thread of its own; yields its base URL."""
+    import threading
+
+    from tests.support.ports import free_port
+
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(c.app, shutdown_timeout=0.5)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

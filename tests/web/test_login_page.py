@@ -1,14 +1,11 @@
 """The login page in Chromium against the console served in-process: where `next` may
 send a browser after login (hole 3 of issue 15: an open redirect)."""
 
-import asyncio
-import threading
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from tests.support.web_app import PASSWORDS, console, item
+from tests.support.web_app import PASSWORDS, console, item, serve
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
@@ -17,22 +14,11 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 @pytest.fixture
 def served(tmp_path):
     """The console on a free loopback port, in a thread of its own."""
-    from tests.support.ports import free_port
-
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W1", unit="U3301"))
-    c.open_set.apply_warning(item("W2", unit="U-E2E"))
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(c.app, shutdown_timeout=0.5)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", c
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    c.open_set.apply_item(item("W1", unit="U3301"))
+    c.open_set.apply_item(item("W2", unit="U-E2E"))
+    with serve(c) as url:
+        yield url, c
 
 
 @pytest.mark.parametrize("target", ["/%5Cevil.example/login", "//evil.example/",

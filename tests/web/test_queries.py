@@ -78,8 +78,8 @@ def run(request, tmp_path_factory):
 
 def test_open_snapshot_has_the_latest_open_states(run):
     items = sorted((item_from_row(r) for r in run(queries.open_snapshot(DB))),
-                   key=lambda i: i.warning_id)
-    assert [(i.warning_id, i.level, i.unit_id) for i in items] == [
+                   key=lambda i: i.id)
+    assert [(i.id, i.level, i.unit_id) for i in items] == [
         ("W1", "overdue", "U1"), ("W3", "violation", "U2")]
     w1 = items[0]
     assert w1.changed_at == "2024-03-01T10:40:00+08:00" and w1.evidence == ("e1",)
@@ -131,9 +131,9 @@ def test_measure_counts_and_new_per_hour(run):
 
 def test_search_closed_by_case_or_person_prefix(run):
     rows = run(queries.search_closed(DB, False), {"q": "C1", "units": (), "limit": 10})
-    assert sorted(item_from_row(r).warning_id for r in rows) == ["W1", "W2", "W3"]
+    assert sorted(item_from_row(r).id for r in rows) == ["W1", "W2", "W3"]
     rows = run(queries.search_closed(DB, True), {"q": "P1", "units": ("U1",), "limit": 10})
-    assert sorted(item_from_row(r).warning_id for r in rows) == ["W1", "W2"]
+    assert sorted(item_from_row(r).id for r in rows) == ["W1", "W2"]
     assert run(queries.search_closed(DB, False), {"q": "%", "units": (), "limit": 10}) == []
 
 

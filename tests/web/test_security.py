@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 import web.auth
-from tests.support.web_app import PASSWORDS, console, item
+from tests.support.web_app import PASSWORDS, console, item, problem
 from web.ratelimit import LoginLimiter
 
 
@@ -119,7 +119,7 @@ def test_hole1_a_success_does_not_clear_the_address_counter(tmp_path):
 
 def test_hole2_the_screen_role_reads_only_the_big_screen(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W1", unit="U3301", case="C-SECRET", person="P-SECRET"))
+    c.open_set.apply_item(item("W1", unit="U3301", case="C-SECRET", person="P-SECRET"))
 
     async def go():
         cl = await client_of(c)
@@ -140,8 +140,8 @@ def test_hole2_the_screen_role_reads_only_the_big_screen(tmp_path):
 
 def test_hole2_a_unit_user_gets_its_own_units_figures_only(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W1", unit="U3301"))
-    c.open_set.apply_warning(item("W2", unit="U3401"))
+    c.open_set.apply_item(item("W1", unit="U3301"))
+    c.open_set.apply_item(item("W2", unit="U3401"))
 
     async def go():
         cl = await client_of(c)
@@ -371,7 +371,7 @@ def test_hole8_stalled_clients_are_cut_and_hold_little(tmp_path):
             while len(c.open_set.subscribers) < 20:
                 await asyncio.sleep(0.05)
             for n in range(60_000):
-                c.open_set.apply_warning(item(f"W{n % 3000}", level=("overdue", "approaching")[
+                c.open_set.apply_item(item(f"W{n % 3000}", level=("overdue", "approaching")[
                     (n // 3000) % 2]))
                 if n % 500 == 0:
                     await asyncio.sleep(0)
@@ -393,8 +393,8 @@ def test_hole8_stalled_clients_are_cut_and_hold_little(tmp_path):
 
 def test_hole9_a_slow_send_does_not_hold_up_other_warnings(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("WA"))
-    c.open_set.apply_warning(item("WB"))
+    c.open_set.apply_item(item("WA"))
+    c.open_set.apply_item(item("WB"))
     c.producer.delays["WA"] = 3.0
 
     async def go():
@@ -421,7 +421,7 @@ def test_hole9_a_slow_send_does_not_hold_up_other_warnings(tmp_path):
 
 def test_hole9_with_kafka_down_an_action_fails_fast(tmp_path):
     c = console(tmp_path, action_send_timeout_seconds=1.0)
-    c.open_set.apply_warning(item("WA"))
+    c.open_set.apply_item(item("WA"))
     c.producer.hang = True
 
     async def go():
@@ -439,16 +439,24 @@ def test_hole9_with_kafka_down_an_action_fails_fast(tmp_path):
     assert run(go()) == 503
 
 
-def test_hole9_two_servers_do_not_both_accept_the_same_step(tmp_path):
+@pytest.mark.parametrize("kind", ["warning", "problem"])
+def test_hole9_two_servers_do_not_both_accept_the_same_step(tmp_path, kind):
+    """Two servers on one actions topic take the same step of a warning, or of a problem
+    (issue 12), at once: each action carries its step, the first on the topic wins, and a
+    server answers 201 only for its own; both keep the one action."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     one, two = console(tmp_path / "a"), console(tmp_path / "b")
     for c in (one, two):
-        c.open_set.apply_warning(item("WA"))
-        c.producer.delays["WA"] = 0.2
+        if kind == "warning":
+            c.open_set.apply_item(item("X1"))
+        else:
+            c.ctx.problems.apply_problem(problem("X1", unit="U3301"))
+        c.producer.delays["X1"] = 0.2
     log: list = []
     for c in (one, two):  # one topic: every action reaches both, in one order
         c.producer.share(log, [one.open_set, two.open_set])
+    path = f"/api/{kind}s/X1/actions"
 
     async def go():
         a, b = await client_of(one), await client_of(two)
@@ -457,25 +465,24 @@ def test_hole9_two_servers_do_not_both_accept_the_same_step(tmp_path):
             await login(b, "sup01")
             ta, tb = await csrf(a), await csrf(b)
             ra, rb = await asyncio.gather(
-                a.post("/api/warnings/WA/actions", json={"action": "acknowledge"},
-                       headers={"X-CSRF-Token": ta}),
-                b.post("/api/warnings/WA/actions", json={"action": "acknowledge"},
-                       headers={"X-CSRF-Token": tb}))
+                a.post(path, json={"action": "acknowledge"}, headers={"X-CSRF-Token": ta}),
+                b.post(path, json={"action": "acknowledge"}, headers={"X-CSRF-Token": tb}))
             return sorted([ra.status, rb.status])
         finally:
             await a.close()
             await b.close()
 
     assert run(go()) == [201, 409]
-    assert one.open_set.stage_of("WA") == two.open_set.stage_of("WA") == "acknowledged"
-    assert len(one.open_set.actions["WA"]) == 1
+    key = (kind, "X1")
+    assert one.open_set.stage_of(key) == two.open_set.stage_of(key) == "acknowledged"
+    assert len(one.open_set.actions_of(key)) == len(two.open_set.actions_of(key)) == 1
 
 
 # ------------------------------------------------------------------ 11: smaller holes
 
 def test_hole11_a_malformed_csrf_header_is_400_with_the_policy(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("WA"))
+    c.open_set.apply_item(item("WA"))
 
     async def go():
         cl = await client_of(c)
@@ -503,7 +510,7 @@ def test_hole11_a_malformed_csrf_header_is_400_with_the_policy(tmp_path):
 
 def test_hole11_out_of_scope_and_unknown_ids_answer_alike(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("THEIRS", unit="U3401"))
+    c.open_set.apply_item(item("THEIRS", unit="U3401"))
 
     async def go():
         cl = await client_of(c)
@@ -525,7 +532,7 @@ def test_hole11_out_of_scope_and_unknown_ids_answer_alike(tmp_path):
 
 def test_hole11_healthz_without_a_session_is_minimal(tmp_path):
     c = console(tmp_path)
-    c.open_set.apply_warning(item("W1"))
+    c.open_set.apply_item(item("W1"))
 
     async def go():
         cl = await client_of(c)
@@ -577,10 +584,10 @@ def test_hole11_a_warning_moved_to_another_unit_leaves_the_old_units_pages():
     s = OpenSet()
     old = s.subscribe(Scope.exact({"U3301"}))
     start = s.seq
-    s.apply_warning(item("W1", unit="U3301"))
-    s.apply_warning(item("W1", unit="U3302"))
+    s.apply_item(item("W1", unit="U3301"))
+    s.apply_item(item("W1", unit="U3302"))
     got = [json.loads(old.queue.get_nowait()[1].split(b"data: ", 1)[1])
            for _ in range(old.queue.qsize())]
-    assert got[-1] == {"op": "remove", "id": "W1"}
+    assert got[-1] == {"op": "remove", "kind": "warning", "id": "W1"}
     replay = [json.loads(d) for _, d in s.since(start, Scope.exact({"U3301"}))]
-    assert replay[-1] == {"op": "remove", "id": "W1"}
+    assert replay[-1] == {"op": "remove", "kind": "warning", "id": "W1"}

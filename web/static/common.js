@@ -68,6 +68,9 @@ const I18N = {
     "src.patrol": "网上巡查", "src.case_review": "案件评查", "src.visit": "社会化访评",
     "a.read_problem": "查阅问题", "a.read_problems": "查阅问题列表", "a.export_problems": "导出问题",
     "a.lookup_case": "查询案件",
+    kind: "类别", "kind.warning": "预警", "kind.problem": "问题", problem: "问题",
+    open_items: "未闭环", rectify_by: "整改期限", rule_or_type: "规则 / 问题类型",
+    export_problems: "导出全部问题（含已核查）",
     "err.problem_invalid": "问题记录有误", "err.problem_closed": "该问题已闭环",
     delivery: "推送记录", silences: "静默", receiver: "接收方", reason: "原因", attempts: "尝试次数",
     last_at: "最近尝试", error: "错误", items: "内容", retry: "重试", "st.sent": "已送达",
@@ -139,6 +142,9 @@ const I18N = {
     "src.visit": "satisfaction visit",
     "a.read_problem": "read problem", "a.read_problems": "read problems",
     "a.export_problems": "export problems", "a.lookup_case": "look up case",
+    kind: "Kind", "kind.warning": "warning", "kind.problem": "problem", problem: "problem",
+    open_items: "Open", rectify_by: "Rectify by", rule_or_type: "Rule / problem type",
+    export_problems: "Export all problems (verified too)",
     "err.problem_invalid": "the problem record is invalid",
     "err.problem_closed": "the problem's loop is closed",
     delivery: "Deliveries", silences: "Silences", receiver: "Receiver", reason: "Why",
@@ -273,6 +279,47 @@ function loopPanel(stage, can, act) {
         class: "act " + a, id: "do-" + a, onclick: (e) => act(a, e.target),
       }, t("act." + a)))),
       el("div", { id: "acterr", class: "err" })) : null);
+}
+
+// Take an action of the loop on the item at `path` (a warning's or a problem's): the
+// buttons wait while the server reads the action back, then `reload()` shows the new
+// stage; a 202 (not confirmed yet) leaves the page to its stream.
+async function submitAction(path, action, button, reload) {
+  const note = document.getElementById("note").value.trim();
+  if ((action === "rectify" || action === "return") && !note) {
+    document.getElementById("acterr").textContent = t("note_required");
+    return;
+  }
+  const buttons = document.querySelectorAll("#loop button.act");
+  buttons.forEach((b) => { b.disabled = true; });
+  button.classList.add("pending");
+  button.textContent = t("pending");
+  let answer;
+  try {
+    answer = await api(path + "/actions", {
+      method: "POST", body: JSON.stringify({ action, note }),
+    });
+  } catch (e) {
+    buttons.forEach((b) => { b.disabled = false; });
+    button.classList.remove("pending");
+    button.textContent = t("act." + action);
+    document.getElementById("acterr").textContent = e.message;
+    return;
+  }
+  if (answer.pending) {
+    document.getElementById("acterr").textContent = t("err.not_confirmed");
+    return;  // the stream reloads the page when the action is read back
+  }
+  await reload();
+}
+
+// Reload an explanation when its item changes (an action elsewhere, a new state): the
+// stream of this one item only (`kind` warning or problem).
+function followItem(kind, id, reload) {
+  const es = new EventSource(`/api/stream?${kind}=${encodeURIComponent(id)}`);
+  es.onmessage = () => reload();
+  es.addEventListener("status", (e) => showStatus(JSON.parse(e.data)));
+  es.addEventListener("logout", () => { location.href = "/login"; });
 }
 
 function actionRows(actions) {

@@ -1,26 +1,53 @@
-// The work queue: open warnings, most urgent first, with queues (待确认 / 待整改 / 待核查)
-// and their counts, filters, sort and page all in the URL (a link shares the view), search
-// by case or person id, export of the view, and new overdue / escalated warnings marked
-// until seen (count in the tab title, optional sound and desktop notification).
-// The filters and orders are those of web/views.py, which the export applies.
+// The work queue: open warnings and problems, most urgent first, with queues (待确认 /
+// 待整改 / 待核查) and their counts, filters, sort and page all in the URL (a link shares
+// the view), search by case or person id, export of the view, and new overdue / escalated
+// warnings marked until seen (count in the tab title, optional sound and desktop
+// notification). The filters and orders are those of web/views.py, which the export
+// applies. `/problems` is the same queue with its kind fixed to problems.
 "use strict";
 
 const PAGE_SIZE = 50;
-const RANK = { system: 0, violation: 1, overdue: 2, approaching: 3 };
+const PROBLEMS_PAGE = location.pathname === "/problems";
+const RANK = { system: 0, violation: 1, overdue: 2, approaching: 3, problem: 4 };
+const SOURCES = ["platform", "self_check", "cross_check", "patrol", "case_review", "visit"];
+const ENTERING = ["inspector", "supervisor", "unit"];  // may record a problem
 const VIEWS = { all: null, confirm: ["new"], rectify: ["acknowledged", "returned"],
   verify: ["rectified"] };
 const LEFT = { overdue: [null, 0], "24h": [0, 86400e3], "72h": [0, 3 * 86400e3],
   later: [3 * 86400e3, null] };
-const FIELDS = ["view", "unit", "level", "rule", "measure", "stage", "left", "q", "sort", "dir"];
+const FIELDS = ["view", "kind", "source", "unit", "level", "rule", "measure", "stage", "left", "q",
+  "sort", "dir"];
+const FILTERS = ["kind", "source", "unit", "level", "rule", "measure", "stage", "left"];
 const DEFAULTS = { view: "all", sort: "urgency", dir: "asc" };
 const state = { map: new Map(), page: 0, f: {}, pending: false, unseen: new Map() };
 
 // ------------------------------------------------------------------ URL <-> state
 
+// An item of the queue: its key (a warning's and a problem's ids may coincide), its page
+// and its title (a rule's, or a problem type's).
+function keyOf(w) { return `${w.kind}:${w.id}`; }
+
+function hrefOf(w) {
+  return (w.kind === "problem" ? "/problem/" : "/warning/") + encodeURIComponent(w.id);
+}
+
+function titleOf(w) {
+  if (w.kind !== "problem") return ruleTitle(w.rule);
+  return CW.lang === "zh" ? w.title_zh : w.title_en;
+}
+
+function badge(w) {
+  if (w.kind === "problem") {
+    return el("span", { class: "badge problem", "data-source": w.source }, t("src." + w.source));
+  }
+  return el("span", { class: `badge ${w.level}` }, t(w.level));
+}
+
 function readUrl() {
   const p = new URLSearchParams(location.search);
   for (const k of FIELDS) state.f[k] = p.get(k) || DEFAULTS[k] || "";
   if (!(state.f.view in VIEWS)) state.f.view = "all";
+  if (PROBLEMS_PAGE) state.f.kind = "problem";
   state.page = Math.max(0, (parseInt(p.get("page"), 10) || 1) - 1);
 }
 
@@ -30,8 +57,15 @@ function viewQuery() {
   return p;
 }
 
-function writeUrl() {
+// The page's own address: on /problems the kind is the page's, not a parameter.
+function pageQuery() {
   const p = viewQuery();
+  if (PROBLEMS_PAGE) p.delete("kind");
+  return p;
+}
+
+function writeUrl() {
+  const p = pageQuery();
   if (state.page) p.set("page", state.page + 1);
   const qs = p.toString();
   history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
@@ -70,10 +104,14 @@ const COLUMNS = {
 
 function matches(w, f, now, rules, stages) {
   if (stages && !stages.includes(w.stage)) return false;
+  if (f.kind && w.kind !== f.kind) return false;
+  if (f.source && w.source !== f.source) return false;
   if (f.unit && w.unit !== f.unit && !ancestors(w.unit).includes(f.unit)) return false;
   if (f.level && w.level !== f.level) return false;
   if (f.rule && w.rule !== f.rule) return false;
-  if (f.measure && !(rules[w.rule] && rules[w.rule].measure === f.measure)) return false;
+  if (f.measure && !(w.kind === "warning" && rules[w.rule] && rules[w.rule].measure === f.measure)) {
+    return false;
+  }
   if (f.stage && w.stage !== f.stage) return false;
   if (f.q && !(w.case.startsWith(f.q) || (w.person || "").startsWith(f.q))) return false;
   if (f.left) {
@@ -118,16 +156,24 @@ function options(select, values, label) {
 }
 
 function renderFilters() {
-  const units = [...new Set([...state.map.values()].map((w) => w.unit)
-    .concat(...[...state.map.values()].map((w) => ancestors(w.unit))))].sort();
+  const items = [...state.map.values()];
+  const units = [...new Set(items.map((w) => w.unit)
+    .concat(...items.map((w) => ancestors(w.unit))))].sort();
+  const types = new Map(items.filter((w) => w.kind === "problem").map((w) => [w.rule, w]));
+  options(document.getElementById("f-kind"), ["warning", "problem"], (k) => t("kind." + k));
+  options(document.getElementById("f-source"),
+    PROBLEMS_PAGE ? SOURCES.filter((s) => s !== "platform") : SOURCES, (s) => t("src." + s));
   options(document.getElementById("f-unit"), units, unitName);
-  options(document.getElementById("f-level"), ["system", "violation", "overdue", "approaching"], t);
-  options(document.getElementById("f-rule"), Object.keys(CW.info.rules).sort(), ruleTitle);
+  options(document.getElementById("f-level"),
+    ["system", "violation", "overdue", "approaching", "problem"], t);
+  const rules = PROBLEMS_PAGE ? [] : Object.keys(CW.info.rules).sort();
+  options(document.getElementById("f-rule"), rules.concat([...types.keys()].sort()),
+    (r) => (types.has(r) ? titleOf(types.get(r)) : ruleTitle(r)));
   options(document.getElementById("f-measure"), Object.keys(CW.info.measures), measureLabel);
   options(document.getElementById("f-stage"),
     ["new", "acknowledged", "rectified", "returned", "verified"], (s) => t("stage." + s));
   options(document.getElementById("f-left"), Object.keys(LEFT), (k) => t("left." + k));
-  for (const k of ["unit", "level", "rule", "measure", "stage", "left"]) {
+  for (const k of FILTERS) {
     const sel = document.getElementById("f-" + k);
     if (state.f[k] && ![...sel.options].some((o) => o.value === state.f[k])) {
       sel.append(el("option", { value: state.f[k] }, state.f[k]));  // from a shared link
@@ -147,17 +193,16 @@ function renderTabs() {
 }
 
 function row(w, now) {
-  const seen = !state.unseen.has(w.id);
+  const key = keyOf(w), seen = !state.unseen.has(key);
   return el("tr", {
-    "data-id": w.id, "data-level": w.level, "data-unit": w.unit,
+    "data-id": w.id, "data-kind": w.kind, "data-level": w.level, "data-unit": w.unit,
     class: `lv-${w.level}` + (seen ? "" : " unseen"),
-    onclick: () => { markSeen(w.id); location.href = "/warning/" + encodeURIComponent(w.id); },
+    onclick: () => { markSeen(key); location.href = hrefOf(w); },
   },
-  el("td", { "data-label": t("level") }, el("span", { class: `badge ${w.level}` }, t(w.level)),
-    seen ? null : el("span", { class: "mark", title: t(state.unseen.get(w.id)) }, t("unseen"))),
-  el("td", { "data-label": t("rule") },
-    el("a", { href: "/warning/" + encodeURIComponent(w.id) }, ruleTitle(w.rule))),
-  el("td", { "data-label": t("case") }, w.case),
+  el("td", { "data-label": t("level") }, badge(w),
+    seen ? null : el("span", { class: "mark", title: t(state.unseen.get(key)) }, t("unseen"))),
+  el("td", { "data-label": t("rule") }, el("a", { href: hrefOf(w) }, titleOf(w))),
+  el("td", { "data-label": t("case") }, w.case || "—"),
   el("td", { "data-label": t("person") }, w.person || "—"),
   el("td", { "data-label": t("unit") }, unitCell(w.unit)),
   el("td", { "data-label": t("due") }, fmtTime(w.due)),
@@ -177,17 +222,23 @@ function render() {
   document.getElementById("rows").replaceChildren(
     ...rows.slice(state.page * PAGE_SIZE, (state.page + 1) * PAGE_SIZE).map((w) => row(w, now)));
   document.getElementById("count").textContent =
-    `${t("open")} ${rows.length} / ${state.map.size}`;
+    `${t(PROBLEMS_PAGE ? "open_problems" : "open_items")} ${rows.length} / ${visibleTotal()}`;
   document.getElementById("pageno").textContent = `${state.page + 1} / ${pages}`;
   document.querySelectorAll("th[data-sort]").forEach((th) => {
     th.classList.toggle("sorted", th.dataset.sort === state.f.sort);
     th.dataset.dir = th.dataset.sort === state.f.sort ? state.f.dir : "";
   });
   renderTabs();
-  const unseen = [...state.unseen.keys()].filter((id) => state.map.has(id)).length;
-  document.title = (unseen ? `(${unseen}) ` : "") + t("title");
+  const unseen = [...state.unseen.keys()].filter((key) => state.map.has(key)).length;
+  document.title = (unseen ? `(${unseen}) ` : "") + t(PROBLEMS_PAGE ? "problems" : "title");
   document.body.dataset.unseen = unseen;
   writeUrl();
+}
+
+// The items the page holds: on /problems, its problems only.
+function visibleTotal() {
+  if (!PROBLEMS_PAGE) return state.map.size;
+  return [...state.map.values()].filter((w) => w.kind === "problem").length;
 }
 
 function schedule() {
@@ -212,8 +263,8 @@ function saveUnseen() {
   localStorage.setItem(storageKey(), JSON.stringify([...state.unseen]));
 }
 
-function markSeen(id) {
-  state.unseen.delete(id);
+function markSeen(key) {
+  state.unseen.delete(key);
   saveUnseen();
 }
 
@@ -230,14 +281,14 @@ function beep() {
 }
 
 function announce(w, why) {
-  state.unseen.set(w.id, why);
+  state.unseen.set(keyOf(w), why);
   saveUnseen();
   if (localStorage.getItem("casewatch.sound") === "on") beep();
   if (window.Notification && Notification.permission === "granted") {
-    const n = new Notification(`${t(why)}：${ruleTitle(w.rule)}`, {
-      body: `${w.case} · ${unitName(w.unit)}`, tag: w.id,
+    const n = new Notification(`${t(why)}：${titleOf(w)}`, {
+      body: `${w.case} · ${unitName(w.unit)}`, tag: keyOf(w),
     });
-    n.onclick = () => { window.focus(); location.href = "/warning/" + encodeURIComponent(w.id); };
+    n.onclick = () => { window.focus(); location.href = hrefOf(w); };
   }
 }
 
@@ -257,10 +308,10 @@ async function search(q) {
     const r = await api("/api/search?q=" + encodeURIComponent(q));
     document.getElementById("results-q").textContent = `“${q}” ${r.results.length}`;
     document.getElementById("results-rows").replaceChildren(...(r.results.length ? r.results.map(
-      (w) => el("tr", { "data-id": w.id, class: w.closed ? "closed" : "",
-        onclick: () => { location.href = "/warning/" + encodeURIComponent(w.id); } },
-      el("td", {}, el("span", { class: `badge ${w.level}` }, t(w.level))),
-      el("td", {}, ruleTitle(w.rule)), el("td", {}, w.case), el("td", {}, w.person || "—"),
+      (w) => el("tr", { "data-id": w.id, "data-kind": w.kind, class: w.closed ? "closed" : "",
+        onclick: () => { location.href = hrefOf(w); } },
+      el("td", {}, badge(w)),
+      el("td", {}, titleOf(w)), el("td", {}, w.case || "—"), el("td", {}, w.person || "—"),
       el("td", {}, unitCell(w.unit)),
       el("td", {}, w.closed ? t("closed") : t("stage." + w.stage)))) : [
       el("tr", {}, el("td", {}, t("no_results")))]));
@@ -285,11 +336,22 @@ async function main() {
   readUrl();
   await boot();
   await loadUnits();
-  header("warnings", () => { renderFilters(); update(); });
+  header(PROBLEMS_PAGE ? "problems" : "warnings", () => { renderFilters(); update(); });
+  if (!ENTERING.includes(CW.me.role)) document.getElementById("new-problem").remove();
+  if (PROBLEMS_PAGE) {  // its kind is fixed; levels and measures are the warnings'
+    for (const k of ["kind", "level", "measure"]) document.getElementById("f-" + k).closest("label").hidden = true;
+    document.querySelector('th[data-sort="level"]').dataset.i18n = "source";
+    document.querySelector('th[data-sort="rule"]').dataset.i18n = "problem_type";
+    document.getElementById("f-rule").previousElementSibling.dataset.i18n = "problem_type";
+    applyI18n();
+  } else {
+    document.getElementById("export-problems").remove();
+  }
   try {
     state.unseen = new Map(JSON.parse(localStorage.getItem(storageKey()) || "[]"));
   } catch (e) { state.unseen = new Map(); }
-  for (const name of ["unit", "level", "rule", "measure", "stage", "left"]) {
+  for (const name of FILTERS) {
+    if (!document.getElementById("f-" + name)) continue;
     document.getElementById("f-" + name).addEventListener("change", (e) => {
       state.f[name] = e.target.value;
       state.page = 0;
@@ -328,20 +390,20 @@ async function main() {
   let loaded = false;
   const feed = new LiveFeed(
     (warnings) => {
-      state.map = new Map(warnings.map((w) => [w.id, w]));
+      state.map = new Map(warnings.map((w) => [keyOf(w), w]));
       loaded = true;
       renderFilters();
       update();
     },
     (ev) => {
       if (ev.op === "upsert") {
-        const before = state.map.get(ev.w.id);
+        const before = state.map.get(keyOf(ev.w));
         if (!before) filtersDirty = true;
-        state.map.set(ev.w.id, ev.w);
+        state.map.set(keyOf(ev.w), ev.w);
         if (loaded) onChange(before, ev.w);
         if (!CW.units[ev.w.unit]) loadUnits().then(schedule).catch(() => {});
       } else if (ev.op === "remove") {
-        state.map.delete(ev.id);
+        state.map.delete(keyOf(ev));
       }
       schedule();
     },

@@ -18,9 +18,10 @@ function render() {
       el("dl", {},
         el("dt", {}, t("case")), el("dd", {}, p.case || "—"),
         el("dt", {}, t("person")), el("dd", {}, p.person || "—"),
-        el("dt", {}, t("unit")), el("dd", {}, p.unit),
+        el("dt", {}, t("unit")), el("dd", {}, unitCell(p.unit)),
         el("dt", {}, t("found_by")), el("dd", { id: "finder" }, `${p.found_by} · ${roleLabel(p.found_by_role)}`),
         el("dt", {}, t("found_at")), el("dd", {}, fmtTime(p.found_at)),
+        el("dt", {}, t("rectify_by")), el("dd", { id: "due" }, fmtTime(p.due)),
         el("dt", {}, t("points")), el("dd", {}, type.points ?? "—"))),
     el("div", { class: "cols" },
       el("div", {},
@@ -48,30 +49,17 @@ async function load() {
   document.body.dataset.loaded = "1";
 }
 
-async function act(action, button) {
-  const note = document.getElementById("note").value.trim();
-  if ((action === "rectify" || action === "return") && !note) {
-    document.getElementById("acterr").textContent = t("note_required");
-    return;
-  }
-  button.disabled = true;
-  try {
-    await api(`/api/problems/${encodeURIComponent(pid)}/actions`, {
-      method: "POST", body: JSON.stringify({ action, note }),
-    });
-  } catch (e) {
-    button.disabled = false;
-    document.getElementById("acterr").textContent = e.message;
-    return;
-  }
-  await load();
+function act(action, button) {
+  return submitAction("/api/problems/" + encodeURIComponent(pid), action, button, load);
 }
 
 async function main() {
   await boot();
-  header("problems", render);
+  await loadUnits();
+  header("problems", () => data && render());
   document.getElementById("conn").remove();
   await load();
+  followItem("problem", pid, load);
 }
 
 main();

@@ -13,6 +13,7 @@ function chart(id) {
 function draw(d) {
   document.getElementById("n-open").textContent = d.open_total;
   document.getElementById("n-overdue").textContent = d.overdue_now;
+  document.getElementById("n-problems").textContent = d.problems_open;
   document.getElementById("n-persons").textContent =
     Object.values(d.under_measure).reduce((a, b) => a + b, 0);
   document.getElementById("at").textContent = fmtTime(d.at);

@@ -66,42 +66,8 @@ async function load() {
   render();
 }
 
-async function act(action, button) {
-  const note = document.getElementById("note").value.trim();
-  if ((action === "rectify" || action === "return") && !note) {
-    document.getElementById("acterr").textContent = t("note_required");
-    return;
-  }
-  const buttons = document.querySelectorAll("#loop button.act");
-  buttons.forEach((b) => { b.disabled = true; });
-  button.classList.add("pending");
-  button.textContent = t("pending");
-  let answer;
-  try {
-    answer = await api(`/api/warnings/${encodeURIComponent(wid)}/actions`, {
-      method: "POST", body: JSON.stringify({ action, note }),
-    });
-  } catch (e) {
-    buttons.forEach((b) => { b.disabled = false; });
-    button.classList.remove("pending");
-    button.textContent = t("act." + action);
-    document.getElementById("acterr").textContent = e.message;
-    return;
-  }
-  if (answer.pending) {
-    document.getElementById("acterr").textContent = t("err.not_confirmed");
-    return;  // the stream reloads the page when the action is read back
-  }
-  await load();
-}
-
-// Reload the explanation when this warning changes (a new level, an action elsewhere):
-// the stream of this one warning only.
-function follow() {
-  const es = new EventSource("/api/stream?warning=" + encodeURIComponent(wid));
-  es.onmessage = () => load();
-  es.addEventListener("status", (e) => showStatus(JSON.parse(e.data)));
-  es.addEventListener("logout", () => { location.href = "/login"; });
+function act(action, button) {
+  return submitAction("/api/warnings/" + encodeURIComponent(wid), action, button, load);
 }
 
 async function main() {
@@ -110,7 +76,7 @@ async function main() {
   header("warnings", () => data && render());
   document.getElementById("conn").remove();
   await load();
-  follow();
+  followItem("warning", wid, load);
 }
 
 main();
