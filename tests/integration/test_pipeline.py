@@ -154,60 +154,6 @@ def test_malformed_inputs_go_to_the_dead_letter_topic_and_the_rest_flows(pipelin
     pipeline.wait_rows("SELECT count() FROM {db}.events FINAL WHERE case_id = 'CC'", [(2,)])
 
 
-def detentions(prefix: str, n: int, hours_ago: float = 25) -> list[dict]:
-    t = datetime.now(CST) - timedelta(hours=hours_ago)
-    return [event(f"{prefix}{i:04d}", 1, "detained", t) for i in range(n)]
-
-
-EXPECTED_PER_DETENTION = 3  # transfer to jail, family notice, first interrogation: overdue
-
-
-def assert_each_warning_once(pipeline, prefix: str, cases: int):
-    expected = cases * EXPECTED_PER_DETENTION
-    pipeline.wait_rows(
-        "SELECT uniqExact(warning_id), count() FROM {db}.warning_history FINAL "
-        f"WHERE case_id LIKE '{prefix}%' AND level = 'overdue'",
-        [(expected, expected)], timeout=120)
-
-
-def test_worker_killed_mid_stream_recovers_without_losing_or_duplicating(pipeline):
-    batch = detentions("K", 400)
-    for e in batch[:200]:
-        pipeline.publish(e)
-    pipeline.warnings.wait_for(lambda w: w["case_id"].startswith("K"))
-    pipeline.worker.kill()
-    for e in batch[200:]:
-        pipeline.publish(e)
-    pipeline.worker.start()
-    pipeline.warnings.wait_for(lambda w: w["case_id"] == "K0399", timeout=120)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ids = {w["warning_id"] for w in pipeline.warnings.json() if w["case_id"].startswith("K")}
-        if len(ids) >= 400 * EXPECTED_PER_DETENTION:
-            break
-        time.sleep(0.5)
-    assert len(ids) == 400 * EXPECTED_PER_DETENTION
-    assert_each_warning_once(pipeline, "K", 400)
-    rows = pipeline.query("SELECT count() FROM {db}.events FINAL WHERE case_id LIKE 'K%'")
-    assert rows == [(400,)]
-
-
-def test_clickhouse_down_for_30_s_loses_nothing(pipeline):
-    pipeline.stack.stop("clickhouse")
-    try:
-        started = time.monotonic()
-        batch = detentions("D", 300)
-        for i, e in enumerate(batch):
-            pipeline.publish(e)
-            time.sleep(max(0.0, started + 30 * (i + 1) / len(batch) - time.monotonic()))
-        pipeline.warnings.wait_for(lambda w: w["case_id"] == "D0299")
-    finally:
-        pipeline.stack.start("clickhouse")
-    assert_each_warning_once(pipeline, "D", 300)
-    pipeline.wait_rows("SELECT count(), uniqExact(event_id) FROM {db}.events "
-                       "WHERE case_id LIKE 'D%'", [(300, 300)], timeout=60)
-
-
 def test_prometheus_scrapes_the_worker_metrics(pipeline, tmp_path):
     pipeline.publish(event("CM", 1, "detained", datetime.now(CST) - timedelta(hours=25)))
     pipeline.publish(b"not json", key="CM")

@@ -5,6 +5,9 @@ import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
+
+COORDINATOR_WAIT = 60.0  # seconds a group's coordinator may take to come back (a restart)
 
 
 def delete_topics_with_prefix(bootstrap: str, *prefixes: str) -> None:
@@ -38,12 +41,20 @@ def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
 
 def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
     """The group's committed offset per partition of `topic` (partitions it never
-    committed are absent)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        offsets = admin.list_group_offsets({group: None}).get(group, {})
-    finally:
-        admin.close()
+    committed are absent). Retried while the group's coordinator moves or loads, as it
+    does for a while after a broker restart."""
+    deadline = time.monotonic() + COORDINATOR_WAIT
+    while True:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            offsets = admin.list_group_offsets({group: None}).get(group, {})
+            break
+        except KafkaError as exc:
+            if not exc.retriable or time.monotonic() > deadline:
+                raise
+        finally:
+            admin.close()
+        time.sleep(0.5)
     return {tp.partition: meta.offset for tp, meta in offsets.items()
             if tp.topic == topic and meta.offset >= 0}
 
