@@ -44,15 +44,23 @@ class OutputsFailed(RuntimeError):
     pass
 
 
+#: seconds a transaction (its sends, offsets and commit) may take before the worker stops.
+#: aiokafka's sender routine can die on a connection error while it looks up the
+#: transaction coordinator (seen when the broker restarts): every later commit then waits
+#: for ever, and a worker that waits for ever is worse than one that stops and restarts.
+TRANSACTION_TIMEOUT = 60.0
+
+
 def transactional_id(settings: Settings, partition: int) -> str:
     return f"{settings.app_id}-{partition}"
 
 
 class PartitionProducer:
     def __init__(self, settings: Settings, partition: int, backoff: float = 0.5,
-                 max_backoff: float = 10.0):
+                 max_backoff: float = 10.0, timeout: float = TRANSACTION_TIMEOUT):
         self.settings = settings
         self.partition = partition
+        self.timeout = timeout
         self.retries = settings.send_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -79,9 +87,14 @@ class PartitionProducer:
         delay, attempt = self.backoff, 0
         while True:
             try:
-                return await self._transaction(sends, offsets, group_id)
+                return await asyncio.wait_for(self._transaction(sends, offsets, group_id),
+                                              self.timeout)
             except _FENCED as exc:
                 raise Fenced(f"partition {self.partition}: {exc}") from exc
+            except TimeoutError as exc:  # the producer is stuck: nothing it says is trusted
+                raise OutputsFailed(
+                    f"partition {self.partition}: a transaction of {len(sends)} messages did "
+                    f"not end within {self.timeout:g} s") from exc
             except Exception as exc:
                 metrics.SEND_FAILURES.inc()
                 self._partitions.clear()  # the topics' partitions are looked up again
@@ -96,7 +109,7 @@ class PartitionProducer:
 
     async def _abort(self, cause: Exception) -> None:
         try:
-            await self.producer.abort_transaction()
+            await asyncio.wait_for(self.producer.abort_transaction(), self.timeout)
         except _FENCED as exc:
             raise Fenced(f"partition {self.partition}: {exc}") from exc
         except Exception as exc:

@@ -78,9 +78,22 @@ class FakeProducer:
         self.pending_offsets = None
 
 
-def commit(fake: FakeProducer, sends, offsets=None, retries=2):
+class StuckProducer(FakeProducer):
+    """aiokafka's sender routine died (seen after a broker restart: its transaction commit
+    raised while looking up the coordinator): commit and abort wait for ever."""
+
+    async def commit_transaction(self):
+        await asyncio.Event().wait()
+
+    async def abort_transaction(self):
+        self.aborts += 1
+        await asyncio.Event().wait()
+
+
+def commit(fake: FakeProducer, sends, offsets=None, retries=2, timeout=60.0):
     async def go():
-        out = PartitionProducer(Settings(send_retries=retries), 0, backoff=0)
+        out = PartitionProducer(Settings(send_retries=retries), 0, backoff=0,
+                                timeout=timeout)
         out.producer = fake  # in place of the real one (started by `start`)
         return await out.commit(sends, offsets, "grp")
 
@@ -125,6 +138,24 @@ def test_a_transaction_that_cannot_be_aborted_stops_at_once():
     with pytest.raises(OutputsFailed, match="could not be aborted"):
         commit(fake, SENDS)
     assert fake.transactions == 1
+
+
+def test_a_producer_that_never_answers_stops_the_worker_instead_of_hanging_it():
+    fake = StuckProducer()
+    with pytest.raises(OutputsFailed, match="did not end within 0.1 s"):
+        commit(fake, SENDS, {SOURCE: 8}, timeout=0.1)
+    assert fake.transactions == 1 and not any(fake.logs.values()) and fake.offsets == {}
+
+
+def test_an_abort_that_never_ends_stops_the_worker_too():
+    class FailsThenStuck(StuckProducer):
+        async def commit_transaction(self):
+            raise KafkaTimeoutError("no ack")
+
+    fake = FailsThenStuck()
+    with pytest.raises(OutputsFailed, match="could not be aborted"):
+        commit(fake, SENDS, timeout=0.1)
+    assert (fake.transactions, fake.aborts) == (1, 1)
 
 
 def test_a_fenced_producer_raises_fenced_and_writes_nothing():

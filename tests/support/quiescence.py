@@ -15,7 +15,7 @@ def lag(bootstrap: str, group: str, topic: str) -> dict[int, int]:
 
 
 def _check_alive(sandbox, lags) -> None:
-    if sandbox.workers and not any(w.alive for w in sandbox.workers):
+    if sandbox.workers and not any(w.alive or w.supervised for w in sandbox.workers):
         codes = [w.proc.returncode for w in sandbox.workers if w.proc]
         raise AssertionError(f"every worker exited ({codes}) with lags {lags}")
 

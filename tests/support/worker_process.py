@@ -32,6 +32,7 @@ class WorkerProcess:
         self.command = command or [str(VENV_BIN / "casewatch"), "worker"]
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self.supervised = False  # restarted when it exits (tests/support/supervisor.py)
         local = "http://127.0.0.1"
         self.metrics_url = f"{local}:{self.env.get('CASEWATCH_METRICS_PORT', '9464')}/metrics"
         self.ready_url = f"{local}:{self.env['CASEWATCH_HEALTH_PORT']}/ready"
