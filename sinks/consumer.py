@@ -11,6 +11,7 @@
   assigned partitions are paused: rows and offsets are kept, nothing is committed;
 - a rebalance drops the buffered rows of revoked partitions (their new owner reads them
   again from the last commit) and assigned partitions start from their committed offsets;
+  between a revocation and the next assignment nothing of those partitions is committed;
 - a commit refused because of a rebalance is logged; the new owner re-reads the batch and
   the tables collapse the rows written twice.
 """
@@ -61,6 +62,10 @@ class SinkConsumer:
         self._holding = False  # a write failed: partitions paused until one succeeds
         self._to_commit: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}  # by this consumer, while it owns them
+        # Partitions assigned and not revoked since: only their positions are this consumer's
+        # to commit (between a revocation and the next assignment the consumer still reports
+        # the old positions, past rows the revocation dropped).
+        self._owned: set[TopicPartition] = set()
         self._lag_shown: set[TopicPartition] = set()
 
     async def run(self, stopping: asyncio.Event) -> None:
@@ -158,7 +163,7 @@ class SinkConsumer:
         """Every record taken so far is durable now: commit each partition's position, which
         is past the transaction markers after its last record (the worker writes in
         transactions), so that a partition read to its end shows no lag."""
-        for tp in self.consumer.assignment():
+        for tp in self._owned & self.consumer.assignment():
             position = await self.consumer.position(tp)
             if position > max(self._to_commit.get(tp, 0), self._committed.get(tp, 0)):
                 self._to_commit[tp] = position
@@ -183,6 +188,7 @@ class SinkConsumer:
         async with self._lock:
             self._rebalances += 1
             self.sink.revoke(revoked)
+            self._owned.difference_update(revoked)
             for tp in revoked:
                 self._to_commit.pop(tp, None)
                 self._committed.pop(tp, None)
@@ -192,6 +198,7 @@ class SinkConsumer:
 
     def on_assigned(self, assigned) -> None:
         # aiokafka starts each assigned partition at its committed offset.
+        self._owned.update(assigned)
         if self._holding and assigned:
             self.consumer.pause(*assigned)
 

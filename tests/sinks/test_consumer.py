@@ -53,12 +53,16 @@ class Consumer:
         self.done = asyncio.Event()
         self.positions: dict = {}
         self.markers = 0  # transaction markers after each returned batch (skipped by reads)
+        self.joined = False
 
     def subscribe(self, topics, listener):
         self.listener = listener
 
     async def getmany(self, timeout_ms, max_records):
         await asyncio.sleep(0)
+        if not self.joined:  # the first poll joins the group, as aiokafka's does
+            self.joined = True
+            await self.listener.on_partitions_assigned(set(self.assigned))
         while self.script:
             step = self.script.pop(0)
             if callable(step):
@@ -228,3 +232,31 @@ def test_a_partition_read_to_its_end_is_committed_past_the_transaction_markers()
     consumer.markers = 1
     run(consumer, Writer())
     assert committed(consumer) == {A: 3, B: 2}
+
+
+def test_nothing_is_committed_between_a_revocation_and_the_next_assignment():
+    """After a revocation dropped the rows held, the next write has nothing to write and
+    succeeds even with ClickHouse down; the positions the consumer still reports until the
+    new assignment are past the dropped rows and must not be committed (seen on the real
+    stack: 4,833 rows never written, no lag)."""
+    writer = Writer()
+    writer.up = False
+    seen = {}
+
+    async def revoke(c):  # the group rebalances: revoked now, assigned after a while
+        await c.listener.on_partitions_revoked({A, B})
+
+    async def assign(c):
+        seen["commits while down"] = list(c.commits)
+        c.positions = {}  # a new assignment starts from the committed offsets
+        c.assigned, c.paused_tps = {A, B}, set()
+        await c.listener.on_partitions_assigned({A, B})
+
+    async def recover(c):
+        writer.up = True
+
+    consumer = Consumer([{A: records(A, [0]), B: records(B, [0, 1])}, revoke, {}, {},
+                         assign, recover, {A: records(A, [0]), B: records(B, [0, 1])}])
+    run(consumer, writer)
+    assert seen["commits while down"] == []
+    assert writer.rows == 3 and committed(consumer) == {A: 1, B: 2}
