@@ -200,7 +200,8 @@ class Processor:
         case_ids = store.case_ids(after, step)
         for case_id in case_ids:
             if store.get(case_id, QUARANTINE_ITEM) is None:
-                self._case_retimed(partition, case_id, now, out)
+                self._by_clock(partition, case_id, now, out, "rules",
+                               lambda logic: logic.evaluate_all(now))
             yield
         cursor = item_key(PARTITION_CASE, SWEEP_ITEM)
         if len(case_ids) < step:
@@ -240,9 +241,6 @@ class Processor:
         metrics.RULESET_SWITCHES.inc()
         log.warning("partition %d switched to rule set %s at offset %d", p,
                     engine.catalogue.version, r.offset)
-
-    def _case_retimed(self, p: int, case_id: str, now: datetime, out: Result) -> None:
-        self._by_clock(p, case_id, now, out, "rules", lambda logic: logic.evaluate_all(now))
 
     def _by_clock(self, p: int, case_id: str, now: datetime, out: Result, reason: str,
                   evaluate: Callable[[CaseLogic], Outcome]) -> None:

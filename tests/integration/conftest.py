@@ -5,8 +5,8 @@ stack already runs) and hands out endpoints plus start/stop/kill helpers for fau
 tests. ``kafka_cluster`` starts the three-broker Kafka (``deploy/stack start
 kafka-cluster``) on demand and hands out its bootstrap and per-node kill/start
 (tests/support/kafka_cluster.py). ``sandbox`` gives a test its own topics, database and
-ports on the stack; ``scale`` the fault tests' sizes. Every test under tests/integration is marked
-``integration``, so ``pytest -m 'not integration'`` runs without the stack.
+ports on the stack; ``scale`` the fault tests' sizes. Every test under tests/integration
+is marked ``integration``, so ``pytest -m 'not integration'`` runs without the stack.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """Debian's Chromium through Playwright, as the console's tests drive it: launched headless,
 and a logged-in context (China time, a desktop-sized viewport)."""
 
+import json
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,11 +40,6 @@ def session_of(context: BrowserContext) -> tuple[str, str]:
 def race(calls: list[tuple[str, BrowserContext]], path: str, body: dict) -> list[int]:
     """POST `body` to `path` on every (base URL, logged-in context) at once (threads released
     together); the answers' statuses, sorted."""
-    import json
-    import threading
-    import urllib.error
-    import urllib.request
-
     requests = []
     for base, context in calls:
         cookie, token = session_of(context)

@@ -4,6 +4,7 @@ each action back into the open set (as the live follower would), with optional d
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from rules.problem_entry import accept_problem
 from schemas.problem import Problem
 from schemas.units import UnitRegistry
 from streams.settings import Settings
+from tests.support.ports import free_port
 from tests.support.problem_records import raw
 from web.audit import AccessLog
 from web.auth import Auth
@@ -183,10 +185,6 @@ def console(directory: Path, units: UnitRegistry | None = None, **settings) -> C
 @contextmanager
 def serve(c: Console) -> Iterator[str]:
     """The console on a free loopback port, in a thread of its own; yields its base URL."""
-    import threading
-
-    from tests.support.ports import free_port
-
     port = free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(c.app, shutdown_timeout=0.5)

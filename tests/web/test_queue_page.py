@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM
 from tests.support.web_app import PASSWORDS, console, item, problem, serve
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 
