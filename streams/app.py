@@ -21,6 +21,7 @@ from rules.engine import Engine
 from rules.ruleset import load_ruleset
 from streams.agents import health, rules, timers
 from streams.clock_guard import ClockGuard
+from streams.collector import measure_pauses
 from streams.kafka_auth import faust_kwargs
 from streams.loop_monitor import watch_loop
 from streams.runtime import Runtime
@@ -61,6 +62,7 @@ class Pipeline(Service):
 
     async def on_start(self) -> None:
         check_limits(self.runtime.settings)
+        measure_pauses()
         await self.runtime.start()
         await self.clock.start()
         self.app.flow_control.resume()  # no Faust consumer will: the jobs channel flows

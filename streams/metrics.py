@@ -56,6 +56,15 @@ LOOP_LAG = Histogram(
 LOOP_LAG_MAX = Gauge(
     "casewatch_event_loop_lag_max_seconds", "The longest event-loop lag seen since start"
 )
+GC_PAUSE = Histogram(
+    "casewatch_gc_pause_seconds", "Garbage collections of the worker, by generation",
+    ["generation"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
+)
+GC_PAUSE_MAX = Gauge("casewatch_gc_pause_max_seconds", "The longest garbage collection since start")
+GC_SWEPT = Counter(
+    "casewatch_gc_swept_objects_total",
+    "Unreachable objects found by the periodic full collection (streams/collector.py)",
+)
 CLOCK_SKEW = Gauge(
     "casewatch_clock_skew_seconds",
     "This worker's clock minus the Kafka broker's (from the broker's append time of a probe)",

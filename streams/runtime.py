@@ -11,7 +11,6 @@ committed leaves no trace but the cached cases, which are dropped.
 """
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from schemas.units import WatchedUnits
 from streams import metrics
 from streams.case_cache import CaseCache
 from streams.case_store import PartitionStore
+from streams.collector import settle
 from streams.due_index import DueIndex
 from streams.lawyer_notices import NoticeFinder
 from streams.outputs import Fenced, PartitionProducer
@@ -52,15 +52,18 @@ def watched_units(settings: Settings):
 
 
 async def drain(steps: Iterator[None]) -> None:
-    """Run a generator of work, handing the event loop back every YIELD_AFTER seconds."""
+    """Run a generator of work, handing the event loop back every YIELD_AFTER seconds;
+    what the work left is frozen at every hand-back (streams/collector.py)."""
     last = time.perf_counter()
     cpu = time.thread_time()
     for _ in steps:
         if time.perf_counter() - last >= YIELD_AFTER:
             metrics.WORK_STRETCH.observe(time.thread_time() - cpu)
+            settle()
             await asyncio.sleep(0)
             last, cpu = time.perf_counter(), time.thread_time()
     metrics.WORK_STRETCH.observe(time.thread_time() - cpu)
+    settle()
 
 
 class Runtime:
@@ -227,10 +230,9 @@ class Runtime:
         for n, (case_id, at) in enumerate(task.store.dues(), 1):
             self.due_index.set(task.partition, case_id, at)
             if n % INDEX_STEP == 0:
+                settle()
                 await asyncio.sleep(0)
-        # The rebuilt index is long-lived: keep it out of the collector's full passes, which
-        # would otherwise pause the worker for a second per million entries.
-        gc.freeze()
+        settle()
 
     # ------------------------------------------------------------------ jobs
 

@@ -31,8 +31,10 @@ class Settings(BaseModel):
     health_port: int = 6066
     tick_interval: float = 0.1  # seconds between looks at the due index
     batch_max_records: int = Field(2000, ge=1)  # source records handed to the agent at once
-    case_cache_size: int = Field(20_000, ge=1)  # parsed cases kept in memory (bounded: a
-    # full garbage collection scans them all; 20,000 cases take about 0.3 s)
+    case_cache_size: int = Field(20_000, ge=1)  # parsed cases kept in memory (bounded: the
+    # periodic full garbage collection scans them all; 20,000 cases take about 1 s)
+    gc_sweep_interval: float = Field(3600.0, ge=0)  # seconds between full garbage
+    # collections of the frozen state (streams/collector.py); 0: never
     closed_retention: float = Field(3600.0, ge=0)  # seconds an idle case with nothing due
     # stays in memory (it is reloaded from the local store on its next message)
     send_retries: int = Field(5, ge=0)  # retries of a failed output batch before stopping

@@ -1,14 +1,14 @@
 """Deadlines fire with no new event: the due index is read every `tick_interval`; idle
-cases leave memory; the clock is checked against the broker's; partitions whose rule set
-changed re-time their cases; a watched rule set directory is applied when it changes.
-Every timer is supervised:
-an error in one stops the worker (loudly), it never dies alone."""
+cases leave memory and the frozen state is swept (streams/collector.py); the clock is
+checked against the broker's; partitions whose rule set changed re-time their cases; a
+watched rule set directory is applied when it changes. Every timer is supervised: an error
+in one stops the worker (loudly), it never dies alone."""
 
 import time
 
 import faust
 
-from streams import metrics
+from streams import collector, metrics
 from streams.clock_guard import ClockGuard
 from streams.rules_watch import RULES_WATCH_INTERVAL, RulesWatch
 from streams.runtime import Runtime
@@ -39,12 +39,20 @@ def register(app: faust.App, runtime: Runtime, clock: ClockGuard, submit, fatal)
         except Exception as exc:
             fatal(exc)
 
+    swept = time.monotonic()
+
     @app.timer(interval=EVICT_INTERVAL, name="evict_idle")
     async def evict_idle() -> None:
+        """Idle cases leave memory; what no longer lives is swept now and then."""
+        nonlocal swept
         try:
-            beats["evict_idle"] = time.monotonic()
+            beats["evict_idle"] = now = time.monotonic()
             async with runtime.lock:
-                runtime.cache.evict(time.monotonic())
+                runtime.cache.evict(now)
+                interval = runtime.settings.gc_sweep_interval
+                if interval and now - swept >= interval:
+                    collector.sweep()
+                    swept = now
             metrics.CACHED_CASES.set(len(runtime.cache))
         except Exception as exc:
             fatal(exc)

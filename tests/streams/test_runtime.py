@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from rules.clock import FixedClock
+from streams import collector
 from streams import runtime as runtime_module
 from streams.outputs import Fenced, OutputsFailed
 from streams.runtime import Runtime
@@ -164,7 +165,8 @@ def test_dues_fire_from_the_index_in_a_committed_job(runtime):
 
 def test_a_long_job_hands_the_event_loop_back(runtime):
     """CPU time spent on the loop's thread between two wake-ups of a 1 ms ticker stays
-    small however long the job is (CPU time, so a loaded machine cannot fail it)."""
+    small however long the job is (CPU time, so a loaded machine cannot fail it), the
+    collector's passes included: what the job leaves is frozen at every hand-back."""
     take_up(runtime, 0)
     persons = [f"P{i}" for i in range(5)]
     batch = [record(detained(f"C{c}", p), 0, c * 10 + i)
@@ -190,13 +192,16 @@ def test_a_long_job_hands_the_event_loop_back(runtime):
         await tick
         return worst, total
 
-    gc.disable()  # a full collection's pause depends on the whole test process's heap
+    collector.settle()  # as taking up a partition does: what the process held is frozen
+    frozen = gc.get_freeze_count()
     try:
         worst, total = asyncio.run(go())
+        kept = gc.get_freeze_count() - frozen
     finally:
-        gc.enable()
+        gc.unfreeze()
     assert total > 0.2  # long enough that a job without hand-backs would show
     assert worst < 0.1
+    assert kept > 400 * 20  # the job's cases, frozen as it went
 
 
 def test_a_restarted_worker_takes_up_a_partition_s_rule_set_and_its_sweep(runtime, tmp_path):
