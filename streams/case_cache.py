@@ -1,4 +1,5 @@
-"""The parsed cases kept in memory: bounded by count, idle cases without a due leave first.
+"""The parsed cases kept in memory: bounded by count (the least recently used leave after
+each job), and idle cases without a due leave after a retention.
 
 A case is keyed by its partition and id: a partition's cases leave together when the
 partition does, and are never mixed with another partition's. A case that leaves is not
@@ -30,23 +31,31 @@ class CaseCache:
         self._cases[(partition, case_id)] = (logic, now)
         self._cases.move_to_end((partition, case_id))
 
+    def trim(self) -> int:
+        """Drop the least recently used cases over capacity; return how many left. Called
+        after every job, so a job's new cases push out at most as many old ones: never the
+        tens of thousands that pile up between two runs of a timer, freed in one pause."""
+        gone = max(0, len(self._cases) - self.capacity)
+        for _ in range(gone):
+            self._cases.popitem(last=False)
+        return gone
+
     def drop(self, partition: int, case_id: str) -> None:
         self._cases.pop((partition, case_id), None)
 
-    def evict(self, now: float) -> int:
-        """Drop the least recently used cases over capacity, and idle cases with nothing
-        due after the retention; return how many left."""
-        gone = 0
-        while len(self._cases) > self.capacity:
-            self._cases.popitem(last=False)
-            gone += 1
-        for key, (logic, touched) in list(self._cases.items()):
-            if now - touched < self.retention:
+    def evict(self, now: float, limit: int) -> int:
+        """Drop idle cases with nothing due after the retention, at most `limit` of them
+        (freeing a case takes time: the caller hands the event loop back between calls);
+        return how many left."""
+        idle = []
+        for key, (logic, touched) in self._cases.items():
+            if now - touched < self.retention or len(idle) == limit:
                 break  # in touch order: the rest are more recent
             if logic.next_due() is None:
-                del self._cases[key]
-                gone += 1
-        return gone
+                idle.append(key)
+        for key in idle:
+            del self._cases[key]
+        return len(idle)
 
     def drop_partitions(self, partitions: Iterable[int]) -> None:
         gone = set(partitions)

@@ -273,6 +273,8 @@ class Runtime:
                     if isinstance(r, BaseException)]
         if failures:
             raise failures[0]
+        self.cache.trim()
+        metrics.CACHED_CASES.set(len(self.cache))
 
     async def _commit(self, task: Task, out: Result) -> None:
         if not out.sends and out.offset is None:

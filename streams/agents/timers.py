@@ -4,6 +4,7 @@ checked against the broker's; partitions whose rule set changed re-time their ca
 watched rule set directory is applied when it changes. Every timer is supervised: an error
 in one stops the worker (loudly), it never dies alone."""
 
+import asyncio
 import time
 
 import faust
@@ -16,6 +17,7 @@ from streams.work import Job
 
 DUES_PER_JOB = 2000
 EVICT_INTERVAL = 10.0
+EVICT_STEP = 1000  # idle cases freed between two hand-backs of the event loop
 
 
 def register(app: faust.App, runtime: Runtime, clock: ClockGuard, submit, fatal) -> None:
@@ -47,8 +49,12 @@ def register(app: faust.App, runtime: Runtime, clock: ClockGuard, submit, fatal)
         nonlocal swept
         try:
             beats["evict_idle"] = now = time.monotonic()
+            while True:
+                async with runtime.lock:
+                    if runtime.cache.evict(now, EVICT_STEP) < EVICT_STEP:
+                        break
+                await asyncio.sleep(0)
             async with runtime.lock:
-                runtime.cache.evict(now)
                 interval = runtime.settings.gc_sweep_interval
                 if interval and now - swept >= interval:
                     collector.sweep()

@@ -1,5 +1,5 @@
-"""streams.case_cache: bounded by count; idle cases without a due leave after retention;
-cases are kept per partition."""
+"""streams.case_cache: bounded by count after each job; idle cases without a due leave
+after retention, a bounded number at a time; cases are kept per partition."""
 
 from types import SimpleNamespace
 
@@ -17,8 +17,10 @@ def test_least_recently_used_leave_over_capacity():
     cache.put(0, "b", b, 1.0)
     assert cache.get(0, "a") is a  # a is now the most recent
     cache.put(1, "c", c, 2.0)
-    assert cache.evict(3.0) == 1
+    assert len(cache) == 3  # a job's cases stay until it ends
+    assert cache.trim() == 1
     assert (cache.get(0, "a"), cache.get(0, "b"), cache.get(1, "c")) == (a, None, c)
+    assert cache.trim() == 0
 
 
 def test_idle_cases_with_nothing_due_leave_after_retention():
@@ -26,8 +28,8 @@ def test_idle_cases_with_nothing_due_leave_after_retention():
     cache.put(0, "closed", logic(None), 0.0)
     cache.put(0, "open", logic(123.0), 0.0)
     cache.put(0, "recent", logic(None), 8.0)
-    assert cache.evict(9.0) == 0
-    assert cache.evict(10.5) == 1
+    assert cache.evict(9.0, limit=10) == 0
+    assert cache.evict(10.5, limit=10) == 1
     assert cache.get(0, "closed") is None
     assert cache.get(0, "open") is not None and cache.get(0, "recent") is not None
     assert len(cache) == 2
@@ -49,3 +51,12 @@ def test_the_same_case_id_on_two_partitions_is_two_cases():
     cache.put(0, "C1", a, 0.0)
     cache.put(1, "C1", b, 0.0)
     assert (cache.get(0, "C1"), cache.get(1, "C1")) == (a, b)
+
+
+def test_idle_cases_leave_a_bounded_number_at_a_time():
+    cache = CaseCache(capacity=100, retention=10.0)
+    for i in range(5):
+        cache.put(0, f"idle{i}", logic(None), 0.0)
+    cache.put(0, "open", logic(123.0), 0.0)
+    assert [cache.evict(20.0, limit=2) for _ in range(4)] == [2, 2, 1, 0]
+    assert len(cache) == 1 and cache.get(0, "open") is not None

@@ -163,6 +163,16 @@ def test_dues_fire_from_the_index_in_a_committed_job(runtime):
     assert offsets is None and "t.warnings" in topics and "t.case-state" in topics
 
 
+def test_a_job_s_cases_over_the_cache_s_capacity_leave_when_it_ends(runtime):
+    take_up(runtime, 0)
+    runtime.cache.capacity = 3
+    batch = [record(detained(f"C{c}"), 0, c) for c in range(5)]
+    asyncio.run(runtime.execute(Job(records=batch)))
+    assert len(runtime.cache) == 3
+    assert [runtime.cache.get(0, f"C{c}") is not None for c in range(5)] == [False, False,
+                                                                            True, True, True]
+
+
 def test_a_long_job_hands_the_event_loop_back(runtime):
     """CPU time spent on the loop's thread between two wake-ups of a 1 ms ticker stays
     small however long the job is (CPU time, so a loaded machine cannot fail it), the
