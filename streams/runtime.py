@@ -127,6 +127,7 @@ class Runtime:
                 task = Task(p, PartitionStore(self.settings.state_dir / f"cases-{p}"))
                 self.tasks[p] = task
                 self.stores[p] = task.store
+                await asyncio.sleep(0)  # an open after a crash replays the store's log
             elif task.state == SUSPENDED:
                 task.kept = True
             if task.state != RESTORING or task.producer is not None:
