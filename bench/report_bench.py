@@ -108,7 +108,8 @@ def seed_database(ch: ClickHouse, db: str, obligations: int, units: int, seed: i
             if arose is not None and rng.random() < 0.6:
                 acted = arose + timedelta(days=rng.uniform(0.5, 14))
                 actions.append((f"X{state.obligation_id}", state.obligation_id, state.case_id,
-                                unit, state.rule_id, "rectify", "", "actor", "unit", acted, 1))
+                                unit, state.rule_id, "rectify", "", "actor", "unit", acted, 1,
+                                0, len(actions)))
         for n in range(obligations // 100):
             unit = f"U{3300 + rng.randrange(units):04d}"
             rule, rule_kind = rng.choice(VIOLATIONS)

@@ -29,16 +29,17 @@ def warning_alert(value: bytes) -> Alert:
                  link=f"/warning/{w.warning_id}")
 
 
-def action_stage(value: bytes) -> tuple[str, str]:
-    """(warning_id, the loop stage the action leads to)."""
+def action_stage(value: bytes) -> tuple[str, str, int | None]:
+    """(warning_id, the loop stage the action leads to, its step)."""
     action = WarningAction.model_validate_json(value)
-    return action.warning_id, STAGE_AFTER[action.action]
+    return action.warning_id, STAGE_AFTER[action.action], action.step
 
 
-def problem_action_stage(value: bytes) -> tuple[str, str]:
-    """(problem_id, the loop stage a problem action leads to): the same loop as warnings'."""
+def problem_action_stage(value: bytes) -> tuple[str, str, int | None]:
+    """(problem_id, the loop stage a problem action leads to, its step): the same loop as
+    warnings'."""
     action = ProblemAction.model_validate_json(value)
-    return action.problem_id, STAGE_AFTER[action.action]
+    return action.problem_id, STAGE_AFTER[action.action], action.step
 
 
 class ProblemRecord(BaseModel):

@@ -4,7 +4,8 @@ notifications and the state records that must be persisted out.
 Everything a restart needs is in the state records (`changes()`), keyed:
 
 - `s/<source>/<id>` a subject: its current item and, per target, what it was last told;
-- `k/<warning_id>` a warning's loop stage (from the actions topic);
+- `k/<warning_id>` a warning's loop stage (from the actions topic) and the steps taken,
+  `"<stage> <steps>"` (a plain `"<stage>"`, written before steps were kept, is read too);
 - `x/<silence_id>` a silence;
 - `n/<notification_id>` a notification decided and not yet delivered (removed once it
   is; kept with status `failed` when its retries are exhausted).
@@ -56,6 +57,7 @@ class Notifier:
         self.config = config
         self.subjects: dict[str, Subject] = {}
         self.stages: dict[str, str] = {}
+        self.taken: dict[str, int] = {}  # stage key -> steps taken (accepted actions)
         self.silences: dict[str, Silence] = {}
         self.outbox: dict[str, Notification] = {}
         self.groups = Groups()
@@ -86,15 +88,26 @@ class Notifier:
         self._evaluate(key, now)
 
     def apply_stage(self, warning_id: str, stage: str, now: datetime,
-                    kind: str = "warning") -> None:
+                    kind: str = "warning", step: int | None = None) -> None:
         """A warning's loop stage after an action (acknowledged, rectified, ...); with
         kind="problem", a problem's (`warning_id` is then its problem_id): the same loop,
-        and a verified problem is resolved — nothing else closes it."""
+        and a verified problem is resolved — nothing else closes it.
+
+        `step` is the action's (schemas/warning_action.py): of the actions taking one step
+        the first read counts, as for the console (web/open_set.py); a later one lost the
+        race and changes nothing. An action without a step (written before steps existed)
+        counts."""
         stage_key = warning_id if kind == "warning" else f"{kind}/{warning_id}"
+        taken = self.taken.get(stage_key)
+        if step is not None and taken is not None and step < taken:
+            return  # another action took this step first: the console refused this one
+        if step is not None or taken is not None:
+            self.taken[stage_key] = step + 1 if step is not None else taken + 1
+        record = stage if stage_key not in self.taken else f"{stage} {self.taken[stage_key]}"
+        self._dirty[f"k/{stage_key}"] = record.encode()
         if self.stages.get(stage_key) == stage:
             return
         self.stages[stage_key] = stage
-        self._dirty[f"k/{stage_key}"] = stage.encode()
         key = f"{kind}/{warning_id}"
         subject = self.subjects.get(key)
         if subject is None:
@@ -202,10 +215,14 @@ class Notifier:
             else:
                 self.subjects[rest] = Subject.model_validate_json(value)
         elif kind == "k":
+            self.taken.pop(rest, None)
             if value is None:
                 self.stages.pop(rest, None)
             else:
-                self.stages[rest] = value.decode()
+                stage, _, taken = value.decode().partition(" ")
+                self.stages[rest] = stage
+                if taken:
+                    self.taken[rest] = int(taken)
         elif kind == "x":
             if value is None:
                 self.silences.pop(rest, None)

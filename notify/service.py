@@ -198,12 +198,13 @@ class NotifyService:
             if name == "warnings":
                 self.notifier.apply(warning_alert(value), now)
             elif name == "warning-actions":
-                self.notifier.apply_stage(*action_stage(value), now)
+                warning_id, stage, step = action_stage(value)
+                self.notifier.apply_stage(warning_id, stage, now, step=step)
             elif name == "problem-records":  # accepted by the problems intake
                 self.notifier.apply(problem_alert(value), now)
             elif name == "problem-actions":
-                problem_id, stage = problem_action_stage(value)
-                self.notifier.apply_stage(problem_id, stage, now, kind="problem")
+                problem_id, stage, step = problem_action_stage(value)
+                self.notifier.apply_stage(problem_id, stage, now, kind="problem", step=step)
             elif name == "lawyer-notices":
                 self.notifier.apply(notice_alert(value), now)
             elif name == "notify-commands":

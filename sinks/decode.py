@@ -101,8 +101,10 @@ def case_row(row: CaseRow) -> list[Row]:
 
 
 def warning_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
-    """One message of the warning-actions topic: one action of staff on a warning."""
-    return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b"")))]
+    """One message of the warning-actions topic: one action of staff on a warning, with its
+    step and offset (of two actions with one step, the lower offset counts)."""
+    return [(WARNING_ACTIONS, action_row(WarningAction.model_validate_json(value or b""),
+                                         offset))]
 
 
 def problem_record_message(value: bytes | None, offset: int = 0) -> list[Row]:
@@ -111,8 +113,10 @@ def problem_record_message(value: bytes | None, offset: int = 0) -> list[Row]:
 
 
 def problem_action_message(value: bytes | None, offset: int = 0) -> list[Row]:
-    """One message of problem-actions: one action of staff on a problem."""
-    return [(PROBLEM_ACTIONS, problem_action_row(ProblemAction.model_validate_json(value or b"")))]
+    """One message of problem-actions: one action of staff on a problem, with its step and
+    offset."""
+    return [(PROBLEM_ACTIONS, problem_action_row(ProblemAction.model_validate_json(value or b""),
+                                                 offset))]
 
 
 def access_log_message(value: bytes | None, offset: int = 0) -> list[Row]:

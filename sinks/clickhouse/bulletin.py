@@ -6,7 +6,8 @@ end, or the present moment for today. System warnings never count; withdrawn one
 - new warnings: warnings first raised in the day, by their level at `at`;
 - new problems: problems found in the day, by source (the platform's are the warnings);
 - overdue now: obligations due by `at` and not resolved by then;
-- rectified / verified / returned: actions of the day on warnings and problems;
+- rectified / verified / returned: accepted actions of the day on warnings and problems
+  (the first of each step, as the white paper's);
 - units with nothing open: no obligation overdue at `at`, no violation and no entered
   problem whose last action by `at` is not `verify`.
 """
@@ -15,7 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sinks.clickhouse.migrate import check_identifier
-from sinks.clickhouse.quality import HOUR, actions_sql, entered_sql, items_sql
+from sinks.clickhouse.quality import (
+    HOUR,
+    accepted_actions_sql,
+    actions_sql,
+    entered_sql,
+    items_sql,
+)
 
 Execute = Callable[[str], list[tuple]]
 _KEY = "(kafka_offset, emitted_at, changed_at)"
@@ -67,16 +74,12 @@ ORDER BY due_ts, unit_id, item_id
 
 
 def actions_of_day_sql(db: str, start: int, at: int) -> str:
-    """(unit_id, rectified, verified, returned): actions of the day, warnings and problems."""
-    db = check_identifier(db)
+    """(unit_id, rectified, verified, returned): accepted actions of the day, warnings and
+    problems."""
     return f"""
 SELECT unit_id, countIf(action = 'rectify'), countIf(action = 'verify'),
        countIf(action = 'return')
-FROM (
-    SELECT unit_id, action, acted_at FROM {db}.warning_actions FINAL
-    UNION ALL
-    SELECT unit_id, action, acted_at FROM {db}.problem_actions FINAL
-)
+FROM ({accepted_actions_sql(db)})
 WHERE toUInt32(acted_at) >= {int(start)} AND toUInt32(acted_at) <= {int(at)}
 GROUP BY unit_id
 ORDER BY unit_id

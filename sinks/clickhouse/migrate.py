@@ -2,7 +2,9 @@
 
 Each file holds one statement; `{db}` stands for the database name. Every statement is
 `CREATE ... IF NOT EXISTS` or `ALTER TABLE ... ADD COLUMN`, the latter skipped when the
-column exists already (ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`), so a crash
+column exists already (ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`; an ALTER adding
+several columns in one statement, which applies them together, is skipped when its first
+column exists), so a crash
 between applying a file and recording it is harmless: the next run is a no-op. `execute`
 is any callable that runs one SQL statement and returns its rows as tuples
 (clickhouse_driver's Client.execute, sinks.clickhouse.embedded.Embedded.execute, ...).

@@ -24,6 +24,9 @@ Definitions (docs/quality.md):
 - rectification: a problem's first `rectify` action by month end, from its own actions
   (warning_actions for the platform's, problem_actions for the others); turnaround is the
   hours from arising to it.
+- actions count only if accepted: of two actions taking one step of one item (a race the
+  console refuses the second of), the first on the actions topic (lowest kafka_offset);
+  an action without a step (written before steps existed) counts.
 """
 
 import math
@@ -83,19 +86,33 @@ _ENTERED = """
     FROM {db}.problems FINAL
 """
 
-# Every action on a warning or a problem up to `end`, per item: the first rectify, the last.
+# The accepted actions on warnings and problems: of the actions taking one step of one item,
+# the first on its actions topic (lowest offset; one item's actions share a partition); an
+# action without a step (written before steps existed) counts. (item_id, entered, unit_id,
+# action, acted_at, action_id).
+_ACCEPTED = """
+    SELECT item_id, entered, unit_id, action, acted_at, action_id
+    FROM (
+        SELECT warning_id AS item_id, toUInt8(0) AS entered, unit_id, action, acted_at,
+               action_id, kafka_offset, ifNull(toString(step), action_id) AS step_key
+        FROM {db}.warning_actions FINAL
+        UNION ALL
+        SELECT problem_id AS item_id, toUInt8(1) AS entered, unit_id, action, acted_at,
+               action_id, kafka_offset, ifNull(toString(step), action_id) AS step_key
+        FROM {db}.problem_actions FINAL
+    )
+    ORDER BY kafka_offset, action_id
+    LIMIT 1 BY item_id, entered, step_key
+"""
+
+# Every accepted action on a warning or a problem up to `end`, per item: the first rectify,
+# the last.
 _ACTIONS = """
     SELECT
         item_id, entered,
         minIf(toUInt32(acted_at), action = 'rectify') AS first_rectify_ts,
         argMax(action, (acted_at, action_id)) AS last_action
-    FROM (
-        SELECT warning_id AS item_id, toUInt8(0) AS entered, action, acted_at, action_id
-        FROM {db}.warning_actions FINAL
-        UNION ALL
-        SELECT problem_id AS item_id, toUInt8(1) AS entered, action, acted_at, action_id
-        FROM {db}.problem_actions FINAL
-    )
+    FROM ({accepted})
     WHERE toUInt32(acted_at) <= {end}
     GROUP BY item_id, entered
 """
@@ -119,10 +136,16 @@ def entered_sql(db: str) -> str:
     return _ENTERED.format(db=check_identifier(db))
 
 
+def accepted_actions_sql(db: str) -> str:
+    """Every accepted action on a warning (entered 0) or a problem (entered 1), the first of
+    each step: (item_id, entered, unit_id, action, acted_at, action_id)."""
+    return _ACCEPTED.format(db=check_identifier(db))
+
+
 def actions_sql(db: str, until: Bound) -> str:
-    """Per warning or problem (item_id, entered), its actions up to `until`:
+    """Per warning or problem (item_id, entered), its accepted actions up to `until`:
     (item_id, entered, first_rectify_ts, last_action)."""
-    return _ACTIONS.format(db=check_identifier(db), end=_bound(until))
+    return _ACTIONS.format(accepted=accepted_actions_sql(db), end=_bound(until))
 
 
 def _flagged(db: str, start: Bound, end: Bound) -> str:

@@ -96,6 +96,8 @@ ACTION_COLUMNS = (
     "actor_id",
     "actor_role",
     "acted_at",
+    "step",
+    "kafka_offset",
 )
 
 ACCESS_COLUMNS = (
@@ -173,6 +175,8 @@ PROBLEM_ACTION_COLUMNS = (
     "actor_id",
     "actor_role",
     "acted_at",
+    "step",
+    "kafka_offset",
 )
 
 VISIT_COLUMNS = (
@@ -298,8 +302,9 @@ def measure_row(state: MeasureState, version: int) -> tuple:
     )
 
 
-def action_row(action: WarningAction) -> tuple:
-    """Row of `warning_actions`."""
+def action_row(action: WarningAction, kafka_offset: int = 0) -> tuple:
+    """Row of `warning_actions`; `kafka_offset` is the record's offset on the actions topic
+    (of two actions with one step, the lower counts)."""
     return (
         action.action_id,
         action.schema_version,
@@ -312,6 +317,8 @@ def action_row(action: WarningAction) -> tuple:
         action.actor_id,
         str(action.actor_role),
         seconds(action.acted_at, "acted_at"),
+        action.step,
+        kafka_offset,
     )
 
 
@@ -392,8 +399,8 @@ def problem_row(problem: Problem, version: int) -> tuple:
     )
 
 
-def problem_action_row(action: ProblemAction) -> tuple:
-    """Row of `problem_actions`."""
+def problem_action_row(action: ProblemAction, kafka_offset: int = 0) -> tuple:
+    """Row of `problem_actions`; `kafka_offset` as for `action_row`."""
     return (
         action.action_id,
         action.schema_version,
@@ -407,6 +414,8 @@ def problem_action_row(action: ProblemAction) -> tuple:
         action.actor_id,
         str(action.actor_role),
         seconds(action.acted_at),
+        action.step,
+        kafka_offset,
     )
 
 

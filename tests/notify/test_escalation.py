@@ -3,6 +3,8 @@ due, stopped by acknowledging, re-armed by an extension; each step recorded once
 
 from datetime import timedelta
 
+import pytest
+
 from notify.alert import Alert
 from notify.notifier import Notifier
 from tests.notify.support import T0, config, seconds, warning
@@ -169,3 +171,50 @@ def test_a_warnings_stage_is_not_a_problems():
     n.tick(T0)
     n.apply_stage("x1", "acknowledged", T0 + H)  # a warning of the same id
     assert [m.reason for m in n.tick(T0 + 24 * H)] == ["escalation:problems#1"]
+
+
+def test_an_action_that_lost_its_step_neither_resolves_nor_stops():
+    """Issue 12: a supervisor returned CR-3 at step 2 and another verified it at the same
+    step; the console refused the second (the first on the topic takes the step), and so
+    does the notifier: the problem stays open and its escalation goes on."""
+    n = Notifier(config(PROBLEM_POLICY.replace('match = { level = ["problem"] }',
+                                               'match = { level = ["problem"] }\n'
+                                               'stop_at = ["verified"]')))
+    n.apply(problem("CR-3"), T0)
+    n.tick(T0)
+    for step, stage in enumerate(["acknowledged", "rectified", "returned"]):
+        n.apply_stage("CR-3", stage, T0 + H, kind="problem", step=step)
+    n.apply_stage("CR-3", "verified", T0 + H, kind="problem", step=2)  # lost the race
+    assert "problem/CR-3" in n.subjects and n.subjects["problem/CR-3"].alert.is_open
+    assert [m.reason for m in n.tick(T0 + 24 * H)] == ["escalation:problems#1"]
+
+
+def test_a_warnings_lost_action_does_not_stop_its_escalation_even_after_a_restart():
+    n = Notifier(config(POLICIES))
+    n.apply(warning("w1", changed_at=T0), T0)
+    n.apply_stage("w1", "returned", T0 + H, step=0)  # (stages need not follow the loop here)
+    n.apply_stage("w1", "acknowledged", T0 + H, step=0)  # lost: step 0 was taken
+    assert steps(n.tick(T0 + 2 * H)) == [("leader", "escalation:overdue#1")]
+    again = Notifier(config(POLICIES))
+    for key, value in dict(n.changes()).items():
+        if value is not None:
+            again.restore(key, value)
+    again.apply_stage("w1", "acknowledged", T0 + 3 * H, step=0)  # replayed loser: still lost
+    assert again.stages["w1"] == "returned"
+    again.apply_stage("w1", "acknowledged", T0 + 3 * H, step=1)  # the next step counts
+    assert again.stages["w1"] == "acknowledged"
+
+
+def test_actions_without_a_step_count_and_old_stage_records_are_read():
+    n = Notifier(config(POLICIES))
+    n.restore("k/w1", b"acknowledged")  # a stage record written before steps were kept
+    n.apply_stage("w1", "rectified", T0, step=4)
+    n.apply_stage("w1", "returned", T0)  # no step (written before steps existed): counts
+    assert n.stages["w1"] == "returned"
+    n.apply_stage("w1", "verified", T0, step=4)  # step 4 was taken
+    assert n.stages["w1"] == "returned"
+
+
+def test_a_malformed_stage_record_is_refused():
+    with pytest.raises(ValueError):
+        Notifier(config(POLICIES)).restore("k/w1", b"acknowledged two")

@@ -61,14 +61,17 @@ def test_a_problem_action_gives_the_stage_it_leads_to():
               "unit_id": "U3301", "problem_type": "record_unsigned", "action": "verify",
               "actor_id": "sup01", "actor_role": "supervisor",
               "acted_at": "2026-05-01T09:00:00+08:00"}
-    assert problem_action_stage(json.dumps(action).encode()) == ("CR-2026-0001", "verified")
+    assert problem_action_stage(json.dumps(action).encode()) == ("CR-2026-0001", "verified",
+                                                                 None)
+    assert problem_action_stage(json.dumps({**action, "step": 2}).encode())[2] == 2
 
 
 def test_an_action_gives_the_stage_it_leads_to():
     action = {"warning_id": "w1", "case_id": "C1", "unit_id": "U1", "rule_id": "r",
               "action": "acknowledge", "actor_id": "u1", "actor_role": "unit",
               "acted_at": "2026-05-01T09:00:00+08:00"}
-    assert action_stage(json.dumps(action).encode()) == ("w1", "acknowledged")
+    assert action_stage(json.dumps(action).encode()) == ("w1", "acknowledged", None)
+    assert action_stage(json.dumps({**action, "step": 0}).encode())[2] == 0
 
 
 @pytest.mark.parametrize("adapter, value", [

@@ -77,6 +77,16 @@ def test_actions_of_the_day_and_one_unit(db):
     assert bulletin(db, "2026-11-18", unit="U3301").clear_units == ["U3301"]
 
 
+def test_actions_that_lost_their_step_count_nowhere(db):
+    """Issue 12: the refused second actions of tests/support/quality_seed.py (a return after
+    P1's and V2's verification, a second rectification of P5 and A3) are not counted."""
+    assert rows(bulletin(db, "2026-11-07", unit="U3301"))[0][4] == (0, 1, 0)  # P1 verified
+    assert rows(bulletin(db, "2026-11-18", unit="U3301"))[0][4][0] == 1  # P5 rectified once
+    assert rows(bulletin(db, "2026-11-22", unit="U3301"))[0][4] == (1, 0, 0)  # A3 once
+    b = bulletin(db, "2026-11-10", unit="U3303")  # V2 verified, not returned: nothing open
+    assert rows(b)[0][4] == (0, 1, 0) and b.clear_units == ["U3303"]
+
+
 def test_today_counts_up_to_now(db):
     now = datetime(2026, 11, 26, 9, tzinfo=CST)  # before V1 was raised at 10:00
     b = bulletin(db, "2026-11-26", now=now)

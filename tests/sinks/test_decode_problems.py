@@ -37,12 +37,13 @@ def test_an_action_on_a_problem_becomes_its_row():
     action = ProblemAction(problem_id="CR-1", source="patrol", unit_id="U1",
                            problem_type="other", action="return", note="整改不到位",
                            actor_id="sup01", actor_role="supervisor",
-                           acted_at="2026-01-22T10:00:00.5+08:00")
-    [(table, row)] = problem_action_message(action.model_dump_json().encode())
+                           acted_at="2026-01-22T10:00:00.5+08:00", step=3)
+    [(table, row)] = problem_action_message(action.model_dump_json().encode(), 12)
     data = dict(zip(PROBLEM_ACTION_COLUMNS, row, strict=True))
     assert table == PROBLEM_ACTIONS
     assert (data["action"], data["note"], data["case_id"]) == ("return", "整改不到位", "")
     assert data["acted_at"] == datetime(2026, 1, 22, 10, tzinfo=CST)
+    assert (data["step"], data["kafka_offset"]) == (3, 12)
 
 
 def visit_event(event_type: str, **details) -> str:

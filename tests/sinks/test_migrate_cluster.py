@@ -68,14 +68,20 @@ def test_every_migration_file_is_covered():
                              "notifications", "notify_audit",
                              "obligations", "problems", "problem_actions", "visits"}
     assert [m.id for m in ALTERS] == ["0007_warning_history_offset",
-                                      "0008_warning_history_catalogue_version"]
+                                      "0008_warning_history_catalogue_version",
+                                      "0019_warning_actions_step", "0020_problem_actions_step"]
 
 
-@pytest.mark.parametrize("alter, column", list(zip(ALTERS, [
-    "kafka_offset UInt64 DEFAULT 0", "catalogue_version String DEFAULT ''"], strict=True)))
-def test_an_added_column_runs_on_cluster(alter, column):
-    assert alter.for_database(DB, CLUSTER).splitlines()[-1] == (
-        f"ALTER TABLE {DB}.warning_history ON CLUSTER {CLUSTER} ADD COLUMN {column}")
+STEP = "step Nullable(UInt32),\n    ADD COLUMN kafka_offset UInt64 DEFAULT 0"
+
+
+@pytest.mark.parametrize("alter, table, column", list(zip(ALTERS, [
+    "warning_history", "warning_history", "warning_actions", "problem_actions"], [
+    "kafka_offset UInt64 DEFAULT 0", "catalogue_version String DEFAULT ''", STEP, STEP],
+    strict=True)))
+def test_an_added_column_runs_on_cluster(alter, table, column):
+    statement = re.sub(r"(?m)^--.*\n", "", alter.for_database(DB, CLUSTER))
+    assert statement == f"ALTER TABLE {DB}.{table} ON CLUSTER {CLUSTER} ADD COLUMN {column}"
 
 
 @pytest.mark.parametrize("present, runs", [(0, True), (1, False)], ids=["new", "there"])
@@ -96,6 +102,8 @@ def test_an_added_column_is_added_once(present, runs):
     lookups = [s for s in ran if "system.columns" in s]
     assert "AND name = 'kafka_offset'" in lookups[0]
     assert "AND name = 'catalogue_version'" in lookups[1]
+    # both columns of 0019 (and of 0020) come in one statement: its first is looked up
+    assert ["AND name = 'step'" in lookup for lookup in lookups[2:]] == [True, True]
 
 
 def test_database_and_migration_record_on_cluster():

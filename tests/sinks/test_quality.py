@@ -163,3 +163,17 @@ def test_obligations_met_on_time_per_kind_and_day(dbs):
         ("U3302", "statutory", day[5], 1),  # B5
         ("U3303", "policy", day[12], 1), ("U3303", "policy", day[25], 1),  # C1, VO3
     ]
+
+
+def test_of_two_actions_with_one_step_only_the_first_on_the_topic_counts(dbs):
+    """Issue 12: A3 and P5 were rectified twice at one step and V2 and P1 returned after
+    their verification at its step; the console refused the second of each (tests/support/
+    quality_seed.py), so the figures count neither: not the loser's earlier rectification
+    (by its clock), not the loser's return."""
+    execute, db = dbs
+    by_id = {r.item_id: r for r in quality.problems(execute, db, *bounds(MONTH))}
+    assert by_id["A3"].first_rectify_ts == int(nov(22, 12).timestamp())
+    assert by_id["P5"].first_rectify_ts == int(nov(18, 10).timestamp())
+    assert by_id["V2"].last_action == "verify" and by_id["P1"].last_action == "verify"
+    assert by_id["B1"].last_action == "rectify"  # no step (written before steps): counts
+    assert ("U3301", "self_check") not in quality.open_problems(execute, db, bounds(MONTH)[1])

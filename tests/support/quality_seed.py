@@ -126,15 +126,21 @@ SYSTEM_WARNINGS = [
     ("S2", "U3399", "unregistered_unit", "C999", nov(10, 8)),
 ]
 
-# (action_id, warning_id, action, actor_role, acted_at)
+# (action_id, warning_id, action, actor_role, acted_at, step), in their order on the actions
+# topic (the offset is the index); step None: written before steps existed, counts
 ACTIONS = [
-    ("X1", "A3", "acknowledge", "unit", nov(20, 8)),
-    ("X2", "A3", "rectify", "unit", nov(22, 12)),  # 60 h after due: on time (7 days)
-    ("X3", "B1", "rectify", "unit", nov(12)),  # 240 h after due: late
-    ("X4", "V1", "acknowledge", "unit", nov(27)),
-    ("X5", "V2", "rectify", "unit", nov(9, 9)),  # 24 h after it was raised
-    ("X6", "V2", "verify", "supervisor", nov(10)),
-    ("X7", "B2", "rectify", "unit", dec(1, 8)),  # after month end: not counted for November
+    ("X1", "A3", "acknowledge", "unit", nov(20, 8), 0),
+    ("X2", "A3", "rectify", "unit", nov(22, 12), 1),  # 60 h after due: on time (7 days)
+    ("X3", "B1", "rectify", "unit", nov(12), None),  # 240 h after due: late
+    ("X4", "V1", "acknowledge", "unit", nov(27), 0),
+    ("X5", "V2", "rectify", "unit", nov(9, 9), 0),  # 24 h after it was raised
+    ("X6", "V2", "verify", "supervisor", nov(10), 1),
+    ("X7", "B2", "rectify", "unit", dec(1, 8), None),  # after month end: not counted for November
+    # lost races (issue 12): each took a step already taken, so the console refused it and
+    # no figure counts it. A3 rectified again, its clock 1 h behind; V2 returned after
+    # its verification
+    ("X8", "A3", "rectify", "unit", nov(22, 11), 1),
+    ("X9", "V2", "return", "supervisor", nov(10, 1), 1),
 ]
 
 
@@ -159,17 +165,21 @@ PROBLEMS_SEEDED = [
     _problem("P6", "case_review", "U3302", "C204", "evidence_list_incomplete", oct_(25, 10)),
     _problem("P7", "patrol", "U3303", None, "dossier_irregular", dec(3)),
 ]
-# (action_id, problem_id, action, actor_role, acted_at)
+# (action_id, problem_id, action, actor_role, acted_at, step), in their order on the topic
 PROBLEM_ACTIONS_SEEDED = [
-    ("Y1", "P1", "acknowledge", "unit", nov(5, 10)),
-    ("Y2", "P1", "rectify", "unit", nov(6, 9)),  # 24 h
-    ("Y3", "P1", "verify", "supervisor", nov(7)),
-    ("Y4", "P2", "acknowledge", "unit", nov(13)),
-    ("Y5", "P2", "rectify", "unit", nov(25, 10)),  # 13 days: late
-    ("Y6", "P2", "return", "supervisor", nov(26)),
-    ("Y7", "P5", "acknowledge", "unit", nov(16)),
-    ("Y8", "P5", "rectify", "unit", nov(18, 10)),  # 72 h
-    ("Y9", "P5", "verify", "supervisor", nov(19)),
+    ("Y1", "P1", "acknowledge", "unit", nov(5, 10), 0),
+    ("Y2", "P1", "rectify", "unit", nov(6, 9), 1),  # 24 h
+    ("Y3", "P1", "verify", "supervisor", nov(7), 2),
+    ("Y4", "P2", "acknowledge", "unit", nov(13), None),
+    ("Y5", "P2", "rectify", "unit", nov(25, 10), None),  # 13 days: late
+    ("Y6", "P2", "return", "supervisor", nov(26), None),
+    ("Y7", "P5", "acknowledge", "unit", nov(16), 0),
+    ("Y8", "P5", "rectify", "unit", nov(18, 10), 1),  # 72 h
+    ("Y9", "P5", "verify", "supervisor", nov(19), 2),
+    # lost races: P1 returned after its verification; P5 rectified again, 2 h earlier by
+    # its clock
+    ("Y10", "P1", "return", "supervisor", nov(7, 1), 2),
+    ("Y11", "P5", "rectify", "unit", nov(18, 8), 1),
 ]
 # (event_id, type, unit, case, visit_id, occurred_at, replied, satisfaction)
 VISITS_SEEDED = [
@@ -259,29 +269,30 @@ def _unit_of(warning_id: str) -> Seeded:
 
 ACTION_COLUMNS = (
     "action_id", "warning_id", "case_id", "unit_id", "rule_id", "action", "note", "actor_id",
-    "actor_role", "acted_at", "schema_version",
+    "actor_role", "acted_at", "schema_version", "step", "kafka_offset",
 )
 
 
 def action_rows() -> list[tuple]:
     out = []
-    for action_id, wid, action, role, acted_at in ACTIONS:
+    for offset, (action_id, wid, action, role, acted_at, step) in enumerate(ACTIONS):
         w = _unit_of(wid)
         out.append((action_id, wid, w.case_id, w.unit_id, w.rule_id, action, "",
-                    f"actor-{role}", role, acted_at, 1))
+                    f"actor-{role}", role, acted_at, 1, step, offset))
     return out
 
 
 def problem_action_rows() -> list[tuple]:
     by_id = {p.problem_id: p for p in PROBLEMS_SEEDED}
     out = []
-    for action_id, pid, action, role, acted_at in PROBLEM_ACTIONS_SEEDED:
+    for offset, (action_id, pid, action, role, acted_at, step) in enumerate(
+            PROBLEM_ACTIONS_SEEDED):
         p = by_id[pid]
         out.append(problem_action_row(ProblemAction(
             action_id=(action_id.encode().hex() * 16)[:32], problem_id=pid, source=p.source,
             case_id=p.case_id, unit_id=p.unit_id, problem_type=p.problem_type, action=action,
             note="已整改" if action in ("rectify", "return") else "",
-            actor_id=f"actor-{role}", actor_role=role, acted_at=acted_at)))
+            actor_id=f"actor-{role}", actor_role=role, acted_at=acted_at, step=step), offset))
     return out
 
 
