@@ -51,6 +51,7 @@ OBLIGATIONS_PER_DETENTION = 4  # jail transfer, family notice, interrogation, ar
 LONG = 4 * 3600  # seconds allowed for a worker to get through a load
 LOOP_LAG_MAX = "casewatch_event_loop_lag_max_seconds"
 GC_PAUSE_MAX = "casewatch_gc_pause_max_seconds"
+LOOP_HELD_MAX = "casewatch_event_loop_held_max_seconds"
 STACK = SimpleNamespace(
     bootstrap=os.environ.get("CASEWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
     clickhouse_host=os.environ.get("CASEWATCH_CLICKHOUSE_HOST", "127.0.0.1"),
@@ -97,7 +98,8 @@ def throughput(events: list[dict], order: str) -> dict[str, float]:
         wait_processed(box, n, timeout=LONG)
         seconds["worker"] = time.perf_counter() - started
         return {**{name: n / s for name, s in seconds.items()},
-                "lag": worker.metric(LOOP_LAG_MAX), "gc": worker.metric(GC_PAUSE_MAX)}
+                "lag": worker.metric(LOOP_LAG_MAX), "held": worker.metric(LOOP_HELD_MAX),
+                "gc": worker.metric(GC_PAUSE_MAX)}
     finally:
         box.close()
 
@@ -157,8 +159,9 @@ def firing_delay(open_cases: int) -> dict:
         thread.join(5)
         delays = sorted(arrivals[c] - dues[c].timestamp() for c in arrivals)
         return {"open_obligations": open_cases * OBLIGATIONS_PER_DETENTION,
-                "lag": worker.metric(LOOP_LAG_MAX), "gc": worker.metric(GC_PAUSE_MAX),
-                "fired": len(delays), "median_s": statistics.median(delays),
+                "lag": worker.metric(LOOP_LAG_MAX), "held": worker.metric(LOOP_HELD_MAX),
+                "gc": worker.metric(GC_PAUSE_MAX), "fired": len(delays),
+                "median_s": statistics.median(delays),
                 "p99_s": delays[int(0.99 * len(delays))], "max_s": delays[-1]}
     finally:
         box.close()
@@ -177,7 +180,7 @@ def state_and_recovery(subjects: int) -> dict:
         to_ready = time.perf_counter() - killed
         return {"subjects": subjects, "rss": loaded, "to_ready_s": to_ready,
                 "rss_after": rss_mib(worker.pid), "lag": worker.metric(LOOP_LAG_MAX),
-                "gc": worker.metric(GC_PAUSE_MAX),
+                "held": worker.metric(LOOP_HELD_MAX), "gc": worker.metric(GC_PAUSE_MAX),
                 "restore_s": worker.metric("casewatch_restore_seconds_total")}
     finally:
         box.close()
@@ -236,9 +239,14 @@ def report(n: int, rates: dict[str, dict[str, float]], empty: dict, loaded: dict
             f"| of which restoring the stores in the poll loop (s) | | "
             f"{state['restore_s']:.1f} | |",
         ]
-    lines += ["", "| phase | longest event-loop pause of the worker (s) | its longest garbage "
-              "collection (s) |", "|---|---|---|"]
-    lines += [f"| {phase} | {r['lag']:.3f} | {r['gc']:.3f} |" for phase, r in phases.items()]
+    lines += ["", "| phase | longest event-loop pause of the worker (s) | of it, the loop's "
+              "thread running (CPU s) | longest garbage collection (s) |", "|---|---|---|---|"]
+    lines += [f"| {phase} | {r['lag']:.3f} | {r['held']:.3f} | {r['gc']:.3f} |"
+              for phase, r in phases.items()]
+    lines += ["", "A pause is how late a 50 ms sleep on the worker's loop wakes (wall time); "
+              "what the loop's own thread spent running in it is the part its code held the "
+              "loop, the rest it waited for a CPU of this 2-core machine shared with Kafka, "
+              "ClickHouse, the sink and the publisher (`streams/loop_monitor.py`)."]
     lines += [
         "",
         f"Firing delay: from the due instant of {PROBES} summons deadlines to their `overdue` "
@@ -250,6 +258,7 @@ def report(n: int, rates: dict[str, dict[str, float]], empty: dict, loaded: dict
     share = {o: r["worker"] / r["raw"] for o, r in rates.items()}
     naive_x = {o: r["worker"] / r["naive"] for o, r in rates.items()}
     worst_lag = max(r["lag"] for r in phases.values())
+    worst_held = max(r["held"] for r in phases.values())
     targets = [
         ("≥ 0.09 of the raw loop, case by case", share["case by case"] >= 0.09,
          f"{share['case by case']:.3f}"),
@@ -257,7 +266,10 @@ def report(n: int, rates: dict[str, dict[str, float]], empty: dict, loaded: dict
          f"{share['shuffled']:.3f}"),
         ("above the naive Faust agent in both orders", min(naive_x.values()) > 1,
          ", ".join(f"{o}: {x:.2f}×" for o, x in naive_x.items())),
-        ("no event-loop pause over 100 ms", worst_lag <= 0.1, f"longest {worst_lag:.3f} s"),
+        ("no event-loop pause over 100 ms (wall)", worst_lag <= 0.1,
+         f"longest {worst_lag:.3f} s"),
+        ("the loop never held over 100 ms (CPU)", worst_held <= 0.1,
+         f"longest {worst_held:.3f} s"),
         ("firing delay p99 ≤ 1 s", loaded["p99_s"] <= 1, f"{loaded['p99_s']:.3f} s"),
     ]
     if state:

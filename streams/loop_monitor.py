@@ -1,6 +1,7 @@
 """How long the event loop is blocked: a task sleeps `period` seconds and measures how late
-it wakes. A worker whose loop is blocked stops heartbeating and is thrown out of its group,
-so casewatch keeps every stretch of work short (streams/runtime.py `drain`).
+it wakes, and how much of that lateness the loop's thread spent running (CPU time) rather
+than waiting for a CPU. A worker whose loop is blocked stops heartbeating and is thrown out
+of its group, so casewatch keeps every stretch of work short (streams/runtime.py `drain`).
 
 What blocked it is logged: a watchdog thread looks at the task's last wake-up and, once the
 loop has been stuck for `STALL` seconds, logs the stack of the loop's thread at that moment
@@ -59,19 +60,30 @@ class Watchdog:
             self.check()
 
 
+def held_lag(lag: float, busy: float, period: float) -> float:
+    """The part of a wake-up's `lag` the loop's own thread was running: of the `busy` CPU
+    seconds it used while the watch slept `period`, what exceeds the period. The rest of the
+    lag was spent waiting for a CPU (a machine busier than its cores)."""
+    return max(0.0, min(lag, busy - period))
+
+
 async def watch_loop(period: float = 0.05) -> None:
-    worst = 0.0
+    worst = worst_held = 0.0
     watchdog = Watchdog(threading.get_ident(), period + STALL)
     watchdog.start()
     try:
         while True:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             await asyncio.sleep(period)
             watchdog.beat()
             lag = max(0.0, time.perf_counter() - started - period)
+            held = held_lag(lag, time.thread_time() - cpu, period)
             metrics.LOOP_LAG.observe(lag)
             if lag > worst:
                 worst = lag
                 metrics.LOOP_LAG_MAX.set(worst)
+            if held > worst_held:
+                worst_held = held
+                metrics.LOOP_HELD_MAX.set(worst_held)
     finally:
         watchdog.stop()

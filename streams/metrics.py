@@ -56,6 +56,10 @@ LOOP_LAG = Histogram(
 LOOP_LAG_MAX = Gauge(
     "casewatch_event_loop_lag_max_seconds", "The longest event-loop lag seen since start"
 )
+LOOP_HELD_MAX = Gauge(
+    "casewatch_event_loop_held_max_seconds",
+    "The longest event-loop lag the loop's thread spent running (CPU time), since start",
+)
 GC_PAUSE = Histogram(
     "casewatch_gc_pause_seconds", "Garbage collections of the worker, by generation",
     ["generation"], buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
