@@ -7,17 +7,17 @@ Reads ClickHouse as the read-only user (sinks/clickhouse/reader.py), scores with
 rules/scoring.toml (or --scoring FILE), writes white-paper-YYYY-MM[-UNIT] or
 bulletin-YYYY-MM-DD[-UNIT] .html and .pdf into DIR and prints their paths. A month closed
 with --close (frozen on the topic month-closures, report/closure.py) is printed as frozen
-then, with the revisions since. --send copies the bulletin into CASEWATCH_BULLETIN_OUTBOX
-(until the notification channels exist). Arguments and DIR are checked before anything is
-read. Exit 0 on success, 2 for bad arguments (month or day, scoring file, DIR, a month
-already closed), 3 when there is nothing to report (empty month, unknown unit), 4 when
-ClickHouse or Kafka cannot be read.
+then, with the revisions since. --send publishes the bulletin's record (headline figures and
+the documents' paths, schemas/bulletin.py) to the topic bulletins, which the notifier
+delivers (docs/notify.md). Arguments, DIR and, with --send, Kafka and the topic are checked
+before anything is read. Exit 0 on success, 2 for bad arguments (month or day, scoring file,
+DIR, Kafka settings, a month already closed), 3 when there is nothing to report (empty
+month, unknown unit), 4 when ClickHouse or Kafka cannot be read or written.
 """
 
 import logging
 import os
 import re
-import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,6 @@ from report.month import Month, MonthError
 from rules.scoring import SCORING_FILE, ScoringError, load_scoring
 
 EXIT_OK, EXIT_BAD_ARGS, EXIT_NO_DATA, EXIT_UNAVAILABLE = 0, 2, 3, 4
-OUTBOX_ENV = "CASEWATCH_BULLETIN_OUTBOX"
 
 
 def add_parser(subparsers) -> None:
@@ -43,7 +42,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--close", action="store_true",
                    help="freeze the month's figures (and the offsets they rest on)")
     p.add_argument("--send", action="store_true",
-                   help=f"hand the bulletin over: copy it into ${OUTBOX_ENV}")
+                   help="交通知渠道推送 hand the bulletin to the notifier (topic bulletins)")
     p.set_defaults(func=run)
 
 
@@ -95,23 +94,41 @@ def run(args) -> int:
     problem = writable_dir_problem(args.out)
     if problem:
         return _fail(EXIT_BAD_ARGS, f"--out {args.out}: {problem}")
-    outbox = None
-    if args.send:
-        outbox = os.environ.get(OUTBOX_ENV)
-        if not outbox:
-            return _fail(EXIT_BAD_ARGS, f"--send 需要设置 {OUTBOX_ENV} / --send needs "
-                                        f"{OUTBOX_ENV} (no notification channel yet)")
-        problem = writable_dir_problem(Path(outbox))
-        if problem:
-            return _fail(EXIT_BAD_ARGS, f"{OUTBOX_ENV}={outbox}: {problem}")
     try:
         model = load_scoring(args.scoring)
     except (ScoringError, OSError) as exc:
         return _fail(EXIT_BAD_ARGS, f"评分规则无效 / scoring model invalid: {exc}")
-    return _produce(args, period, model, now, outbox)
+    target = None
+    if args.send:
+        target = _send_target()
+        if isinstance(target, int):
+            return target
+    return _produce(args, period, model, now, target)
 
 
-def _produce(args, period, model, now: datetime, outbox: str | None) -> int:
+def _send_target():
+    """The Kafka settings the bulletin goes out with, its topic made sure of; or the exit
+    code, the reason printed."""
+    from kafka.errors import KafkaError
+
+    from report.bulletin_send import TOPIC
+    from streams.settings import Settings
+    from streams.topics import ensure_topics
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        return _fail(EXIT_BAD_ARGS, f"--send: Kafka 设置无效 / invalid Kafka settings: "
+                                    f"{_reason(exc)}")
+    try:
+        ensure_topics(settings, (TOPIC,))
+    except KafkaError as exc:
+        return _fail(EXIT_UNAVAILABLE, f"--send: 无法连接 Kafka / cannot reach Kafka for "
+                                       f"{settings.topic(TOPIC)}: {_reason(exc)}")
+    return settings
+
+
+def _produce(args, period, model, now: datetime, send_to) -> int:
     from clickhouse_driver.errors import Error as DriverError
     from kafka.errors import KafkaError
 
@@ -127,7 +144,7 @@ def _produce(args, period, model, now: datetime, outbox: str | None) -> int:
     ch = ClickHouse(settings)
     try:
         if isinstance(period, Day):
-            written = _bulletin(ch, settings.database, period, now, args.unit, args.out)
+            built, written = _bulletin(ch, settings.database, period, now, args.unit, args.out)
         else:
             written = _paper(ch, settings.database, period, model, now, args)
     except NoData as exc:
@@ -146,10 +163,16 @@ def _produce(args, period, model, now: datetime, outbox: str | None) -> int:
         ch.client.disconnect()
     print(written.html)
     print(written.pdf)
-    if outbox is not None:
-        for path in (written.html, written.pdf):
-            shutil.copy2(path, Path(outbox) / path.name)
-        print(f"已投递 sent to {outbox}", file=sys.stderr)
+    if send_to is not None:
+        from report.bulletin_send import TOPIC, bulletin_record, publish
+
+        record = bulletin_record(built, written)
+        try:
+            publish(send_to, record)
+        except KafkaError as exc:
+            return _fail(EXIT_UNAVAILABLE, f"日通报未能推送 / bulletin not sent to "
+                                           f"{send_to.topic(TOPIC)}: {_reason(exc)}")
+        print(f"已推送 sent: {record.bulletin_id} → {send_to.topic(TOPIC)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -174,8 +197,8 @@ def _bulletin(ch, db: str, day: Day, now: datetime, unit: str | None, out: Path)
     from report.bulletin import build_bulletin
     from report.render import write_bulletin
 
-    return write_bulletin(build_bulletin(ch.execute, db, day, now=now, unit=unit), out,
-                          _units())
+    built = build_bulletin(ch.execute, db, day, now=now, unit=unit)
+    return built, write_bulletin(built, out, _units())
 
 
 def _paper(ch, db: str, month: Month, model, now: datetime, args):

@@ -39,7 +39,8 @@ class Alert(BaseModel):
         return f"{self.source.split('/')[0]}/{self.subject_id}"
 
     def labels(self, stage: str = "new") -> dict[str, str]:
-        out = {"source": self.source, "subject_id": self.subject_id, "status": self.status,
+        out = {"kind": self.source.split("/")[0], "source": self.source,
+               "subject_id": self.subject_id, "status": self.status,
                "level": self.level, "unit_id": self.unit_id, "rule_id": self.rule_id,
                "rule_kind": self.rule_kind, "case_id": self.case_id, "stage": stage,
                **self.extra}

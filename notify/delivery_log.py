@@ -14,6 +14,11 @@ def attempt_record(held: Notification, attempt: Attempt, at: datetime) -> Delive
         notification_id=held.notification_id, attempt=max(1, held.attempts), status=status,
         receiver=held.receiver, receiver_kind=held.receiver_kind, reason=held.reason,
         unit_id=held.unit_id, group_key=",".join(f"{k}={v}" for k, v in held.group.items()),
-        subjects=[i.key for i in held.items], changes=[i.change for i in held.items],
+        subjects=[i.key for i in held.items] or _bulletin(held),
+        changes=[i.change for i in held.items] or ["bulletin"] * len(_bulletin(held)),
         more=held.more, title=attempt.title[:500], error=attempt.error, latency_ms=max(
             0, attempt.latency_ms), created_at=held.created_at, attempted_at=at)
+
+
+def _bulletin(held: Notification) -> list[str]:
+    return [f"bulletin/{held.bulletin.bulletin_id}"] if held.bulletin is not None else []

@@ -7,8 +7,10 @@ absent label matches no pattern. An empty matcher matches everything.
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
 
-#: The labels an item carries and a matcher or `group_by` may name.
-LABELS = frozenset({"source", "unit_id", "level", "rule_id", "rule_kind", "case_id",
+#: The labels an item carries and a matcher or `group_by` may name. `kind` is what the
+#: item is: warning, problem, lawyer_notice, or bulletin (a daily bulletin, which carries
+#: only kind, source, subject_id and its unit_id if it is one unit's).
+LABELS = frozenset({"kind", "source", "unit_id", "level", "rule_id", "rule_kind", "case_id",
                     "person_id", "status", "subject_id", "problem_type", "stage", "node",
                     "lawyer_id"})
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from schemas.bulletin import BulletinRecord
 from schemas.timefmt import CstDatetime
 
 Change = Literal["new", "escalated", "changed", "resolved", "step", "notice"]
@@ -48,6 +49,7 @@ class Notification(BaseModel):
     created_at: CstDatetime
     items: list[Item]
     more: int = 0  # items left out by the digest cap
+    bulletin: BulletinRecord | None = None  # a daily bulletin's (then without items)
     status: Literal["pending", "failed"] = "pending"
     attempts: int = 0
     last_error: str = ""

@@ -7,6 +7,9 @@ Everything a restart needs is in the state records (`changes()`), keyed:
 - `k/<warning_id>` a warning's loop stage (from the actions topic) and the steps taken,
   `"<stage> <steps>"` (a plain `"<stage>"`, written before steps were kept, is read too);
 - `x/<silence_id>` a silence;
+- `b/<bulletin_id>` a daily bulletin whose notifications were decided (its day as value):
+  the same bulletin again is not delivered again (forgotten after `BULLETIN_KEPT`, and a
+  bulletin older than that is not delivered at all);
 - `n/<notification_id>` a notification decided and not yet delivered (removed once it
   is; kept with status `failed` when its retries are exhausted).
 
@@ -22,11 +25,12 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
 from notify.alert import LEVEL_RANK, Alert
+from notify.bulletins import bulletin_notifications
 from notify.config import Config
 from notify.dedup import change
 from notify.escalation import firings
@@ -35,10 +39,12 @@ from notify.inhibition import Inhibitor
 from notify.notification import Change, Item, Notification
 from notify.routing import Target, route_targets, target_of_key
 from notify.silences import silenced
+from schemas.bulletin import BulletinRecord
 from schemas.silence import Silence
 
 CHANGE_ORDER = {"step": 0, "escalated": 1, "new": 2, "notice": 2, "changed": 3, "resolved": 4}
 SILENCE_KEPT = timedelta(days=1)  # an ended silence is forgotten (the audit keeps it)
+BULLETIN_KEPT = timedelta(days=92)  # how long a bulletin sent is remembered
 
 
 class Subject(BaseModel):
@@ -59,6 +65,7 @@ class Notifier:
         self.stages: dict[str, str] = {}
         self.taken: dict[str, int] = {}  # stage key -> steps taken (accepted actions)
         self.silences: dict[str, Silence] = {}
+        self.bulletins: dict[str, date] = {}  # bulletin_id -> its day: decided already
         self.outbox: dict[str, Notification] = {}
         self.groups = Groups()
         self.inhibitor = Inhibitor(config.inhibit)
@@ -116,6 +123,18 @@ class Notifier:
             self.apply(subject.alert, now)  # resolved by apply
         else:
             self._evaluate(key, now)
+
+    def apply_bulletin(self, record: BulletinRecord, now: datetime) -> list[Notification]:
+        """A daily bulletin's notifications, decided at once (none if it was before)."""
+        if record.bulletin_id in self.bulletins or _too_old(record.day, now):
+            return []
+        notifications, unresolved = bulletin_notifications(self.config, record, now)
+        self.unresolved.update(unresolved)
+        self.bulletins[record.bulletin_id] = record.day
+        self._dirty[f"b/{record.bulletin_id}"] = record.day.isoformat().encode()
+        for notification in notifications:
+            self._store(notification)
+        return notifications
 
     def apply_silence(self, silence: Silence) -> None:
         held = self.silences.get(silence.silence_id)
@@ -193,6 +212,9 @@ class Notifier:
         for sid in [s for s, v in self.silences.items() if v.ends_at + SILENCE_KEPT < now]:
             del self.silences[sid]
             self._dirty[f"x/{sid}"] = None
+        for bid in [b for b, day in self.bulletins.items() if _too_old(day, now)]:
+            del self.bulletins[bid]
+            self._dirty[f"b/{bid}"] = None
         return out
 
     def next_at(self) -> datetime | None:
@@ -228,6 +250,11 @@ class Notifier:
                 self.silences.pop(rest, None)
             else:
                 self.silences[rest] = Silence.model_validate_json(value)
+        elif kind == "b":
+            if value is None:
+                self.bulletins.pop(rest, None)
+            else:
+                self.bulletins[rest] = date.fromisoformat(value.decode())
         elif kind == "n":
             if value is None:
                 self.outbox.pop(rest, None)
@@ -360,6 +387,10 @@ class Notifier:
             self._save(key)
             self._forget_if_done(key)
         return notification
+
+
+def _too_old(day: date, now: datetime) -> bool:
+    return day < (now - BULLETIN_KEPT).date()
 
 
 def _item(alert: Alert, what: Change) -> Item:

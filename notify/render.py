@@ -76,7 +76,11 @@ def _item_line(item: Item) -> tuple[str, str]:
 def render(notification: Notification, console_url: str,
            max_items: int | None = None) -> Rendered:
     """`max_items` shows fewer items than the notification holds (a receiver with a size
-    limit); the rest count as "more"."""
+    limit); the rest count as "more". A daily bulletin's: notify/render_bulletin.py."""
+    if notification.bulletin is not None:
+        from notify.render_bulletin import render_bulletin
+
+        return render_bulletin(notification, console_url)
     items = notification.items[:max_items] if max_items is not None else notification.items
     more = notification.more + len(notification.items) - len(items)
     base = console_url.rstrip("/")

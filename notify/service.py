@@ -1,7 +1,7 @@
 """`casewatch notify` at run time: Kafka in, receivers out, state in a compacted topic.
 
-- Inputs: the warnings, warning-actions, problem-records, problem-actions, lawyer-notices
-  and notify-commands topics, in the consumer group `<app_id>-notify`, `read_committed`.
+- Inputs: the warnings, warning-actions, problem-records, problem-actions, lawyer-notices,
+  bulletins and notify-commands topics, in the consumer group `<app_id>-notify`, `read_committed`.
 - State: the notifier's records (notify/notifier.py) on `<prefix>notify-state`
   (compacted). At start it is read to its end, then the inputs from the group's offsets.
 - One Kafka transaction per round (transactional id `<app_id>-notify`) holds the state
@@ -46,6 +46,7 @@ from notify.receivers.build import build_receivers
 from notify.receivers.kafka import ensure_topics as ensure_receiver_topics
 from notify.settings import NotifySettings
 from rules.clock import Clock, WallClock
+from schemas.bulletin import BulletinRecord
 from schemas.notify_command import NotifyCommand
 from streams import kafka_clients
 from streams.dead_letter import dead_letter
@@ -56,7 +57,7 @@ from streams.topics import ensure_topics
 log = logging.getLogger("casewatch.notify")
 FATAL_EXIT = 70
 INPUTS = ("warnings", "warning-actions", "problem-records", "problem-actions",
-          "lawyer-notices", "notify-commands")
+          "lawyer-notices", "bulletins", "notify-commands")
 
 
 class Fatal(RuntimeError):
@@ -207,6 +208,9 @@ class NotifyService:
                 self.notifier.apply_stage(problem_id, stage, now, kind="problem", step=step)
             elif name == "lawyer-notices":
                 self.notifier.apply(notice_alert(value), now)
+            elif name == "bulletins":  # sent at once: no group to wait for
+                to_submit += self.notifier.apply_bulletin(
+                    BulletinRecord.model_validate_json(value), now)
             elif name == "notify-commands":
                 self._command(NotifyCommand.model_validate_json(value), now, to_submit)
             return None

@@ -33,7 +33,9 @@ TOPICS = ("case-events", "warnings", "case-events.dlq", "case-rows", "case-state
           # the notifier (notify/): its inputs and outputs beside the warnings and actions
           "lawyer-notices", "notify-commands", "notify-state", "notifications",
           # problems from other sources (streams/problem_intake.py) and closed months
-          "problems", "problems.dlq", "problem-records", "problem-actions", "month-closures")
+          "problems", "problems.dlq", "problem-records", "problem-actions", "month-closures",
+          # daily bulletins for the notifier (`casewatch report --day ... --send`)
+          "bulletins")
 MESSAGE_BYTES = MAX_BATCH_BYTES + 12  # a record batch's overhead beyond its records' limit
 CONFIGS = {
     "case-events": {"max.message.bytes": str(4 * 1024 * 1024),
@@ -59,8 +61,8 @@ def topic_configs(settings: Settings, name: str) -> dict[str, str]:
             "max.message.bytes": str(MESSAGE_BYTES), **CONFIGS.get(name, {})}
 
 
-def ensure_topics(settings: Settings) -> list[str]:
-    """Create the absent topics; return the names created."""
+def ensure_topics(settings: Settings, names: tuple[str, ...] = TOPICS) -> list[str]:
+    """Create the absent topics (of `names`, all by default); return the names created."""
     admin = KafkaAdminClient(**connection(settings), client_id=f"{settings.app_id}-admin")
     try:
         existing = set(admin.list_topics())
@@ -68,7 +70,7 @@ def ensure_topics(settings: Settings) -> list[str]:
                             1 if name in SINGLE_PARTITION else settings.partitions,
                             settings.replication_factor,
                             topic_configs=topic_configs(settings, name))
-                   for name in TOPICS if settings.topic(name) not in existing]
+                   for name in names if settings.topic(name) not in existing]
         if missing:
             try:
                 admin.create_topics(missing)

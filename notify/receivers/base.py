@@ -42,6 +42,8 @@ def payload(notification: Notification, rendered: Rendered) -> bytes:
         "items": [json.loads(i.model_dump_json()) for i in notification.items],
         "more": notification.more,
     }
+    if notification.bulletin is not None:  # a daily bulletin: its figures and documents
+        doc["bulletin"] = json.loads(notification.bulletin.model_dump_json())
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 

@@ -1,10 +1,13 @@
-"""cli.report: --out is checked before anything is read (a file, a path under a file, a
-directory that cannot be written), and the arguments that do not go together."""
+"""cli.report: --out and, with --send, Kafka are checked before anything is read (a file, a
+path under a file, a directory that cannot be written, invalid Kafka settings, Kafka out of
+reach), and the arguments that do not go together."""
 
 import os
 
 import pytest
+from kafka.errors import KafkaConnectionError
 
+import streams.topics
 from cli.main import main
 from cli.report import writable_dir_problem
 
@@ -29,15 +32,40 @@ def test_an_unwritable_directory_is_refused(tmp_path, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["--month", "2026-10", "--out", "{file}"], "is not a directory"),
     (["--day", "2026-10-01", "--out", "{file}/x"], "is not a directory"),
-    (["--day", "2026-10-01", "--send", "--out", "{dir}"], "--send needs"),
+    (["--day", "2026-10-01", "--send", "--out", "{file}"], "is not a directory"),
+    (["--month", "2026-10", "--send", "--out", "{dir}"], "--send sends a --day bulletin"),
 ])
 def test_the_command_answers_in_one_line_without_reading(tmp_path, capsys, monkeypatch, args,
                                                         message):
     monkeypatch.setenv("CASEWATCH_CLICKHOUSE_PORT", "1")  # nothing would answer there
-    monkeypatch.delenv("CASEWATCH_BULLETIN_OUTBOX", raising=False)
     blocker = tmp_path / "f"
     blocker.write_text("x")
     argv = ["report", *(a.format(file=blocker, dir=tmp_path) for a in args)]
     assert main(argv) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert message in line and line.startswith("casewatch report: ")
+
+
+def test_send_with_invalid_kafka_settings_exits_2_before_reading(tmp_path, capsys,
+                                                                 monkeypatch):
+    monkeypatch.setenv("CASEWATCH_CLICKHOUSE_PORT", "1")
+    monkeypatch.setenv("CASEWATCH_PARTITIONS", "none")
+    assert main(["report", "--day", "2026-10-01", "--send", "--out", str(tmp_path)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("casewatch report: --send: Kafka 设置无效 / invalid Kafka settings")
+
+
+def test_send_with_kafka_out_of_reach_exits_4_before_reading(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CASEWATCH_CLICKHOUSE_PORT", "1")
+    asked = []
+
+    def unreachable(settings, names):
+        asked.append(names)
+        raise KafkaConnectionError()
+
+    monkeypatch.setattr(streams.topics, "ensure_topics", unreachable)
+    assert main(["report", "--day", "2026-10-01", "--send", "--out", str(tmp_path)]) == 4
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("casewatch report: --send: 无法连接 Kafka / cannot reach Kafka for "
+                           "casewatch.bulletins: KafkaConnectionError")
+    assert asked == [("bulletins",)]  # only the bulletins topic, and ClickHouse never asked

@@ -86,6 +86,11 @@ duty = "u2-wecom"
 duty = "u3-mail"
 
 [[routes]]
+name = "bulletins"
+match = {{ kind = ["bulletin"] }}
+receivers = ["centre"]
+
+[[routes]]
 name = "lawyers"
 match = {{ source = ["lawyer_notice"] }}
 receivers = ["lawyers"]

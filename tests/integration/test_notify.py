@@ -275,3 +275,32 @@ def test_an_overdue_warning_holds_back_the_approaching_one_of_its_rule_and_perso
     wait_for(lambda: len(bureau.webhook.requests) == 2, timeout=20,
              what="the held warning once its overdue sibling is resolved")
     assert [i["key"] for i in bureau.webhook.requests[1].json()["items"]] == ["warning/new"]
+
+
+def test_a_bulletin_goes_at_once_once_even_sent_again_and_after_a_restart(bureau):
+    from tests.notify.test_bulletins import record as bulletin
+
+    bureau.notifier.start()
+    day = (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=1)).date().isoformat()
+    doc = json.dumps(bulletin(day=day)).encode()
+    bureau.publish("bulletins", f"bulletin-{day}", doc)
+    bureau.publish("bulletins", f"bulletin-{day}", doc)  # sent again
+    bureau.publish("bulletins", "x", b'{"bulletin_id": "x"}')  # malformed
+    bureau.flush()
+    wait_for(lambda: bureau.dingtalk.requests, what="the bulletin at the centre")
+    text = bureau.dingtalk.requests[0].json()["markdown"]["text"]
+    assert f"【执法监督日通报】{day}" in text and "当前超期 3 项" in text
+    letters = wait_for(lambda: bureau.records("case-events.dlq"), what="the dead letter")
+    (letter,) = [json.loads(r.value) for r in letters]
+    assert letter["topic"] == bureau.topic("bulletins")
+    assert letter["reasons"][0].startswith("notifier cannot read the record")
+    sent = wait_for(lambda: [a for a in bureau.attempts() if a["status"] == "sent"],
+                    what="the delivery log")
+    assert [(a["receiver"], a["subjects"]) for a in sent] == [
+        ("centre", [f"bulletin/bulletin-{day}"])]
+    bureau.notifier.kill()
+    bureau.notifier.start()
+    bureau.publish("bulletins", f"bulletin-{day}", doc)  # and again after a restart
+    bureau.flush()
+    time.sleep(3)
+    assert len(bureau.dingtalk.requests) == 1

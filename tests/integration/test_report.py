@@ -195,7 +195,6 @@ def test_one_units_section_alone(database, tmp_path):
         (["--day", "2099-01-01"], 2, "day 2099-01-01 has not begun"),
         (["--day", "2026-11-26", "--close"], 2, "--close closes a --month"),
         (["--month", MONTH, "--send"], 2, "--send sends a --day bulletin"),
-        (["--day", "2026-11-26", "--send"], 2, "--send needs CASEWATCH_BULLETIN_OUTBOX"),
         (["--day", "2026-11-26", "--unit", "U9999"], 3, "未知单位 U9999"),
         (["--month", MONTH, "--day", "2026-11-26"], 2, "not allowed with argument"),
     ],
@@ -261,11 +260,17 @@ def test_a_bad_out_is_refused_before_anything_is_read(database, tmp_path, make_o
     assert "不是目录 / is not a directory" in line or "不可写 / is not writable" in line
 
 
-def test_the_daily_bulletin_as_pdf_and_sent_to_the_outbox(database, tmp_path):
-    outbox = tmp_path / "outbox"
-    outbox.mkdir()
+def test_send_with_kafka_out_of_reach_exits_4_before_reading(database, tmp_path):
     result = report(database, "--day", "2026-11-26", "--out", str(tmp_path / "out"), "--send",
-                    CASEWATCH_BULLETIN_OUTBOX=str(outbox))
+                    CASEWATCH_KAFKA_BOOTSTRAP="127.0.0.1:1")
+    assert result.returncode == 4, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("casewatch report: --send: 无法连接 Kafka / cannot reach Kafka")
+    assert not (tmp_path / "out").exists()  # nothing read, nothing written
+
+
+def test_the_daily_bulletin_as_pdf_and_sent_to_the_notifier(stack, database, tmp_path):
+    result = report(database, "--day", "2026-11-26", "--out", str(tmp_path / "out"), "--send")
     assert result.returncode == 0, result.stderr
     pdf = tmp_path / "out" / "bulletin-2026-11-26.pdf"
     assert result.stdout.split() == [str(pdf.with_suffix(".html")), str(pdf)]
@@ -277,8 +282,12 @@ def test_the_daily_bulletin_as_pdf_and_sent_to_the_outbox(database, tmp_path):
                "912.0").search(text)
     assert row(label("U3302"), "C206", "结案后回访", "2026-11-15", "00:00", "288.0").search(text)
     assert f"{label('U3301')}、{label('U3303')}" in text
-    assert sorted(p.name for p in outbox.iterdir()) == ["bulletin-2026-11-26.html",
-                                                       "bulletin-2026-11-26.pdf"]
+    (sent,) = read_topic(stack.bootstrap, PREFIX + "bulletins")
+    assert sent.key == b"bulletin-2026-11-26"
+    doc = json.loads(sent.value)
+    assert (doc["day"], doc["unit_id"], doc["html"], doc["pdf"]) == (
+        "2026-11-26", None, str(pdf.with_suffix(".html")), str(pdf))
+    assert doc["figures"]["units_clear"] == 2  # U3301 and U3303, as the bulletin lists them
     info = subprocess.run([shutil.which("pdfinfo") or "pdfinfo", str(pdf)], capture_output=True,
                           text=True).stdout
     assert re.search(r"^Pages:\s+1$", info, re.M), info  # one page

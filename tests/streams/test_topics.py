@@ -9,7 +9,7 @@ from streams.settings import Settings
 ALL = ["case-events", "warnings", "case-events.dlq", "case-rows", "case-state", "acks", "rules",
        "warning-actions", "access-log", "clock", "lawyer-notices", "notify-commands",
        "notify-state", "notifications", "problems", "problems.dlq", "problem-records",
-       "problem-actions", "month-closures"]
+       "problem-actions", "month-closures", "bulletins"]
 
 
 class FakeAdmin:

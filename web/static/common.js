@@ -79,7 +79,8 @@ const I18N = {
     expire: "提前结束", active: "生效中", ended: "已结束", created_by: "创建人",
     expired_by: "结束人", scope: "范围", starts: "开始", ends: "结束",
     "ch.new": "新增", "ch.escalated": "升级", "ch.changed": "变化", "ch.resolved": "已解除",
-    "ch.step": "逐级提醒", "ch.notice": "节点告知", more: "另有",
+    "ch.step": "逐级提醒", "ch.notice": "节点告知", "ch.bulletin": "日通报",
+    more: "另有",
   },
   en: {
     title: "casewatch — legal time limits", warnings: "Warnings", measures: "Measures",
@@ -155,7 +156,7 @@ const I18N = {
     ended: "ended", created_by: "Created by", expired_by: "Ended by", scope: "Scope",
     starts: "Starts", ends: "Ends", "ch.new": "new", "ch.escalated": "escalated",
     "ch.changed": "changed", "ch.resolved": "resolved", "ch.step": "escalation",
-    "ch.notice": "key node", more: "more",
+    "ch.notice": "key node", "ch.bulletin": "daily bulletin", more: "more",
   },
 };
 
