@@ -73,14 +73,16 @@ ORDER BY due_ts, unit_id, item_id
 """
 
 
-def actions_of_day_sql(db: str, start: int, at: int) -> str:
-    """(unit_id, rectified, verified, returned): accepted actions of the day, warnings and
-    problems."""
+def actions_of_day_sql(db: str, start: int, end: int, at: int) -> str:
+    """(unit_id, rectified, verified, returned): accepted actions of the day [start, end) up
+    to `at`, warnings and problems. An action at the next 00:00 (a past day's `at`) is the
+    next day's."""
     return f"""
 SELECT unit_id, countIf(action = 'rectify'), countIf(action = 'verify'),
        countIf(action = 'return')
 FROM ({accepted_actions_sql(db)})
-WHERE toUInt32(acted_at) >= {int(start)} AND toUInt32(acted_at) <= {int(at)}
+WHERE toUInt32(acted_at) >= {int(start)} AND toUInt32(acted_at) < {int(end)}
+  AND toUInt32(acted_at) <= {int(at)}
 GROUP BY unit_id
 ORDER BY unit_id
 """
@@ -140,6 +142,6 @@ def day_figures(execute: Execute, db: str, start: int, end: int, at: int) -> Day
         overdue=[Overdue(str(u), str(i), str(c), str(r), int(d), (at - int(d)) / HOUR)
                  for u, i, c, r, d in execute(overdue_now_sql(db, at))],
         actions={str(u): (int(r), int(v), int(b))
-                 for u, r, v, b in execute(actions_of_day_sql(db, start, at))},
+                 for u, r, v, b in execute(actions_of_day_sql(db, start, end, at))},
         open_units={str(r[0]) for r in execute(open_units_sql(db, at))},
     )

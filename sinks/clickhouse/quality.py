@@ -24,6 +24,8 @@ Definitions (docs/quality.md):
 - rectification: a problem's first `rectify` action by month end, from its own actions
   (warning_actions for the platform's, problem_actions for the others); turnaround is the
   hours from arising to it.
+- a visit event (visit_made, visit_result) retracted by a retraction of its case in force
+  counts nowhere; a retraction of a retraction puts its target back (one level).
 - actions count only if accepted: of two actions taking one step of one item (a race the
   console refuses the second of), the first on the actions topic (lowest kafka_offset);
   an action without a step (written before steps existed) counts.
@@ -117,6 +119,25 @@ _ACTIONS = """
     GROUP BY item_id, entered
 """
 
+# The retractions in the archive, (case_id, event_id, target): `target` is the body's
+# details.retracts_event_id. The body is the event as received, so the field is found
+# whatever the spaces around ':' (visitParamExtractString wants none), then unescaped as
+# a JSON string. 18.16 has no JSONExtract.
+_RETRACTIONS = r"""
+    SELECT case_id, event_id,
+           visitParamExtractString(concat('{{"t":"', extract(body,
+               '"retracts_event_id"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"'), '"}}'), 't') AS target
+    FROM {db}.events FINAL
+    WHERE event_type = 'event_retracted'
+"""
+
+# The events taken out of their case (docs/events.md): named by a retraction of the same case
+# that is not itself retracted (a retraction of a retraction puts its target back in force,
+# docs/decisions.md; deeper chains are not followed).
+_RETRACTED = """
+    SELECT case_id, target FROM ({retractions})
+    WHERE (case_id, event_id) NOT IN (SELECT case_id, target FROM ({retractions}))
+"""
 
 Bound = int | str  # unix seconds, or a SQL expression of them (dashboards: from $month)
 
@@ -285,11 +306,16 @@ ORDER BY due_ts, unit_id, item_id
 """
 
 
+def retracted_sql(db: str) -> str:
+    """(case_id, event_id) of every event a retraction in force takes out of its case."""
+    return _RETRACTED.format(retractions=_RETRACTIONS.format(db=check_identifier(db)))
+
+
 def visits_sql(db: str, start: Bound, end: Bound, visit_rules: tuple[str, ...]) -> str:
     """(unit_id, due, made, results, replied, satisfied, basically, unsatisfied) per unit:
     visit obligations due in the month; visits first recorded in the month; and of the
     visits whose (latest) result came in the month, how many the party replied to and how
-    satisfied they were."""
+    satisfied they were. A retracted visit event counts nowhere."""
     db = check_identifier(db)
     s, e = _bound(start), _bound(end)
     rules = ", ".join("'" + check_identifier(r) + "'" for r in visit_rules) or "''"
@@ -321,6 +347,7 @@ FROM (
                argMaxIf(satisfaction, (occurred_at, event_id),
                         event_type = 'visit_result') AS satisfaction
         FROM (SELECT * FROM {db}.visits FINAL)
+        WHERE (case_id, event_id) NOT IN ({retracted_sql(db)})
         GROUP BY unit_id, case_id, visit_id
     )
     GROUP BY unit_id

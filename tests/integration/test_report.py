@@ -151,7 +151,7 @@ def test_white_paper_figures_equal_the_known_answers(whole):
                                              ("交叉检查", 1, 1, 1), ("网上巡查", 1, 1, 1),
                                              ("案件评查", 1, 1, 2), ("社会化访评", 1, 1, 0)):
         assert row(source, total, units, still_open).search(text), source
-    assert row(label("U3301"), 1, 2, 3, 3, "100.0%", 1, 1, 1, "66.7%").search(text)
+    assert row(label("U3301"), 1, 4, 3, 3, "100.0%", 1, 1, 1, "66.7%").search(text)
     assert row(label("U3303"), 1, 1, 1, 0, "0.0%", 0, 0, 0, "—").search(text)
     assert "<svg" in html.read_text(encoding="utf-8")
 

@@ -77,6 +77,16 @@ def test_actions_of_the_day_and_one_unit(db):
     assert bulletin(db, "2026-11-18", unit="U3301").clear_units == ["U3301"]
 
 
+def test_an_action_at_midnight_falls_in_the_day_it_opens(db):
+    """A day is [00:00, next 00:00): P5's verification at 2026-11-19 00:00:00 sharp counts on
+    Nov 19 only, not also on Nov 18 (whose "now" is that same instant); Nov 18 keeps P5's
+    rectification at 10:00."""
+    def actions(day):
+        return {r.unit_id: r.actions for r in bulletin(db, day, unit="U3301").rows}
+    assert actions("2026-11-18") == {"U3301": (1, 0, 0)}
+    assert actions("2026-11-19") == {"U3301": (0, 1, 0)}
+
+
 def test_actions_that_lost_their_step_count_nowhere(db):
     """Issue 12: the refused second actions of tests/support/quality_seed.py (a return after
     P1's and V2's verification, a second rectification of P5 and A3) are not counted."""

@@ -14,6 +14,7 @@ from tests.support.quality_seed import (
     EXPECTED_OPEN_AT_END,
     EXPECTED_OPEN_PROBLEMS,
     EXPECTED_PROBLEMS,
+    EXPECTED_RETRACTED,
     EXPECTED_RULES,
     EXPECTED_SOURCES,
     EXPECTED_VISITS,
@@ -124,6 +125,14 @@ def test_visits_per_unit(dbs):
     assert (u3301.reply_rate, u3301.satisfaction_rate) == (1.0, 2 / 3)
     u3303 = next(v for v in got if v.unit_id == "U3303")
     assert (u3303.reply_rate, u3303.satisfaction_rate) == (0.0, None)
+
+
+def test_retractions_are_read_from_the_archived_bodies(dbs):
+    """The retracted events of tests/support/quality_seed.py, found in bodies with and
+    without spaces, an escaped id unescaped; a retracted retraction puts its target back."""
+    execute, db = dbs
+    assert {(str(c), str(e)) for c, e in execute(quality.retracted_sql(db))} \
+        == EXPECTED_RETRACTED
 
 
 def test_an_empty_month_has_no_figures(dbs):

@@ -26,12 +26,14 @@ from schemas.warning import LegalBasis, Warning
 from sinks.clickhouse.batch import Batch
 from sinks.clickhouse.migrate import check_identifier, migrate
 from sinks.clickhouse.rows import (
+    EVENTS,
     OBLIGATIONS,
     PROBLEM_ACTIONS,
     PROBLEMS,
     VISITS,
     WARNING_COLUMNS,
     WARNING_HISTORY,
+    event_row,
     obligation_row,
     problem_action_row,
     problem_row,
@@ -44,7 +46,7 @@ Execute = Callable[[str], list[tuple]]
 EMITTED_AT = datetime(2026, 12, 2, 9, 0, tzinfo=CST)
 MONTH, PREVIOUS = "2026-11", "2026-10"
 TABLES = ("warning_history", "obligations", "problems", "warning_actions", "problem_actions",
-          "visits")
+          "visits", "events")
 
 
 def nov(day: int, hour: int = 0) -> datetime:
@@ -191,7 +193,30 @@ VISITS_SEEDED = [
     ("v3r", "visit_result", "U3301", "C107", "V3", nov(2), True, "basically_satisfied"),
     ("v4m", "visit_made", "U3303", "C303", "V4", nov(20), None, None),
     ("v4r", "visit_result", "U3303", "C303", "V4", nov(21), False, None),
+    # retractions (event_retracted, docs/events.md): V5's unsatisfied result was recorded in
+    # error and retracted, so V5 is made but has no result; V6's visit_made was retracted,
+    # so V6 was never made; V7's visit_made was retracted and that retraction retracted in
+    # turn (docs/decisions.md), so V7 was made
+    ("v5m", "visit_made", "U3301", "C108", "V5", nov(5), None, None),
+    ("v5r", "visit_result", "U3301", "C108", "V5", nov(6), True, "unsatisfied"),
+    ("v6m", "visit_made", "U3301", "C109", "V6", nov(8), None, None),
+    ("v7m", "visit_made", "U3301", "C110", "V7", nov(9), None, None),
 ]
+# (event_id, unit, case, occurred_at, retracts_event_id): the retractions of the visits above,
+# in the events archive with the body as received (JSON with spaces after ':' and ',')
+RETRACTIONS_SEEDED = [
+    ("r5", "U3301", "C108", nov(6, 12), "v5r"),
+    ("r6", "U3301", "C109", nov(8, 12), "v6m"),
+    ("r7", "U3301", "C110", nov(9, 12), "v7m"),
+    ("r7r", "U3301", "C110", nov(9, 13), "r7"),
+    # names v1r, but of another case: retracts nothing of C101 (its body compact)
+    ("rx", "U3301", "C111", nov(16), "v1r"),
+    # names an id with a quote and a backslash, escaped in the body; no such event
+    ("ry", "U3301", "C111", nov(17), 'e"9\\'),
+]
+# (case_id, event_id) of what the retractions above take out: r7 is retracted by r7r
+EXPECTED_RETRACTED = {("C108", "v5r"), ("C109", "v6m"), ("C110", "r7"), ("C111", "v1r"),
+                      ("C111", 'e"9\\')}
 
 
 def _base(w: Seeded) -> dict:
@@ -296,7 +321,17 @@ def problem_action_rows() -> list[tuple]:
     return out
 
 
-def visit_rows() -> list[tuple]:
+def _event_json(event_id: str, kind: str, unit: str, case: str, at: datetime,
+                details: dict, compact: bool = False) -> str:
+    """The event as a source system might send it (json.dumps: spaces after ':' and ',',
+    unless compact)."""
+    return json.dumps({"event_id": event_id, "schema_version": 1, "event_type": kind,
+                       "occurred_at": at.isoformat(), "case_id": case,
+                       "case_kind": "criminal", "unit_id": unit, "details": details},
+                      separators=(",", ":") if compact else None)
+
+
+def _visit_events() -> list[str]:
     out = []
     for event_id, kind, unit, case, visit_id, at, replied, satisfaction in VISITS_SEEDED:
         details = {"visit_id": visit_id, "party_role": "victim", "channel": "phone"}
@@ -304,11 +339,22 @@ def visit_rows() -> list[tuple]:
             details["replied"] = replied
             if satisfaction:
                 details["satisfaction"] = satisfaction
-        out.append(visit_row(parse_event(json.dumps({
-            "event_id": event_id, "schema_version": 1, "event_type": kind,
-            "occurred_at": at.isoformat(), "case_id": case, "case_kind": "criminal",
-            "unit_id": unit, "details": details}))))
+        out.append(_event_json(event_id, kind, unit, case, at, details))
     return out
+
+
+def visit_rows() -> list[tuple]:
+    return [visit_row(parse_event(text)) for text in _visit_events()]
+
+
+def event_rows() -> list[tuple]:
+    """The archive (`events`) of the visit events and their retractions, bodies as received."""
+    texts = _visit_events() + [
+        _event_json(event_id, "event_retracted", unit, case, at, {"retracts_event_id": target},
+                    compact=event_id == "rx")
+        for event_id, unit, case, at, target in RETRACTIONS_SEEDED]
+    return [event_row(parse_event(text), partition=0, offset=offset, received_at=EMITTED_AT,
+                      body=text) for offset, text in enumerate(texts)]
 
 
 def seed(writer, execute: Execute, db: str, *, writes: int = 2):
@@ -326,6 +372,7 @@ def seed(writer, execute: Execute, db: str, *, writes: int = 2):
         rows += [(PROBLEMS, problem_row(p, 10 + i)) for i, p in enumerate(PROBLEMS_SEEDED)]
         rows += [(PROBLEM_ACTIONS, r) for r in problem_action_rows()]
         rows += [(VISITS, r) for r in visit_rows()]
+        rows += [(EVENTS, r) for r in event_rows()]
         for table, row in rows:
             batch.add("seed", 0, offset, [(table, row)])
             offset += 1
@@ -425,7 +472,9 @@ EXPECTED_OPEN_PROBLEMS = {("cross_check", "U3302"): 1, ("patrol", "U3302"): 1,
                           ("case_review", "U3302"): 1, ("case_review", "U3303"): 1}
 # November's visits: unit: (due, made, results, replied, satisfied, basically, unsatisfied)
 EXPECTED_VISITS = {
-    "U3301": (1, 2, 3, 3, 1, 1, 1),  # V3 made in October, its result in November
+    # V3 made in October, its result in November; V5 made, its result retracted; V6's
+    # visit retracted; V7's retraction retracted
+    "U3301": (1, 4, 3, 3, 1, 1, 1),
     "U3302": (1, 0, 0, 0, 0, 0, 0),
     "U3303": (1, 1, 1, 0, 0, 0, 0),
 }
