@@ -15,7 +15,7 @@ from streams.kafka_clients import worker_consumer_config
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
-STEP_RECORDS = 5_000
+STEP_RECORDS = 1_000  # applied to RocksDB in one write while the loop waits: about 30 ms
 
 
 class Restorer:
