@@ -10,15 +10,15 @@ from schemas.delivery import DeliveryAttempt
 def attempt_record(held: Notification, attempt: Attempt, at: datetime) -> DeliveryAttempt:
     """`held` is the notification after the notifier counted the attempt."""
     status = "sent" if attempt.ok else ("failed" if attempt.final else "retrying")
+    if held.bulletin is not None:  # a daily bulletin's notification holds no items
+        subjects, changes = [f"bulletin/{held.bulletin.bulletin_id}"], ["bulletin"]
+    else:
+        subjects, changes = [i.key for i in held.items], [i.change for i in held.items]
     return DeliveryAttempt(
         notification_id=held.notification_id, attempt=max(1, held.attempts), status=status,
         receiver=held.receiver, receiver_kind=held.receiver_kind, reason=held.reason,
         unit_id=held.unit_id, group_key=",".join(f"{k}={v}" for k, v in held.group.items()),
-        subjects=[i.key for i in held.items] or _bulletin(held),
-        changes=[i.change for i in held.items] or ["bulletin"] * len(_bulletin(held)),
+        subjects=subjects, changes=changes,
         more=held.more, title=attempt.title[:500], error=attempt.error, latency_ms=max(
             0, attempt.latency_ms), created_at=held.created_at, attempted_at=at)
 
-
-def _bulletin(held: Notification) -> list[str]:
-    return [f"bulletin/{held.bulletin.bulletin_id}"] if held.bulletin is not None else []
